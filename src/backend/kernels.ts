@@ -1,0 +1,79 @@
+/**
+ * The kernel contract: the only place model code hands typed arrays to compute
+ * routines. Model and layer code calls `kernels()`; a backend (plain TypeScript now,
+ * WebAssembly later) implements this interface. Arrays are row-major; offsets and
+ * leading dimensions follow BLAS so that sub-blocks of workspaces need no copies.
+ */
+import type { Floats } from "../tensor/tensor.js";
+
+export type RnnActivation = "tanh" | "relu" | "sigmoid";
+
+export interface Kernels {
+  readonly name: string;
+
+  /**
+   * C[m,n] = alpha · op(A)[m,k] · op(B)[k,n] + beta · C, row-major.
+   * op(A) = A ([m,k], lda ≥ k) or Aᵀ (A stored [k,m], lda ≥ m); likewise B.
+   * beta = 0 overwrites C without reading it (NaN in C does not leak).
+   */
+  gemm(
+    transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
+    a: Floats, aOff: number, lda: number,
+    b: Floats, bOff: number, ldb: number,
+    beta: number, c: Floats, cOff: number, ldc: number,
+  ): void;
+
+  /** h[i] = act(pre[i]) for i < n. */
+  rnnGatesForward(act: RnnActivation, n: number, pre: Floats, h: Floats): void;
+  /** dPre[i] = dh[i] · act'(·) expressed through the output h[i]; overwrites dPre. */
+  rnnGatesBackward(act: RnnActivation, n: number, h: Floats, dh: Floats, dPre: Floats): void;
+
+  /**
+   * LSTM pointwise step over B rows. `gates` [B,4H] holds pre-activations (i|f|g|o) on
+   * entry and the activations σ(i) σ(f) tanh(g) σ(o) on exit.
+   *   c = f⊙cPrev + i⊙g,  tanhC = tanh(c),  h = o⊙tanhC
+   */
+  lstmGatesForward(B: number, H: number, gates: Floats, cPrev: Floats, c: Floats, tanhC: Floats, h: Floats): void;
+  /**
+   * Backward of `lstmGatesForward`. `dc` [B,H] holds ∂L/∂c_t from the future on entry
+   * and ∂L/∂c_{t-1} on exit; `dGates` [B,4H] is overwritten with ∂L/∂(pre-activations).
+   */
+  lstmGatesBackward(
+    B: number, H: number, gates: Floats, cPrev: Floats, tanhC: Floats, dh: Floats, dc: Floats, dGates: Floats,
+  ): void;
+
+  /**
+   * GRU pointwise step (PyTorch's form) over B rows. gi = W_ih x + b_ih and
+   * gh = W_hh h + b_hh are [B,3H] (r|z|n). Writes gates [B,3H] = r|z|n activations and h.
+   *   r = σ(gi_r+gh_r), z = σ(gi_z+gh_z), n = tanh(gi_n + r⊙gh_n), h = (1−z)⊙n + z⊙hPrev
+   */
+  gruGatesForward(B: number, H: number, gi: Floats, gh: Floats, hPrev: Floats, gates: Floats, h: Floats): void;
+  /**
+   * Backward of `gruGatesForward`: overwrites dGi, dGh [B,3H] and dhPrev [B,H] with the
+   * direct part z⊙dh (the W_hh part is added by the caller's GEMM).
+   */
+  gruGatesBackward(
+    B: number, H: number, gates: Floats, gh: Floats, hPrev: Floats, dh: Floats,
+    dGi: Floats, dGh: Floats, dhPrev: Floats,
+  ): void;
+}
+
+let active: Kernels | null = null;
+let fallback: Kernels | null = null;
+
+/** Registers the always-available reference backend (done by `backend/ts`). */
+export function setFallbackKernels(k: Kernels): void {
+  fallback = k;
+  if (active === null) active = k;
+}
+
+/** The kernels in use. */
+export function kernels(): Kernels {
+  if (active === null) throw new Error("no kernel backend registered (import rnnkit's entry point)");
+  return active;
+}
+
+/** Switches the kernels in use; `null` returns to the reference backend. */
+export function useKernels(k: Kernels | null): void {
+  active = k ?? fallback;
+}

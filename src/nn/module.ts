@@ -1,0 +1,97 @@
+/**
+ * Module: a container of named parameters and sub-modules, with PyTorch's naming
+ * (`encoder.weight_ih_l0`) and `state_dict` semantics. Loading refuses a missing,
+ * extra or wrongly shaped tensor by name and writes nothing unless all of them fit.
+ */
+import { Tensor } from "../tensor/tensor.js";
+import { sameShape, shapeToString, ShapeError, type Shape } from "../tensor/shape.js";
+
+/** A plain tensor record as stored in a state dict or read from a file. */
+export interface TensorRecord {
+  shape: Shape;
+  data: ArrayLike<number>;
+}
+
+export type StateDict = Record<string, TensorRecord>;
+
+export abstract class Module {
+  #params = new Map<string, Tensor>();
+  #children = new Map<string, Module>();
+  /** Training mode (dropout active). */
+  training = true;
+
+  /** Registers a trainable tensor under `name`; returns it. */
+  protected registerParameter(name: string, t: Tensor): Tensor {
+    if (this.#params.has(name) || this.#children.has(name)) throw new Error(`Module: duplicate name '${name}'`);
+    t.requiresGrad = true;
+    t.name ??= name;
+    this.#params.set(name, t);
+    return t;
+  }
+
+  /** Registers a sub-module under `name`; returns it. */
+  protected registerModule<M extends Module>(name: string, m: M): M {
+    if (this.#params.has(name) || this.#children.has(name)) throw new Error(`Module: duplicate name '${name}'`);
+    this.#children.set(name, m);
+    return m;
+  }
+
+  /** Parameters with dotted names, own ones first (in registration order), then each child's. */
+  namedParameters(prefix = ""): Array<[string, Tensor]> {
+    const out: Array<[string, Tensor]> = [];
+    for (const [n, t] of this.#params) out.push([prefix + n, t]);
+    for (const [n, m] of this.#children) out.push(...m.namedParameters(`${prefix}${n}.`));
+    return out;
+  }
+
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, t]) => t);
+  }
+
+  /** Sub-modules, direct children only. */
+  children(): Module[] {
+    return [...this.#children.values()];
+  }
+
+  /** Copies of every parameter, by name. */
+  stateDict(): Record<string, Tensor> {
+    const out: Record<string, Tensor> = {};
+    for (const [n, t] of this.namedParameters()) out[n] = new Tensor(t.data.slice(), t.shape);
+    return out;
+  }
+
+  /** Loads every parameter from `dict`; checks names and shapes of all entries before writing any. */
+  loadStateDict(dict: StateDict): void {
+    const own = new Map(this.namedParameters());
+    const missing = [...own.keys()].filter((n) => !(n in dict));
+    const extra = Object.keys(dict).filter((n) => !own.has(n));
+    const problems: string[] = [];
+    if (missing.length) problems.push(`missing: ${missing.join(", ")}`);
+    if (extra.length) problems.push(`unexpected: ${extra.join(", ")}`);
+    for (const [n, t] of own) {
+      const rec = dict[n];
+      if (rec === undefined) continue;
+      if (!sameShape(rec.shape, t.shape)) {
+        problems.push(`${n}: shape ${shapeToString(rec.shape)} does not fit ${shapeToString(t.shape)}`);
+      } else if (rec.data.length !== t.size) {
+        problems.push(`${n}: ${rec.data.length} values for shape ${shapeToString(t.shape)}`);
+      }
+    }
+    if (problems.length) throw new ShapeError(`loadStateDict refused: ${problems.join("; ")}`);
+    for (const [n, t] of own) t.data.set(dict[n].data);
+  }
+
+  zeroGrad(): void {
+    for (const t of this.parameters()) t.zeroGrad();
+  }
+
+  train(mode = true): this {
+    this.training = mode;
+    for (const m of this.#children.values()) m.train(mode);
+    return this;
+  }
+
+  eval(): this {
+    return this.train(false);
+  }
+}
