@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+/**
+ * The `rnnkit` command line. Thin: parses arguments and calls library functions.
+ */
+import { Command, Option } from "commander";
+import "../backend/ts/index.js";
+import { checkFixtures } from "./check-fixtures.js";
+import { runDemo } from "./demo.js";
+
+const program = new Command();
+program.name("rnnkit").description("Recurrent neural networks (RNN, LSTM, GRU) from their equations.");
+
+program
+  .command("check-fixtures")
+  .description("check the library against PyTorch reference fixtures (files or directories of the fixture format)")
+  .argument("<paths...>", "fixture files or directories")
+  .addOption(new Option("--dtype <dtype>", "precision to run in").choices(["float32", "float64", "both"]).default("float32"))
+  .option("--json", "one JSON line per case", false)
+  .option("-q, --quiet", "print only failing cases and the summary", false)
+  .action((paths: string[], opts: { dtype: "float32" | "float64" | "both"; json: boolean; quiet: boolean }) => {
+    process.exitCode = checkFixtures(paths, opts);
+  });
+
+program
+  .command("demo")
+  .description("train a small LSTM on a built-in task and print its loss falling")
+  .option("--seed <n>", "random seed", "1")
+  .option("--steps <n>", "training steps", "200")
+  .action((opts: { seed: string; steps: string }) => {
+    runDemo({ seed: Number(opts.seed), steps: Number(opts.steps) });
+  });
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  console.error(`rnnkit: ${(e as Error).message}`);
+  process.exitCode = 2;
+});
