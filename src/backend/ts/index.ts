@@ -1,0 +1,28 @@
+/**
+ * The plain-TypeScript backend: the reference GEMM plus the pointwise gate kernels,
+ * registered as the fallback on import so `kernels()` always has an implementation.
+ * It is the oracle faster backends are tested against, not a tuned implementation.
+ */
+import { setFallbackKernels, type Kernels } from "../kernels.js";
+import { gemmTs } from "./gemm.js";
+import {
+  gruGatesBackwardTs,
+  gruGatesForwardTs,
+  lstmGatesBackwardTs,
+  lstmGatesForwardTs,
+  rnnGatesBackwardTs,
+  rnnGatesForwardTs,
+} from "./pointwise.js";
+
+export const tsKernels: Kernels = Object.freeze({
+  name: "ts",
+  gemm: gemmTs,
+  rnnGatesForward: rnnGatesForwardTs,
+  rnnGatesBackward: rnnGatesBackwardTs,
+  lstmGatesForward: lstmGatesForwardTs,
+  lstmGatesBackward: lstmGatesBackwardTs,
+  gruGatesForward: gruGatesForwardTs,
+  gruGatesBackward: gruGatesBackwardTs,
+});
+
+setFallbackKernels(tsKernels);

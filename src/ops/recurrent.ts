@@ -1,0 +1,748 @@
+/**
+ * The fused recurrent sequence op: a whole (possibly stacked, bidirectional,
+ * variable-length) RNN / LSTM / GRU over a sequence as ONE autodiff node, with
+ * hand-written backpropagation through time. PyTorch's `nn.RNN` / `nn.LSTM` / `nn.GRU`
+ * semantics, parameter names and layouts. All arithmetic goes through `kernels()`;
+ * this file only owns time (order, reversal, lengths) and memory (the workspace).
+ * It is not a cell: one step with its own autodiff lives in `src/nn/cells`.
+ *
+ * Cell equations (σ logistic, ⊙ elementwise, `W x` meaning x·Wᵀ):
+ *   RNN   h_t = act(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh)                act ∈ tanh, relu, sigmoid
+ *   LSTM  [i|f|g|o] = W_ih x_t + b_ih + W_hh h_{t−1} + b_hh
+ *         c_t = σ(f)⊙c_{t−1} + σ(i)⊙tanh(g),   h_t = σ(o)⊙tanh(c_t)
+ *   GRU   gi = W_ih x_t + b_ih,  gh = W_hh h_{t−1} + b_hh                    blocks r|z|n
+ *         r = σ(gi_r + gh_r),  z = σ(gi_z + gh_z),  n = tanh(gi_n + r⊙gh_n)
+ *         h_t = (1−z)⊙n + z⊙h_{t−1}
+ *
+ * Algorithm per layer k and direction d (STYLE principle 7):
+ *   forward   P = X·W_ihᵀ + b_ih (+ b_hh)  for all T·B rows as one GEMM; then per step
+ *             one GEMM with W_hh and one pointwise gate kernel.
+ *   backward  per step the gate backward kernel and one GEMM for ∂L/∂h_{t−1}; after the
+ *             sweep dW_ih = dGᵀ·X, dW_hh = dGᵀ·H_prev, db = column sums of dG (GEMMs
+ *             against a ones vector) and ∂L/∂X = dG·W_ih, each one GEMM over T·B rows.
+ *
+ * Variable lengths follow PyTorch's packed sequences: a row b with t ≥ lengths[b] is
+ * inactive at step t; there the state is carried unchanged (h_t = h_{t−1}, c_t = c_{t−1})
+ * and the output is exactly 0. So the forward direction ends at step len−1, the reverse
+ * direction starts from h0 at step len−1, padded inputs have no effect and receive
+ * exactly zero gradient, and in backward the state gradient passes straight through
+ * inactive rows, whose gate gradients are zero.
+ */
+import { kernels, type Kernels, type RnnActivation } from "../backend/kernels.js";
+import { gradOf, record } from "../autograd/tape.js";
+import { expectShape, ShapeError, shapeToString } from "../tensor/shape.js";
+import { allocFloats, Tensor, type DType, type Floats } from "../tensor/tensor.js";
+
+export type CellKind = "rnn" | "lstm" | "gru";
+
+/** Everything that fixes the structure of a recurrent layer stack (no data). */
+export interface RecurrentSpec {
+  cell: CellKind;
+  /** RNN only: the activation; defaults to tanh. Ignored for LSTM and GRU. */
+  nonlinearity?: RnnActivation;
+  inputSize: number;
+  hiddenSize: number;
+  numLayers: number;
+  bidirectional: boolean;
+  /** Whether the two bias vectors per layer and direction exist. */
+  bias: boolean;
+  /** x and output are [B, T, ·] instead of [T, B, ·]; states stay [L·D, B, H] as in PyTorch. */
+  batchFirst: boolean;
+}
+
+/** Result of `recurrent`. */
+export interface RecurrentResult {
+  /** Last layer's states, [T, B, D·H] (or [B, T, D·H] with batchFirst); 0 at padded steps. */
+  output: Tensor;
+  /** Final hidden state of every layer and direction, [L·D, B, H], index k·D + d. */
+  hN: Tensor;
+  /** LSTM: final cell state, [L·D, B, H]; null otherwise. */
+  cN: Tensor | null;
+}
+
+/** Number of gate blocks G stacked in the weights: 1 (RNN), 4 (LSTM i|f|g|o), 3 (GRU r|z|n). */
+export function gateCount(cell: CellKind): number {
+  switch (cell) {
+    case "rnn":
+      return 1;
+    case "lstm":
+      return 4;
+    case "gru":
+      return 3;
+    default:
+      throw new Error(`recurrent: unknown cell '${cell as string}'`);
+  }
+}
+
+/** PyTorch's class name for a cell kind, used in error messages. */
+export function cellClassName(cell: CellKind): "RNN" | "LSTM" | "GRU" {
+  switch (cell) {
+    case "rnn":
+      return "RNN";
+    case "lstm":
+      return "LSTM";
+    case "gru":
+      return "GRU";
+    default:
+      throw new Error(`recurrent: unknown cell '${cell as string}'`);
+  }
+}
+
+function directions(spec: RecurrentSpec): number {
+  return spec.bidirectional ? 2 : 1;
+}
+
+function paramsPerDirection(spec: RecurrentSpec): number {
+  return spec.bias ? 4 : 2;
+}
+
+/**
+ * Every parameter with its shape, in PyTorch's `named_parameters()` order: per layer,
+ * the forward direction (weight_ih [G·H, I_k], weight_hh [G·H, H], bias_ih [G·H],
+ * bias_hh [G·H]), then `_reverse`, then the next layer; I_0 = I and I_k = D·H for k ≥ 1.
+ */
+function parameterLayout(spec: RecurrentSpec): Array<{ name: string; shape: number[] }> {
+  const GH = gateCount(spec.cell) * spec.hiddenSize;
+  const layout: Array<{ name: string; shape: number[] }> = [];
+  for (let k = 0; k < spec.numLayers; k++) {
+    const inputSize = k === 0 ? spec.inputSize : directions(spec) * spec.hiddenSize;
+    for (let d = 0; d < directions(spec); d++) {
+      const sfx = `_l${k}${d === 1 ? "_reverse" : ""}`;
+      layout.push({ name: `weight_ih${sfx}`, shape: [GH, inputSize] }, { name: `weight_hh${sfx}`, shape: [GH, spec.hiddenSize] });
+      if (spec.bias) layout.push({ name: `bias_ih${sfx}`, shape: [GH] }, { name: `bias_hh${sfx}`, shape: [GH] });
+    }
+  }
+  return layout;
+}
+
+/** Parameter names in PyTorch's `named_parameters()` order (the order `recurrent` takes its weights in). */
+export function recurrentParamNames(spec: RecurrentSpec): string[] {
+  return parameterLayout(spec).map((p) => p.name);
+}
+
+/** Shape of every parameter by name, PyTorch's layout. */
+export function recurrentParamShapes(spec: RecurrentSpec): Record<string, number[]> {
+  return Object.fromEntries(parameterLayout(spec).map((p) => [p.name, p.shape]));
+}
+
+/** The raw parameter buffers of one layer and direction. */
+interface DirectionWeights {
+  wIh: Floats; // [G·H, I_k]
+  wHh: Floats; // [G·H, H]
+  bIh: Floats | null; // [G·H]
+  bHh: Floats | null; // [G·H]
+}
+
+/**
+ * Saved activations of one direction of one layer, sized up front. The state buffers
+ * hold the T+1 step boundaries: the forward direction reads slot t and writes slot
+ * t+1, the reverse direction reads slot t+1 and writes slot t. Either way the T
+ * "previous" states form one contiguous [T·B, H] block in time order, which makes
+ * dW_hh a single GEMM.
+ */
+interface DirectionWorkspace {
+  /** RNN: pre-activations; LSTM: activations i|f|g|o; GRU: activations r|z|n    [T, B, G·H] */
+  gates: Floats;
+  /** GRU only: W_ih x_t + b_ih (read by the forward step only)                  [T, B, 3H] */
+  gi: Floats | null;
+  /** GRU only: W_hh h_{t−1} + b_hh                                               [T, B, 3H] */
+  gh: Floats | null;
+  /** hidden states at the step boundaries                                        [T+1, B, H] */
+  h: Floats;
+  /** LSTM only: cell states at the step boundaries                               [T+1, B, H] */
+  c: Floats | null;
+  /** LSTM only: tanh(c_t)                                                         [T, B, H] */
+  tanhC: Floats | null;
+}
+
+/** Everything the forward saves for the backward, for the whole stack. */
+interface RecurrentWorkspace {
+  T: number;
+  B: number;
+  dtype: DType;
+  /** Layer inputs, time-major: x for k = 0 [T, B, I]; the output of layer k−1 for k ≥ 1 [T, B, D·H] */
+  inputs: Floats[];
+  /** Output of the last layer, time-major                                           [T, B, D·H] */
+  output: Floats;
+  /** Final hidden states                                                             [L·D, B, H] */
+  hN: Floats;
+  /** LSTM only: final cell states                                                    [L·D, B, H] */
+  cN: Floats | null;
+  /** Per layer and direction, index k·D + d                                          [L·D] */
+  dirs: DirectionWorkspace[];
+  /** Valid steps per batch row, or null when every row runs all T steps            [B] */
+  lengths: Int32Array | null;
+  /** Shortest length (T without lengths): steps t < minLength have every row active. */
+  minLength: number;
+  /** All ones: bias broadcasts and bias-gradient column sums as GEMMs                [T·B] */
+  ones: Floats;
+}
+
+/** Time in processing order: step s of direction d reads time t. */
+function timeAt(d: number, s: number, T: number): number {
+  return d === 0 ? s : T - 1 - s;
+}
+
+function isActive(ws: RecurrentWorkspace, t: number, b: number): boolean {
+  return ws.lengths === null || t < ws.lengths[b];
+}
+
+function splitWeights(spec: RecurrentSpec, weights: readonly Floats[]): DirectionWeights[] {
+  const P = paramsPerDirection(spec);
+  const out: DirectionWeights[] = [];
+  for (let kd = 0; kd < spec.numLayers * directions(spec); kd++) {
+    const w = weights.slice(kd * P, kd * P + P);
+    out.push({ wIh: w[0], wHh: w[1], bIh: spec.bias ? w[2] : null, bHh: spec.bias ? w[3] : null });
+  }
+  return out;
+}
+
+/**
+ * Forward of the whole stack on raw time-major buffers; returns the workspace (which
+ * holds the output and the final states). Twin of `recurrentBackward`.
+ */
+function recurrentForward(
+  spec: RecurrentSpec, x: Floats, T: number, B: number, weights: DirectionWeights[],
+  h0: Floats, c0: Floats | null, lengths: Int32Array | null,
+): RecurrentWorkspace {
+  const K: Kernels = kernels();
+  const dtype: DType = x instanceof Float64Array ? "float64" : "float32";
+  const { cell, hiddenSize: H, numLayers: L } = spec;
+  const act = spec.nonlinearity ?? "tanh";
+  const D = directions(spec);
+  const G = gateCount(cell);
+  const GH = G * H;
+  const BH = B * H;
+  const TB = T * B;
+  const DH = D * H;
+  const lstm = cell === "lstm";
+  const gru = cell === "gru";
+
+  const outs = Array.from({ length: L }, () => allocFloats(dtype, TB * DH));
+  const ws: RecurrentWorkspace = {
+    T, B, dtype,
+    inputs: [x, ...outs.slice(0, L - 1)],
+    output: outs[L - 1],
+    hN: allocFloats(dtype, L * D * BH),
+    cN: lstm ? allocFloats(dtype, L * D * BH) : null,
+    dirs: [],
+    lengths,
+    minLength: lengths === null ? T : Math.min(...lengths),
+    ones: allocFloats(dtype, TB).fill(1),
+  };
+  for (let kd = 0; kd < L * D; kd++) {
+    ws.dirs.push({
+      gates: allocFloats(dtype, TB * GH),
+      gi: gru ? allocFloats(dtype, TB * GH) : null,
+      gh: gru ? allocFloats(dtype, TB * GH) : null,
+      h: allocFloats(dtype, (T + 1) * BH),
+      c: lstm ? allocFloats(dtype, (T + 1) * BH) : null,
+      tanhC: lstm ? allocFloats(dtype, TB * H) : null,
+    });
+  }
+
+  for (let k = 0; k < L; k++) {
+    const X = ws.inputs[k];
+    const Ik = k === 0 ? spec.inputSize : DH;
+    const out = outs[k];
+    for (let d = 0; d < D; d++) {
+      const kd = k * D + d;
+      const { wIh, wHh, bIh, bHh } = weights[kd];
+      const dw = ws.dirs[kd];
+
+      // The hoisted input projection: P = 1·b_ihᵀ (+ 1·b_hhᵀ) + X·W_ihᵀ over all T·B rows.
+      // The GRU keeps b_hh on the recurrent side (r multiplies it), prefilled into gh.
+      const proj = gru ? dw.gi! : dw.gates;
+      let beta = 0;
+      if (bIh !== null) {
+        K.gemm(false, false, TB, GH, 1, 1, ws.ones, 0, 1, bIh, 0, GH, 0, proj, 0, GH);
+        beta = 1;
+      }
+      if (bHh !== null && !gru) K.gemm(false, false, TB, GH, 1, 1, ws.ones, 0, 1, bHh, 0, GH, 1, proj, 0, GH);
+      K.gemm(false, true, TB, GH, Ik, 1, X, 0, Ik, wIh, 0, Ik, beta, proj, 0, GH);
+      if (gru && bHh !== null) K.gemm(false, false, TB, GH, 1, 1, ws.ones, 0, 1, bHh, 0, GH, 0, dw.gh!, 0, GH);
+      const ghBeta = gru && bHh !== null ? 1 : 0;
+
+      const first = d === 0 ? 0 : T;
+      dw.h.set(h0.subarray(kd * BH, kd * BH + BH), first * BH);
+      if (lstm) dw.c!.set(c0!.subarray(kd * BH, kd * BH + BH), first * BH);
+
+      for (let s = 0; s < T; s++) {
+        const t = timeAt(d, s, T);
+        const prev = (d === 0 ? t : t + 1) * BH;
+        const next = (d === 0 ? t + 1 : t) * BH;
+        const gOff = t * B * GH;
+        const gatesT = dw.gates.subarray(gOff, gOff + B * GH);
+        const hNext = dw.h.subarray(next, next + BH);
+        switch (cell) {
+          case "rnn":
+            K.gemm(false, true, B, GH, H, 1, dw.h, prev, H, wHh, 0, H, 1, dw.gates, gOff, GH);
+            K.rnnGatesForward(act, BH, gatesT, hNext);
+            break;
+          case "lstm":
+            K.gemm(false, true, B, GH, H, 1, dw.h, prev, H, wHh, 0, H, 1, dw.gates, gOff, GH);
+            K.lstmGatesForward(
+              B, H, gatesT, dw.c!.subarray(prev, prev + BH), dw.c!.subarray(next, next + BH),
+              dw.tanhC!.subarray(t * BH, t * BH + BH), hNext,
+            );
+            break;
+          case "gru":
+            K.gemm(false, true, B, GH, H, 1, dw.h, prev, H, wHh, 0, H, ghBeta, dw.gh!, gOff, GH);
+            K.gruGatesForward(
+              B, H, dw.gi!.subarray(gOff, gOff + B * GH), dw.gh!.subarray(gOff, gOff + B * GH),
+              dw.h.subarray(prev, prev + BH), gatesT, hNext,
+            );
+            break;
+          default:
+            throw new Error(`recurrent: unknown cell '${cell as string}'`);
+        }
+        if (t >= ws.minLength) {
+          // Inactive rows carry their state through this step unchanged.
+          for (let b = 0; b < B; b++) {
+            if (isActive(ws, t, b)) continue;
+            dw.h.copyWithin(next + b * H, prev + b * H, prev + b * H + H);
+            if (lstm) dw.c!.copyWithin(next + b * H, prev + b * H, prev + b * H + H);
+          }
+        }
+      }
+
+      // This direction's half of the layer output: the state after step t, 0 where padded.
+      for (let t = 0; t < T; t++) {
+        const slot = (d === 0 ? t + 1 : t) * BH;
+        for (let b = 0; b < B; b++) {
+          const o = (t * B + b) * DH + d * H;
+          if (isActive(ws, t, b)) out.set(dw.h.subarray(slot + b * H, slot + b * H + H), o);
+          else out.fill(0, o, o + H);
+        }
+      }
+      const last = (d === 0 ? T : 0) * BH;
+      ws.hN.set(dw.h.subarray(last, last + BH), kd * BH);
+      if (lstm) ws.cN!.set(dw.c!.subarray(last, last + BH), kd * BH);
+    }
+  }
+  return ws;
+}
+
+/** Upstream gradients that seed the backward (time-major; null means zero). */
+interface RecurrentSeeds {
+  dOutput: Floats | null; // [T, B, D·H]
+  dhN: Floats | null; // [L·D, B, H]
+  dcN: Floats | null; // [L·D, B, H]
+}
+
+/** Where the backward accumulates (`+=`); a null target is not computed. */
+interface RecurrentGradTargets {
+  dx: Floats | null; // [T, B, I] time-major
+  dh0: Floats | null; // [L·D, B, H]
+  dc0: Floats | null; // [L·D, B, H]
+  /** In `recurrentParamNames` order. */
+  dWeights: Array<Floats | null>;
+}
+
+/**
+ * Observes ∂L/∂h_t (and for the LSTM ∂L/∂c_t) of layer k, direction d, time t, as the
+ * BPTT sweep reaches step t. Both are total derivatives (through all later steps);
+ * ∂L/∂c_t counts h_t = o_t⊙tanh(c_t) as depending on c_t. The buffers are [B, H] views
+ * that are reused: copy what you keep.
+ */
+type StepProbe = (k: number, d: number, t: number, dh: Floats, dc: Floats | null) => void;
+
+/**
+ * Backpropagation through time for the whole stack, from the top layer down.
+ * Twin of `recurrentForward`; accumulates into `targets`.
+ */
+function recurrentBackward(
+  spec: RecurrentSpec, ws: RecurrentWorkspace, weights: DirectionWeights[],
+  seeds: RecurrentSeeds, targets: RecurrentGradTargets, probe?: StepProbe,
+): void {
+  const K: Kernels = kernels();
+  const { T, B, dtype } = ws;
+  const { cell, hiddenSize: H, numLayers: L } = spec;
+  const act = spec.nonlinearity ?? "tanh";
+  const D = directions(spec);
+  const GH = gateCount(cell) * H;
+  const BH = B * H;
+  const TB = T * B;
+  const DH = D * H;
+  const P = paramsPerDirection(spec);
+  const lstm = cell === "lstm";
+  const gru = cell === "gru";
+  const padded = ws.minLength < T;
+
+  // Backward scratch, sized up front and reused by every layer and direction.
+  const dGates = allocFloats(dtype, TB * GH); // [T, B, G·H] ∂L/∂pre-activations (GRU: ∂L/∂gi)
+  const dGh = gru ? allocFloats(dtype, TB * GH) : null; // [T, B, 3H] GRU: ∂L/∂gh
+  let dh = allocFloats(dtype, BH); // [B, H] ∂L/∂h_t
+  let dhPrev = allocFloats(dtype, BH); // [B, H] ∂L/∂h_{t−1}
+  const dc = lstm ? allocFloats(dtype, BH) : null; // [B, H] ∂L/∂c_t from later steps
+  const dcCarry = lstm && padded ? allocFloats(dtype, BH) : null; // [B, H] dc of inactive rows
+  const dcTotal = lstm && probe ? allocFloats(dtype, BH) : null; // [B, H] for the probe only
+
+  let dUpper = seeds.dOutput; // ∂L/∂(output of layer k), [T, B, D·H]
+  for (let k = L - 1; k >= 0; k--) {
+    const X = ws.inputs[k];
+    const Ik = k === 0 ? spec.inputSize : DH;
+    const dLower = k > 0 ? allocFloats(dtype, TB * DH) : targets.dx; // ∂L/∂X, [T, B, I_k]
+    for (let d = 0; d < D; d++) {
+      const kd = k * D + d;
+      const dw = ws.dirs[kd];
+      const { wIh, wHh } = weights[kd];
+      if (seeds.dhN) dh.set(seeds.dhN.subarray(kd * BH, kd * BH + BH));
+      else dh.fill(0);
+      if (dc) {
+        if (seeds.dcN) dc.set(seeds.dcN.subarray(kd * BH, kd * BH + BH));
+        else dc.fill(0);
+      }
+
+      for (let s = T - 1; s >= 0; s--) {
+        const t = timeAt(d, s, T);
+        const prev = (d === 0 ? t : t + 1) * BH;
+        const next = (d === 0 ? t + 1 : t) * BH;
+        const gOff = t * B * GH;
+        const inactiveHere = t >= ws.minLength;
+
+        // ∂L/∂h_t = (from later steps, already in dh) + this step's output gradient.
+        // Padded outputs are constants, so their upstream gradient is dropped.
+        if (dUpper) {
+          for (let b = 0; b < B; b++) {
+            if (!isActive(ws, t, b)) continue;
+            const src = (t * B + b) * DH + d * H;
+            for (let j = 0; j < H; j++) dh[b * H + j] += dUpper[src + j];
+          }
+        }
+        if (probe) {
+          if (dcTotal) {
+            // δc_t = dc + dh⊙o⊙(1 − tanh²c_t) on active rows; inactive rows just carry dc.
+            const tc = dw.tanhC!;
+            for (let b = 0; b < B; b++) {
+              for (let j = 0; j < H; j++) {
+                const u = b * H + j;
+                const o = dw.gates[gOff + b * GH + 3 * H + j];
+                const tcu = tc[t * BH + u];
+                dcTotal[u] = isActive(ws, t, b) ? dc![u] + dh[u] * o * (1 - tcu * tcu) : dc![u];
+              }
+            }
+          }
+          probe(k, d, t, dh, dcTotal);
+        }
+        if (dcCarry && inactiveHere) dcCarry.set(dc!);
+
+        const dGatesT = dGates.subarray(gOff, gOff + B * GH);
+        switch (cell) {
+          case "rnn":
+            K.rnnGatesBackward(act, BH, dw.h.subarray(next, next + BH), dh, dGatesT);
+            break;
+          case "lstm":
+            K.lstmGatesBackward(
+              B, H, dw.gates.subarray(gOff, gOff + B * GH), dw.c!.subarray(prev, prev + BH),
+              dw.tanhC!.subarray(t * BH, t * BH + BH), dh, dc!, dGatesT,
+            );
+            break;
+          case "gru":
+            K.gruGatesBackward(
+              B, H, dw.gates.subarray(gOff, gOff + B * GH), dw.gh!.subarray(gOff, gOff + B * GH),
+              dw.h.subarray(prev, prev + BH), dh, dGatesT, dGh!.subarray(gOff, gOff + B * GH), dhPrev,
+            );
+            break;
+          default:
+            throw new Error(`recurrent: unknown cell '${cell as string}'`);
+        }
+        if (inactiveHere) {
+          // An inactive row did not use its gates: zero their gradient explicitly (not by
+          // multiplying garbage by 0) so padded inputs get exactly 0.
+          for (let b = 0; b < B; b++) {
+            if (isActive(ws, t, b)) continue;
+            dGates.fill(0, gOff + b * GH, gOff + (b + 1) * GH);
+            if (dGh) dGh.fill(0, gOff + b * GH, gOff + (b + 1) * GH);
+          }
+        }
+        // ∂L/∂h_{t−1} through the recurrent product (GRU: added to the kernel's z⊙dh).
+        if (gru) K.gemm(false, false, B, H, GH, 1, dGh!, gOff, GH, wHh, 0, H, 1, dhPrev, 0, H);
+        else K.gemm(false, false, B, H, GH, 1, dGates, gOff, GH, wHh, 0, H, 0, dhPrev, 0, H);
+        if (inactiveHere) {
+          // The carried state passes its gradient straight through.
+          for (let b = 0; b < B; b++) {
+            if (isActive(ws, t, b)) continue;
+            dhPrev.set(dh.subarray(b * H, b * H + H), b * H);
+            if (dc) dc.set(dcCarry!.subarray(b * H, b * H + H), b * H);
+          }
+        }
+        const swap = dh;
+        dh = dhPrev;
+        dhPrev = swap;
+      }
+
+      // dh and dc now hold ∂L/∂h0 and ∂L/∂c0 of this layer and direction.
+      if (targets.dh0) addInto(targets.dh0, kd * BH, dh);
+      if (targets.dc0) addInto(targets.dc0, kd * BH, dc!);
+
+      // Weight gradients as single GEMMs over all T·B rows (accumulating: beta = 1).
+      const dAll = dGates; // ∂L/∂(X·W_ihᵀ + b_ih)
+      const dRec = gru ? dGh! : dGates; // ∂L/∂(H_prev·W_hhᵀ + b_hh)
+      const hPrevOff = d === 0 ? 0 : BH; // the T previous states, in time order
+      const [dWih, dWhh, dbIh, dbHh] = targets.dWeights.slice(kd * P, kd * P + P);
+      if (dWih) K.gemm(true, false, GH, Ik, TB, 1, dAll, 0, GH, X, 0, Ik, 1, dWih, 0, Ik);
+      if (dWhh) K.gemm(true, false, GH, H, TB, 1, dRec, 0, GH, dw.h, hPrevOff, H, 1, dWhh, 0, H);
+      if (dbIh) K.gemm(true, false, GH, 1, TB, 1, dAll, 0, GH, ws.ones, 0, 1, 1, dbIh, 0, 1);
+      if (dbHh) K.gemm(true, false, GH, 1, TB, 1, dRec, 0, GH, ws.ones, 0, 1, 1, dbHh, 0, 1);
+      if (dLower) K.gemm(false, false, TB, Ik, GH, 1, dAll, 0, GH, wIh, 0, Ik, 1, dLower, 0, Ik);
+    }
+    dUpper = dLower;
+  }
+}
+
+function addInto(target: Floats, offset: number, src: Floats): void {
+  for (let i = 0; i < src.length; i++) target[offset + i] += src[i];
+}
+
+/** Swaps the first two axes of a row-major [A, C, F] buffer into `dst` ([C, A, F]). */
+function swapLeadingAxes(src: Floats, A: number, C: number, F: number, dst: Floats): Floats {
+  for (let a = 0; a < A; a++) {
+    for (let c = 0; c < C; c++) dst.set(src.subarray((a * C + c) * F, (a * C + c) * F + F), (c * A + a) * F);
+  }
+  return dst;
+}
+
+/** Validated, time-major view of the arguments of `recurrent`. */
+interface PreparedCall {
+  T: number;
+  B: number;
+  x: Floats; // [T, B, I]
+  weights: DirectionWeights[];
+  h0: Tensor; // [L·D, B, H]
+  c0: Tensor | null; // [L·D, B, H]
+  lengths: Int32Array | null; // [B]
+}
+
+/** Checks every argument, naming it and both shapes in any ShapeError. */
+function prepare(
+  spec: RecurrentSpec, x: Tensor, weights: readonly Tensor[], h0?: Tensor, c0?: Tensor, lengths?: readonly number[],
+): PreparedCall {
+  const who = cellClassName(spec.cell);
+  for (const key of ["inputSize", "hiddenSize", "numLayers"] as const) {
+    if (!Number.isInteger(spec[key]) || spec[key] < 1) {
+      throw new Error(`${who}: ${key} must be a positive integer, got ${spec[key]}`);
+    }
+  }
+  if (spec.cell !== "rnn" && spec.nonlinearity !== undefined && spec.nonlinearity !== "tanh") {
+    throw new Error(`${who}: nonlinearity applies to RNN only, got '${spec.nonlinearity}'`);
+  }
+  const { inputSize: I, hiddenSize: H } = spec;
+  const LD = spec.numLayers * directions(spec);
+  if (x.rank !== 3) {
+    throw new ShapeError(`${who} x: expected a 3-D tensor ${spec.batchFirst ? "[B, T, I]" : "[T, B, I]"}, got ${shapeToString(x.shape)}`);
+  }
+  expectShape(`${who} x`, x.shape, [-1, -1, I]);
+  const [T, B] = spec.batchFirst ? [x.shape[1], x.shape[0]] : [x.shape[0], x.shape[1]];
+  const dtype = x.dtype;
+  const sameDtype = (what: string, t: Tensor): void => {
+    if (t.dtype !== dtype) throw new TypeError(`${who} ${what}: dtype ${t.dtype} does not match x (${dtype})`);
+  };
+
+  const names = recurrentParamNames(spec);
+  const shapes = recurrentParamShapes(spec);
+  if (weights.length !== names.length) {
+    throw new Error(`${who}: expected ${names.length} parameter tensors (${names.join(", ")}), got ${weights.length}`);
+  }
+  weights.forEach((w, i) => {
+    expectShape(`${who} ${names[i]}`, w.shape, shapes[names[i]]);
+    sameDtype(names[i], w);
+  });
+
+  const stateShape = [LD, B, H];
+  const h0t = h0 ?? Tensor.zeros(stateShape, { dtype });
+  expectShape(`${who} h0`, h0t.shape, stateShape);
+  sameDtype("h0", h0t);
+  let c0t: Tensor | null = null;
+  if (spec.cell === "lstm") {
+    c0t = c0 ?? Tensor.zeros(stateShape, { dtype });
+    expectShape(`${who} c0`, c0t.shape, stateShape);
+    sameDtype("c0", c0t);
+  } else if (c0 !== undefined) {
+    throw new Error(`${who}: c0 is given but only an LSTM has a cell state`);
+  }
+
+  let lens: Int32Array | null = null;
+  if (lengths !== undefined) {
+    if (lengths.length !== B) {
+      throw new ShapeError(`${who} lengths: expected ${B} lengths (one per batch row), got ${lengths.length}`);
+    }
+    lens = new Int32Array(B);
+    lengths.forEach((n, b) => {
+      if (!Number.isInteger(n) || n < 1 || n > T) {
+        throw new RangeError(`${who} lengths[${b}]: must be an integer in 1..${T} (T), got ${n}`);
+      }
+      lens![b] = n;
+    });
+  }
+
+  const xTM = spec.batchFirst ? swapLeadingAxes(x.data, B, T, I, allocFloats(dtype, x.size)) : x.data;
+  return {
+    T, B, x: xTM,
+    weights: splitWeights(spec, weights.map((w) => w.data)),
+    h0: h0t, c0: c0t, lengths: lens,
+  };
+}
+
+/**
+ * Runs a recurrent layer stack over a sequence, as one node on the autodiff tape
+ * (inputs x, h0, c0?, ...weights; outputs output, hN, cN?). Gradients accumulate
+ * into every input that requires grad.
+ *
+ * @param x [T, B, I] ([B, T, I] with `spec.batchFirst`); its dtype is the op's dtype.
+ * @param weights in `recurrentParamNames(spec)` order, PyTorch shapes.
+ * @param h0 [L·D, B, H], zeros when omitted; index k·D + d.
+ * @param c0 LSTM only, like h0.
+ * @param lengths valid steps per batch row (1..T, any order): PyTorch's packed semantics.
+ * @example
+ * const spec = { cell: "lstm", inputSize: 3, hiddenSize: 4, numLayers: 1, bidirectional: false, bias: true, batchFirst: false } as const;
+ * const { output, hN, cN } = recurrent(spec, x, weights); // output [T, B, 4], hN and cN [1, B, 4]
+ */
+export function recurrent(
+  spec: RecurrentSpec, x: Tensor, weights: readonly Tensor[], h0?: Tensor, c0?: Tensor, lengths?: readonly number[],
+): RecurrentResult {
+  const call = prepare(spec, x, weights, h0, c0, lengths);
+  const { T, B } = call;
+  const D = directions(spec);
+  const H = spec.hiddenSize;
+  const ws = recurrentForward(spec, call.x, T, B, call.weights, call.h0.data, call.c0?.data ?? null, call.lengths);
+
+  const outShape = spec.batchFirst ? [B, T, D * H] : [T, B, D * H];
+  const outData = spec.batchFirst ? swapLeadingAxes(ws.output, T, B, D * H, allocFloats(ws.dtype, ws.output.length)) : ws.output;
+  const output = new Tensor(outData, outShape);
+  const stateShape = [spec.numLayers * D, B, H];
+  const hN = new Tensor(ws.hN, stateShape);
+  const cN = ws.cN ? new Tensor(ws.cN, stateShape) : null;
+
+  const inputs = [x, call.h0, ...(call.c0 ? [call.c0] : []), ...weights];
+  const outputs = cN ? [output, hN, cN] : [output, hN];
+  record(cellClassName(spec.cell), inputs, outputs, (grads) => {
+    const dOut = spec.batchFirst ? swapLeadingAxes(grads[0], B, T, D * H, allocFloats(ws.dtype, grads[0].length)) : grads[0];
+    const xGrad = gradOf(x);
+    const dxTM = xGrad && spec.batchFirst ? allocFloats(ws.dtype, x.size) : xGrad;
+    recurrentBackward(
+      spec, ws, call.weights,
+      { dOutput: dOut, dhN: grads[1], dcN: cN ? grads[2] : null },
+      {
+        dx: dxTM,
+        dh0: gradOf(call.h0),
+        dc0: call.c0 ? gradOf(call.c0) : null,
+        dWeights: weights.map((w) => gradOf(w)),
+      },
+    );
+    if (xGrad && dxTM !== xGrad) {
+      const back = swapLeadingAxes(dxTM!, T, B, spec.inputSize, allocFloats(ws.dtype, x.size));
+      addInto(xGrad, 0, back);
+    }
+  });
+  return { output, hN, cN };
+}
+
+/** ∂L/∂h_t (and ∂L/∂c_t) of one layer and direction, for every step, with their norms. */
+export interface HiddenGradientNorms {
+  layer: number;
+  direction: number;
+  /** ∂L/∂h_t, total derivative through all later steps (c_t held fixed)         [T, B, H] */
+  dh: Tensor;
+  /** ‖∂L/∂h_t‖₂ over the whole [B, H] block, by time t                           [T] */
+  dhNorm: Float64Array;
+  /** ‖∂L/∂h0‖₂ of this layer and direction. */
+  dh0Norm: number;
+  /** LSTM: ∂L/∂c_t, counting h_t = o_t⊙tanh(c_t) as depending on c_t                [T, B, H] */
+  dc: Tensor | null;
+  /** LSTM: ‖∂L/∂c_t‖₂ by time t                                                     [T] */
+  dcNorm: Float64Array | null;
+  /** LSTM: ‖∂L/∂c0‖₂. */
+  dc0Norm: number | null;
+}
+
+export interface HiddenGradientOptions {
+  h0?: Tensor;
+  c0?: Tensor;
+  lengths?: readonly number[];
+  /** ∂L/∂output, shaped like `output`. */
+  dOutput?: Tensor;
+  /** ∂L/∂hN, [L·D, B, H]. */
+  dhN?: Tensor;
+  /** LSTM: ∂L/∂cN, [L·D, B, H]. */
+  dcN?: Tensor;
+}
+
+function l2(v: ArrayLike<number>, from: number, to: number): number {
+  let s = 0;
+  for (let i = from; i < to; i++) s += v[i] * v[i];
+  return Math.sqrt(s);
+}
+
+/**
+ * The vanishing-gradient diagnostic: runs the stack forward and back (outside the
+ * tape) for a loss whose gradient w.r.t. the outputs / final states is given, and
+ * returns ∂L/∂h_t for every step t — exactly the dh the BPTT sweep carries into step
+ * t's gate backward — with its norm, plus the norm for the initial state. One record
+ * per layer and direction, index k·D + d; time is in sequence order for both
+ * directions. With `lengths`, a row's padded steps hold the gradient of the state
+ * it carries through them.
+ * @example
+ * // L = Σ w_out ⊙ h_{T−1}: seed only the last output step
+ * const [g] = hiddenGradientNorms(spec, x, weights, { dOutput });
+ * g.dhNorm; // [T] falls geometrically towards t = 0 for a small tanh RNN
+ */
+export function hiddenGradientNorms(
+  spec: RecurrentSpec, x: Tensor, weights: readonly Tensor[], options: HiddenGradientOptions,
+): HiddenGradientNorms[] {
+  const call = prepare(spec, x, weights, options.h0, options.c0, options.lengths);
+  const { T, B } = call;
+  const D = directions(spec);
+  const H = spec.hiddenSize;
+  const BH = B * H;
+  const LD = spec.numLayers * D;
+  const who = cellClassName(spec.cell);
+  const dtype = x.dtype;
+  if (!options.dOutput && !options.dhN && !options.dcN) {
+    throw new Error(`${who} hiddenGradientNorms: give at least one of dOutput, dhN, dcN`);
+  }
+  const seedOf = (what: string, t: Tensor | undefined, shape: number[]): Floats | null => {
+    if (t === undefined) return null;
+    expectShape(`${who} ${what}`, t.shape, shape);
+    if (t.dtype !== dtype) throw new TypeError(`${who} ${what}: dtype ${t.dtype} does not match x (${dtype})`);
+    return t.data;
+  };
+  const outShape = spec.batchFirst ? [B, T, D * H] : [T, B, D * H];
+  let dOutput = seedOf("dOutput", options.dOutput, outShape);
+  if (dOutput && spec.batchFirst) dOutput = swapLeadingAxes(dOutput, B, T, D * H, allocFloats(dtype, dOutput.length));
+  const dhN = seedOf("dhN", options.dhN, [LD, B, H]);
+  const dcN = spec.cell === "lstm" ? seedOf("dcN", options.dcN, [LD, B, H]) : null;
+  if (spec.cell !== "lstm" && options.dcN) throw new Error(`${who}: dcN is given but only an LSTM has a cell state`);
+
+  const ws = recurrentForward(spec, call.x, T, B, call.weights, call.h0.data, call.c0?.data ?? null, call.lengths);
+  const lstm = spec.cell === "lstm";
+  const records: HiddenGradientNorms[] = [];
+  for (let kd = 0; kd < LD; kd++) {
+    records.push({
+      layer: Math.floor(kd / D), direction: kd % D,
+      dh: Tensor.zeros([T, B, H], { dtype: "float64" }), dhNorm: new Float64Array(T), dh0Norm: 0,
+      dc: lstm ? Tensor.zeros([T, B, H], { dtype: "float64" }) : null,
+      dcNorm: lstm ? new Float64Array(T) : null, dc0Norm: lstm ? 0 : null,
+    });
+  }
+  const dh0 = allocFloats(dtype, LD * BH);
+  const dc0 = lstm ? allocFloats(dtype, LD * BH) : null;
+  recurrentBackward(
+    spec, ws, call.weights, { dOutput, dhN, dcN },
+    { dx: null, dh0, dc0, dWeights: weights.map(() => null) },
+    (k, d, t, dh, dc) => {
+      const r = records[k * D + d];
+      r.dh.data.set(dh, t * BH);
+      r.dhNorm[t] = l2(dh, 0, BH);
+      if (dc && r.dc && r.dcNorm) {
+        r.dc.data.set(dc, t * BH);
+        r.dcNorm[t] = l2(dc, 0, BH);
+      }
+    },
+  );
+  for (const [kd, r] of records.entries()) {
+    r.dh0Norm = l2(dh0, kd * BH, kd * BH + BH);
+    if (dc0) r.dc0Norm = l2(dc0, kd * BH, kd * BH + BH);
+  }
+  return records;
+}
