@@ -1,0 +1,37 @@
+/**
+ * rnnkit: recurrent neural networks (RNN, LSTM, GRU) in TypeScript, built from their
+ * equations. The one public entry point; importing it registers the TypeScript kernels.
+ */
+import "./backend/ts/index.js";
+
+export { Tensor, parameter, allocFloats, type DType, type Floats, type TensorOptions } from "./tensor/tensor.js";
+export { ShapeError, sizeOf, shapeToString, type Shape } from "./tensor/shape.js";
+export { Rng, type RngState } from "./tensor/random.js";
+export { noGrad, isGradEnabled } from "./autograd/tape.js";
+export { gradcheck, assertGradcheck, type GradcheckOptions, type GradcheckReport } from "./autograd/gradcheck.js";
+export { kernels, useKernels, type Kernels, type RnnActivation } from "./backend/kernels.js";
+export { tsKernels } from "./backend/ts/index.js";
+
+export * from "./ops/index.js";
+export { mseLoss, crossEntropy, bceWithLogits, sequenceMask, type Reduction, type CrossEntropyOptions } from "./ops/loss.js";
+export {
+  recurrent, recurrentParamNames, recurrentParamShapes, hiddenGradientNorms,
+  type RecurrentSpec, type CellKind, type RecurrentResult, type HiddenGradientNorms,
+} from "./ops/recurrent.js";
+
+export { Module, type StateDict, type TensorRecord } from "./nn/module.js";
+export { Linear, type LinearOptions } from "./nn/linear.js";
+export * from "./nn/cells/index.js";
+export * from "./nn/recurrent.js";
+export { uniformInit, pytorchRecurrentInit, glorotUniform, orthogonal, zeros, constant } from "./nn/init.js";
+
+export * from "./optim/index.js";
+
+export { fit, evaluate, type Dataset, type BatchResult, type FitOptions, type FitResult, type EpochRecord, type StepInfo, type FitCallbacks } from "./train/fit.js";
+export { saveCheckpoint, loadCheckpoint, CheckpointError, type TrainerState, type CheckpointContents } from "./train/checkpoint.js";
+export { NonFiniteError } from "./train/guard.js";
+export { Progress, type ProgressMode } from "./train/progress.js";
+export { countCorrect } from "./train/metrics.js";
+
+export { saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors, SafetensorsError } from "./io/safetensors.js";
+export { linearRecurrence } from "./data/synthetic.js";

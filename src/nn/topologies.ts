@@ -1,0 +1,372 @@
+/**
+ * The four sequence-model topologies of the classic tutorials, each a recurrent layer
+ * stack (`RNN`, `LSTM` or `GRU` from ./recurrent.ts, picked by `cell`) plus Linear heads:
+ *
+ *   SequenceToVector    x [T, B, I] → final state of the top layer → Linear → [B, O]
+ *   SequenceToSequence  x [T, B, I] → output at every step → Linear → [T, B, O]
+ *   VectorToSequence    v [B, I] repeated as the input of every step → Linear → [T, B, O]
+ *   EncoderDecoder      source → encoder final state → initial state of a decoder over
+ *                       embedded target tokens → Linear → logits [T_out, B, V]
+ *
+ * Sub-modules are named `rnn` and `head` (`encoder`, `decoder`, … for the encoder–
+ * decoder), so a state dict reads `rnn.weight_ih_l0`, `head.weight`. Not here:
+ * attention, beam search, dropout between layers.
+ */
+import { Module } from "./module.js";
+import { Linear } from "./linear.js";
+import { Embedding } from "./embedding.js";
+import { GRU, LSTM, RNN } from "./recurrent.js";
+import { Tensor, type DType } from "../tensor/tensor.js";
+import type { Rng } from "../tensor/random.js";
+import { ShapeError, shapeToString } from "../tensor/shape.js";
+import type { RnnActivation } from "../backend/kernels.js";
+import { cellClassName, type CellKind } from "../ops/recurrent.js";
+import { reshape, slice, stack, transpose } from "../ops/movement.js";
+import { noGrad } from "../autograd/tape.js";
+
+/** Any of the three recurrent layer stacks. */
+export type RecurrentLayerModule = RNN | LSTM | GRU;
+
+/** The state of any recurrent stack: h [L·D, B, H], and c [L·D, B, H] for the LSTM only. */
+export interface RecurrentState {
+  h: Tensor;
+  c?: Tensor;
+}
+
+/** What fixes the recurrent stack of a topology: the layer's options plus the cell kind. */
+export interface RecurrentBlockOptions {
+  /** Which layer: "rnn" (Elman), "lstm" or "gru". */
+  cell: CellKind;
+  /** I: features per input step. */
+  inputSize: number;
+  /** H: features of the hidden state. */
+  hiddenSize: number;
+  /** L: stacked layers, default 1. */
+  numLayers?: number;
+  /** D = 2 directions, outputs concatenated forward | reverse. Default false. */
+  bidirectional?: boolean;
+  /** Inputs and sequence outputs are [B, T, ·] instead of [T, B, ·]. Default false. */
+  batchFirst?: boolean;
+  /** Recurrent biases, default true (the heads always have one). */
+  bias?: boolean;
+  /** Cell "rnn" only: tanh (default), relu or sigmoid. */
+  nonlinearity?: RnnActivation;
+  /** Draws every parameter: the recurrent stack first, then the heads. */
+  rng: Rng;
+  dtype?: DType;
+}
+
+/** Options of the topologies with one Linear head. */
+export interface HeadedOptions extends RecurrentBlockOptions {
+  /** O: features of the head's output. */
+  outputSize: number;
+}
+
+export interface SequenceForwardOptions {
+  /** Valid steps per batch row (1..T): packed-sequence semantics of the layer. */
+  lengths?: readonly number[];
+  /** Initial state; zeros when omitted. */
+  state?: RecurrentState;
+}
+
+/** The layer for `options.cell`; refuses a nonlinearity for LSTM and GRU rather than ignoring it. */
+export function createRecurrentLayer(options: RecurrentBlockOptions): RecurrentLayerModule {
+  const { cell, inputSize, hiddenSize, numLayers, bidirectional, batchFirst, bias, nonlinearity, rng, dtype } = options;
+  const layerOptions = { inputSize, hiddenSize, numLayers, bidirectional, batchFirst, bias, rng, dtype };
+  switch (cell) {
+    case "rnn":
+      return new RNN({ ...layerOptions, nonlinearity });
+    case "lstm":
+    case "gru":
+      if (nonlinearity !== undefined) {
+        throw new Error(`${cellClassName(cell)}: 'nonlinearity' applies to cell "rnn" only, got '${nonlinearity}'`);
+      }
+      return cell === "lstm" ? new LSTM(layerOptions) : new GRU(layerOptions);
+    default: {
+      const unknown: never = cell;
+      throw new Error(`createRecurrentLayer: unknown cell '${unknown as string}' (expected "rnn", "lstm" or "gru")`);
+    }
+  }
+}
+
+/**
+ * Runs any of the three layers with one state type, so topology code need not branch
+ * on the cell. An LSTM needs `state.c` whenever a state is given; the others refuse it.
+ */
+export function runRecurrent(
+  layer: RecurrentLayerModule, x: Tensor, state?: RecurrentState, lengths?: readonly number[],
+): { output: Tensor; state: RecurrentState } {
+  const options = lengths === undefined ? undefined : { lengths };
+  if (layer instanceof LSTM) {
+    if (state !== undefined && state.c === undefined) throw new Error("LSTM: the state needs c beside h");
+    const r = layer.forward(x, state && { h: state.h, c: state.c! }, options);
+    return { output: r.output, state: { h: r.h, c: r.c } };
+  }
+  if (state?.c !== undefined) throw new Error(`${cellClassName(layer.spec.cell)}: state.c is for the LSTM only`);
+  const r = layer.forward(x, state && { h: state.h }, options);
+  return { output: r.output, state: { h: r.h } };
+}
+
+/** D·H: the width of a layer's output and of its top layer's final state. */
+export function outputWidth(layer: RecurrentLayerModule): number {
+  return (layer.spec.bidirectional ? 2 : 1) * layer.spec.hiddenSize;
+}
+
+/**
+ * The top layer's final hidden state as features [B, D·H], forward | reverse like the
+ * layer output. With lengths the layer already took it at each row's last valid step.
+ */
+export function topLayerState(layer: RecurrentLayerModule, h: Tensor): Tensor {
+  const { numLayers: L, hiddenSize: H } = layer.spec;
+  const D = layer.spec.bidirectional ? 2 : 1;
+  const B = h.shape[1];
+  const top = slice(h, 0, (L - 1) * D); // [D, B, H]
+  return D === 1 ? reshape(top, [B, H]) : reshape(transpose(top, [1, 0, 2]), [B, D * H]);
+}
+
+/**
+ * Sequence → vector (classification or regression of a whole sequence): the final hidden
+ * state of the top layer (both directions' when bidirectional) through a Linear head.
+ *
+ * @example
+ * const model = new SequenceToVector({ cell: "lstm", inputSize: 3, hiddenSize: 16, outputSize: 2, rng: new Rng(0) });
+ * const logits = model.forward(x, { lengths: [5, 3] }); // x [5, 2, 3] → [2, 2]
+ */
+export class SequenceToVector extends Module {
+  readonly rnn: RecurrentLayerModule;
+  /** [D·H] → [O]. */
+  readonly head: Linear;
+
+  constructor(options: HeadedOptions) {
+    super();
+    this.rnn = this.registerModule("rnn", createRecurrentLayer(options));
+    this.head = this.registerModule(
+      "head",
+      new Linear({ inFeatures: outputWidth(this.rnn), outFeatures: options.outputSize, rng: options.rng, dtype: options.dtype }),
+    );
+  }
+
+  /** x [T, B, I] (or [B, T, I]) → [B, O]. */
+  forward(x: Tensor, options: SequenceForwardOptions = {}): Tensor {
+    const { state } = runRecurrent(this.rnn, x, options.state, options.lengths);
+    return this.head.forward(topLayerState(this.rnn, state.h));
+  }
+}
+
+/**
+ * Sequence → sequence of the same length (tagging, per-step prediction): the layer
+ * output through a Linear head at every step. With lengths, padded steps hold the
+ * head's bias (the layer output there is 0); mask them out of the loss.
+ *
+ * @example
+ * const model = new SequenceToSequence({ cell: "gru", inputSize: 1, hiddenSize: 8, outputSize: 1, rng: new Rng(0) });
+ * const y = model.forward(x); // x [T, B, 1] → [T, B, 1]
+ */
+export class SequenceToSequence extends Module {
+  readonly rnn: RecurrentLayerModule;
+  /** [D·H] → [O], applied at every step. */
+  readonly head: Linear;
+
+  constructor(options: HeadedOptions) {
+    super();
+    this.rnn = this.registerModule("rnn", createRecurrentLayer(options));
+    this.head = this.registerModule(
+      "head",
+      new Linear({ inFeatures: outputWidth(this.rnn), outFeatures: options.outputSize, rng: options.rng, dtype: options.dtype }),
+    );
+  }
+
+  /** x [T, B, I] (or [B, T, I]) → [T, B, O] (or [B, T, O]). */
+  forward(x: Tensor, options: SequenceForwardOptions = {}): Tensor {
+    return this.head.forward(runRecurrent(this.rnn, x, options.state, options.lengths).output);
+  }
+}
+
+/**
+ * Vector → sequence (generation from a fixed code): the vector v is fed as the input of
+ * EVERY step, the state starts at zero, and a Linear head reads each step's output.
+ * Repeating the input (rather than using v as the initial state) keeps the code in view
+ * at every step and lets v have any width I, independent of H.
+ *
+ * @example
+ * const model = new VectorToSequence({ cell: "lstm", inputSize: 4, hiddenSize: 8, outputSize: 1, rng: new Rng(0) });
+ * const y = model.forward(v, 10); // v [B, 4] → [10, B, 1]
+ */
+export class VectorToSequence extends Module {
+  readonly rnn: RecurrentLayerModule;
+  /** [D·H] → [O], applied at every step. */
+  readonly head: Linear;
+
+  constructor(options: HeadedOptions) {
+    super();
+    this.rnn = this.registerModule("rnn", createRecurrentLayer(options));
+    this.head = this.registerModule(
+      "head",
+      new Linear({ inFeatures: outputWidth(this.rnn), outFeatures: options.outputSize, rng: options.rng, dtype: options.dtype }),
+    );
+  }
+
+  /** v [B, I] → [steps, B, O] (or [B, steps, O] with batchFirst). */
+  forward(v: Tensor, steps: number): Tensor {
+    const I = this.rnn.spec.inputSize;
+    if (v.rank !== 2 || v.shape[1] !== I) {
+      throw new ShapeError(`VectorToSequence.forward: v ${shapeToString(v.shape)} must be [B, ${I}] (inputSize ${I})`);
+    }
+    if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`VectorToSequence.forward: steps must be a positive integer, got ${steps}`);
+    // stack() adds every copy's gradient back into v, so v may require grad.
+    const x = stack(new Array<Tensor>(steps).fill(v), this.rnn.spec.batchFirst ? 1 : 0);
+    return this.head.forward(runRecurrent(this.rnn, x).output);
+  }
+}
+
+export interface EncoderDecoderOptions {
+  /** Cell of both the encoder and the decoder. */
+  cell: CellKind;
+  /** Source as token ids [T_in, B] embedded with their own table of this many rows; or give `sourceInputSize`. */
+  sourceVocabSize?: number;
+  /** Source as feature vectors [T_in, B, I]; or give `sourceVocabSize`. */
+  sourceInputSize?: number;
+  /** V: target vocabulary (including any start / end tokens). */
+  targetVocabSize: number;
+  /** E: width of the token embeddings (target, and source when it is tokens). */
+  embeddingSize: number;
+  /** H of both stacks. */
+  hiddenSize: number;
+  /** L of both stacks (the encoder's [L, B, H] state initializes the decoder's). Default 1. */
+  numLayers?: number;
+  /** Cell "rnn" only. */
+  nonlinearity?: RnnActivation;
+  /** Draws, in order: source embedding, encoder, target embedding, decoder, head. */
+  rng: Rng;
+  dtype?: DType;
+}
+
+export interface GreedyDecodeOptions {
+  /** Token fed to the decoder at the first step. */
+  start: number;
+  /** A row stops when it emits this token (which is not included in its output). */
+  end?: number;
+  /** Most tokens generated per row. */
+  maxLength: number;
+  /** Valid source steps per row. */
+  srcLengths?: readonly number[];
+}
+
+/**
+ * Encoder–decoder (Sutskever et al. 2014, without attention): the encoder reads the
+ * source, its final state (h, and c for the LSTM, at each row's last valid step) is the
+ * decoder's initial state, and the decoder reads embedded target tokens and predicts the
+ * next token with a Linear vocabulary head. Both stacks are unidirectional and
+ * time-major, with the same cell, H and L, so the state passes over unchanged.
+ *
+ * Training uses teacher forcing: `forward(src, tgtIn)` with tgtIn = [start, y_0, …, y_{T−2}]
+ * and the loss against [y_0, …, y_{T−1}]. Inference is `greedyDecode`.
+ *
+ * @example
+ * const model = new EncoderDecoder({ cell: "gru", sourceVocabSize: 6, targetVocabSize: 6, embeddingSize: 8, hiddenSize: 32, rng: new Rng(0) });
+ * const logits = model.forward(src, tgtIn);                   // src [3, B], tgtIn [4, B] ids → [4, B, 6]
+ * const loss = crossEntropy(logits, tgtOut);
+ * const ids = model.greedyDecode(src, { start: 0, end: 1, maxLength: 5 }); // B rows of ids
+ */
+export class EncoderDecoder extends Module {
+  /** Null when the source is feature vectors. */
+  readonly sourceEmbedding: Embedding | null;
+  readonly encoder: RecurrentLayerModule;
+  readonly targetEmbedding: Embedding;
+  readonly decoder: RecurrentLayerModule;
+  /** [H] → [V]. */
+  readonly head: Linear;
+
+  constructor(options: EncoderDecoderOptions) {
+    super();
+    const { cell, sourceVocabSize, sourceInputSize, targetVocabSize, embeddingSize, hiddenSize, numLayers, nonlinearity, rng, dtype } =
+      options;
+    if ((sourceVocabSize === undefined) === (sourceInputSize === undefined)) {
+      throw new Error("EncoderDecoder: give exactly one of sourceVocabSize (token source) and sourceInputSize (feature source)");
+    }
+    const stack = { cell, hiddenSize, numLayers, nonlinearity, rng, dtype };
+    this.sourceEmbedding =
+      sourceVocabSize === undefined
+        ? null
+        : this.registerModule("sourceEmbedding", new Embedding({ numEmbeddings: sourceVocabSize, embeddingDim: embeddingSize, rng, dtype }));
+    this.encoder = this.registerModule(
+      "encoder",
+      createRecurrentLayer({ ...stack, inputSize: sourceInputSize ?? embeddingSize }),
+    );
+    this.targetEmbedding = this.registerModule(
+      "targetEmbedding",
+      new Embedding({ numEmbeddings: targetVocabSize, embeddingDim: embeddingSize, rng, dtype }),
+    );
+    this.decoder = this.registerModule("decoder", createRecurrentLayer({ ...stack, inputSize: embeddingSize }));
+    this.head = this.registerModule("head", new Linear({ inFeatures: hiddenSize, outFeatures: targetVocabSize, rng, dtype }));
+  }
+
+  /** The encoder's final state for src: ids [T_in, B] (token source) or [T_in, B, I] (feature source). */
+  encode(src: Tensor, srcLengths?: readonly number[]): RecurrentState {
+    let x = src;
+    if (this.sourceEmbedding !== null) {
+      if (src.rank !== 2) throw new ShapeError(`EncoderDecoder: src ${shapeToString(src.shape)} must be token ids [T_in, B]`);
+      x = this.sourceEmbedding.forward(src);
+    }
+    return runRecurrent(this.encoder, x, undefined, srcLengths).state;
+  }
+
+  /** The decoder over ids tgtIn [T_out, B] from `state`: logits [T_out, B, V] and the state after the last step. */
+  decode(tgtIn: Tensor, state: RecurrentState): { logits: Tensor; state: RecurrentState } {
+    const B = state.h.shape[1];
+    if (tgtIn.rank !== 2 || tgtIn.shape[1] !== B) {
+      throw new ShapeError(
+        `EncoderDecoder: tgtIn ${shapeToString(tgtIn.shape)} must be token ids [T_out, ${B}] (state h ${shapeToString(state.h.shape)})`,
+      );
+    }
+    const r = runRecurrent(this.decoder, this.targetEmbedding.forward(tgtIn), state);
+    return { logits: this.head.forward(r.output), state: r.state };
+  }
+
+  /** Teacher-forced logits [T_out, B, V] for src and the decoder inputs tgtIn [T_out, B]. */
+  forward(src: Tensor, tgtIn: Tensor, options: { srcLengths?: readonly number[] } = {}): Tensor {
+    return this.decode(tgtIn, this.encode(src, options.srcLengths)).logits;
+  }
+
+  /**
+   * Greedy decoding without grad: from `start`, feed back the most likely token (lowest
+   * id on ties) one step at a time. Returns B rows of at most maxLength ids; a row ends
+   * before maxLength when it emits `end`, and decoding stops once every row has ended.
+   */
+  greedyDecode(src: Tensor, options: GreedyDecodeOptions): number[][] {
+    const { start, end, maxLength, srcLengths } = options;
+    const V = this.targetEmbedding.numEmbeddings;
+    if (!Number.isInteger(maxLength) || maxLength < 0) throw new RangeError(`greedyDecode: maxLength must be a non-negative integer, got ${maxLength}`);
+    for (const [key, v] of [["start", start], ["end", end]] as const) {
+      if (v !== undefined && !(Number.isInteger(v) && v >= 0 && v < V)) {
+        throw new RangeError(`greedyDecode: ${key} ${v} is not a token id in [0, ${V})`);
+      }
+    }
+    return noGrad(() => {
+      let state = this.encode(src, srcLengths);
+      const B = state.h.shape[1];
+      const rows: number[][] = Array.from({ length: B }, () => []);
+      const done = new Array<boolean>(B).fill(false);
+      let tokens = new Array<number>(B).fill(start);
+      for (let t = 0; t < maxLength && done.includes(false); t++) {
+        const r = runRecurrent(this.decoder, this.targetEmbedding.forward(tokens, [1, B]), state);
+        state = r.state;
+        const logits = this.head.forward(r.output).data; // [1, B, V]
+        tokens = tokens.map((_, b) => argmaxRow(logits, b * V, V));
+        for (let b = 0; b < B; b++) {
+          if (done[b]) continue;
+          if (tokens[b] === end) done[b] = true;
+          else rows[b].push(tokens[b]);
+        }
+      }
+      return rows;
+    });
+  }
+}
+
+/** Index of the largest of values[off .. off+n), the first one on ties. */
+function argmaxRow(values: ArrayLike<number>, off: number, n: number): number {
+  let best = 0;
+  for (let k = 1; k < n; k++) if (values[off + k] > values[off + best]) best = k;
+  return best;
+}
