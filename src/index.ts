@@ -19,11 +19,7 @@ export {
   type RecurrentSpec, type CellKind, type RecurrentResult, type HiddenGradientNorms,
 } from "./ops/recurrent.js";
 
-export { Module, type StateDict, type TensorRecord } from "./nn/module.js";
-export { Linear, type LinearOptions } from "./nn/linear.js";
-export * from "./nn/cells/index.js";
-export * from "./nn/recurrent.js";
-export { uniformInit, pytorchRecurrentInit, glorotUniform, orthogonal, zeros, constant } from "./nn/init.js";
+export * from "./nn/index.js";
 
 export * from "./optim/index.js";
 
@@ -32,6 +28,9 @@ export { saveCheckpoint, loadCheckpoint, CheckpointError, type TrainerState, typ
 export { NonFiniteError } from "./train/guard.js";
 export { Progress, type ProgressMode } from "./train/progress.js";
 export { countCorrect } from "./train/metrics.js";
+export { truncatedBptt, detachState, type TbpttOptions, type TbpttResult, type WindowInfo, type CarriedState } from "./train/tbptt.js";
+export { checkFiniteLoss, checkFiniteGradients, checkFiniteParameters } from "./train/guard.js";
 
 export { saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors, SafetensorsError } from "./io/safetensors.js";
+export { saveModel, loadModel, registerModelType, specOf, type ModelSpec, type ModelFactory, type LoadedModel } from "./io/model-file.js";
 export { linearRecurrence } from "./data/synthetic.js";

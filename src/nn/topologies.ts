@@ -16,7 +16,7 @@ import { Module } from "./module.js";
 import { Linear } from "./linear.js";
 import { Embedding } from "./embedding.js";
 import { GRU, LSTM, RNN } from "./recurrent.js";
-import { Tensor, type DType } from "../tensor/tensor.js";
+import type { DType, Tensor } from "../tensor/tensor.js";
 import type { Rng } from "../tensor/random.js";
 import { ShapeError, shapeToString } from "../tensor/shape.js";
 import type { RnnActivation } from "../backend/kernels.js";
@@ -124,6 +124,12 @@ export function topLayerState(layer: RecurrentLayerModule, h: Tensor): Tensor {
   return D === 1 ? reshape(top, [B, H]) : reshape(transpose(top, [1, 0, 2]), [B, D * H]);
 }
 
+/** Constructor options minus the generator: JSON that rebuilds the module. */
+function optionsWithoutRng(options: { rng: unknown }): Record<string, unknown> {
+  const { rng: _rng, ...rest } = options;
+  return rest;
+}
+
 /**
  * Sequence → vector (classification or regression of a whole sequence): the final hidden
  * state of the top layer (both directions' when bidirectional) through a Linear head.
@@ -137,13 +143,21 @@ export class SequenceToVector extends Module {
   /** [D·H] → [O]. */
   readonly head: Linear;
 
+  readonly #spec: Record<string, unknown>;
+
   constructor(options: HeadedOptions) {
     super();
+    this.#spec = optionsWithoutRng(options);
     this.rnn = this.registerModule("rnn", createRecurrentLayer(options));
     this.head = this.registerModule(
       "head",
       new Linear({ inFeatures: outputWidth(this.rnn), outFeatures: options.outputSize, rng: options.rng, dtype: options.dtype }),
     );
+  }
+
+  /** The type and constructor options that rebuild this module (used by model files). */
+  modelSpec(): { type: string; options: Record<string, unknown> } {
+    return { type: "SequenceToVector", options: this.#spec };
   }
 
   /** x [T, B, I] (or [B, T, I]) → [B, O]. */
@@ -167,13 +181,21 @@ export class SequenceToSequence extends Module {
   /** [D·H] → [O], applied at every step. */
   readonly head: Linear;
 
+  readonly #spec: Record<string, unknown>;
+
   constructor(options: HeadedOptions) {
     super();
+    this.#spec = optionsWithoutRng(options);
     this.rnn = this.registerModule("rnn", createRecurrentLayer(options));
     this.head = this.registerModule(
       "head",
       new Linear({ inFeatures: outputWidth(this.rnn), outFeatures: options.outputSize, rng: options.rng, dtype: options.dtype }),
     );
+  }
+
+  /** The type and constructor options that rebuild this module (used by model files). */
+  modelSpec(): { type: string; options: Record<string, unknown> } {
+    return { type: "SequenceToSequence", options: this.#spec };
   }
 
   /** x [T, B, I] (or [B, T, I]) → [T, B, O] (or [B, T, O]). */
@@ -197,13 +219,21 @@ export class VectorToSequence extends Module {
   /** [D·H] → [O], applied at every step. */
   readonly head: Linear;
 
+  readonly #spec: Record<string, unknown>;
+
   constructor(options: HeadedOptions) {
     super();
+    this.#spec = optionsWithoutRng(options);
     this.rnn = this.registerModule("rnn", createRecurrentLayer(options));
     this.head = this.registerModule(
       "head",
       new Linear({ inFeatures: outputWidth(this.rnn), outFeatures: options.outputSize, rng: options.rng, dtype: options.dtype }),
     );
+  }
+
+  /** The type and constructor options that rebuild this module (used by model files). */
+  modelSpec(): { type: string; options: Record<string, unknown> } {
+    return { type: "VectorToSequence", options: this.#spec };
   }
 
   /** v [B, I] → [steps, B, O] (or [B, steps, O] with batchFirst). */
@@ -277,8 +307,11 @@ export class EncoderDecoder extends Module {
   /** [H] → [V]. */
   readonly head: Linear;
 
+  readonly #spec: Record<string, unknown>;
+
   constructor(options: EncoderDecoderOptions) {
     super();
+    this.#spec = optionsWithoutRng(options);
     const { cell, sourceVocabSize, sourceInputSize, targetVocabSize, embeddingSize, hiddenSize, numLayers, nonlinearity, rng, dtype } =
       options;
     if ((sourceVocabSize === undefined) === (sourceInputSize === undefined)) {
@@ -321,6 +354,11 @@ export class EncoderDecoder extends Module {
     }
     const r = runRecurrent(this.decoder, this.targetEmbedding.forward(tgtIn), state);
     return { logits: this.head.forward(r.output), state: r.state };
+  }
+
+  /** The type and constructor options that rebuild this module (used by model files). */
+  modelSpec(): { type: string; options: Record<string, unknown> } {
+    return { type: "EncoderDecoder", options: this.#spec };
   }
 
   /** Teacher-forced logits [T_out, B, V] for src and the decoder inputs tgtIn [T_out, B]. */

@@ -12,7 +12,7 @@ import type { LrSchedule } from "../optim/schedules.js";
 import { clipGradNorm, clipGradValue } from "../optim/clip.js";
 import { noGrad } from "../autograd/tape.js";
 import { Progress, type ProgressMode } from "./progress.js";
-import { checkFiniteGradients, checkFiniteLoss } from "./guard.js";
+import { checkFiniteGradients, checkFiniteLoss, checkFiniteParameters } from "./guard.js";
 import { loadCheckpoint, saveCheckpoint, type TrainerState } from "./checkpoint.js";
 
 /** Indexable data: `batch(indices)` assembles the samples at those indices. */
@@ -158,6 +158,7 @@ export function fit<B>(model: Module, train: Dataset<B>, options: FitOptions<B>)
 
   const save = () => {
     if (!options.checkpoint) return;
+    checkFiniteParameters(state.step, named);
     const extra = { ...sums } as Record<string, unknown>;
     delete extra.epochStart;
     saveCheckpoint(options.checkpoint.path, model, optimizer, rng, { ...state, extra }, options.config ?? {});

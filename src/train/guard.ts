@@ -31,3 +31,11 @@ export function checkFiniteGradients(step: number, named: ReadonlyArray<readonly
     }
   }
 }
+
+/** Throws on the first parameter holding NaN or ±Inf (checked before a checkpoint is written). */
+export function checkFiniteParameters(step: number, named: ReadonlyArray<readonly [string, Tensor]>): void {
+  for (const [name, t] of named) {
+    const d = t.data;
+    for (let i = 0; i < d.length; i++) if (d[i] - d[i] !== 0) throw new NonFiniteError(step, `parameter ${name} (element ${i})`, d[i]);
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * The `nn` surface: modules (Module, Linear, Embedding, Dropout, Sequential), the
+ * one-step cells, the recurrent layer stacks, the four sequence topologies, streaming
+ * inference and the parameter initializers.
+ */
+export { Module, type StateDict, type TensorRecord } from "./module.js";
+export { Linear, type LinearOptions } from "./linear.js";
+export { Embedding, type EmbeddingOptions } from "./embedding.js";
+export { Dropout, type DropoutOptions } from "./dropout.js";
+export { Sequential, type TensorModule } from "./sequential.js";
+export * from "./cells/index.js";
+export {
+  RNN,
+  LSTM,
+  GRU,
+  type RecurrentLayerOptions,
+  type RNNOptions,
+  type RecurrentForwardOptions,
+  type RnnLayerState,
+  type LstmLayerState,
+  type RnnLayerOutput,
+  type LstmLayerOutput,
+} from "./recurrent.js";
+export {
+  SequenceToVector,
+  SequenceToSequence,
+  VectorToSequence,
+  EncoderDecoder,
+  createRecurrentLayer,
+  runRecurrent,
+  outputWidth,
+  topLayerState,
+  type RecurrentLayerModule,
+  type RecurrentState,
+  type RecurrentBlockOptions,
+  type HeadedOptions,
+  type SequenceForwardOptions,
+  type EncoderDecoderOptions,
+  type GreedyDecodeOptions,
+} from "./topologies.js";
+export { StepRunner, type Streamable, type StepResult } from "./streaming.js";
+export { uniformInit, pytorchRecurrentInit, glorotUniform, zeros, constant, orthogonal } from "./init.js";

@@ -1,0 +1,99 @@
+/**
+ * Truncated backpropagation through time over long streams: each stream (a batch of
+ * them run in parallel) is cut into consecutive windows of `windowSize` steps; each
+ * window is one forward, one backward and one optimizer step; the final state of a
+ * window is carried, detached, into the next, so gradients stop at the window edge
+ * while the state keeps its memory. The state is reset (null) at the start of every
+ * epoch, the stream boundary. This is the protocol of the echo-dependency tutorial
+ * (`num_steps` windows over a batch of parallel rows).
+ */
+import { Tensor } from "../tensor/tensor.js";
+import type { Module } from "../nn/module.js";
+import type { Optimizer } from "../optim/optimizer.js";
+import { clipGradNorm, clipGradValue } from "../optim/clip.js";
+import { checkFiniteGradients, checkFiniteLoss } from "./guard.js";
+import { Progress, type ProgressMode } from "./progress.js";
+
+/** A recurrent state: a tensor, or an object/array of them (e.g. `{ h, c }`). */
+export type CarriedState = Tensor | readonly CarriedState[] | { readonly [key: string]: CarriedState };
+
+/** The same state cut from the graph (shares data; gradients stop here). */
+export function detachState<S extends CarriedState>(state: S): S {
+  if (state instanceof Tensor) return state.detach() as S;
+  if (Array.isArray(state)) return state.map((s) => detachState(s as CarriedState)) as unknown as S;
+  return Object.fromEntries(Object.entries(state).map(([k, v]) => [k, detachState(v as CarriedState)])) as S;
+}
+
+export interface WindowInfo {
+  epoch: number;
+  /** Window index within the epoch. */
+  window: number;
+  /** First time step of the window. */
+  start: number;
+  step: number;
+  loss: number;
+}
+
+export interface TbpttOptions<S extends CarriedState> {
+  /** Length of each parallel stream in time steps. */
+  length: number;
+  /** Steps per window (the tutorial's `num_steps`). */
+  windowSize: number;
+  /** Forward over steps [start, start + size) from `state` (null = zeros): the window's loss and final state. */
+  forward: (start: number, size: number, state: S | null) => { loss: Tensor; state: S };
+  optimizer: Optimizer;
+  epochs?: number;
+  /** Keep a final window shorter than windowSize (default: drop it, as the tutorial does). */
+  keepPartial?: boolean;
+  clipNorm?: number;
+  clipValue?: number;
+  onWindow?: (info: WindowInfo) => void;
+  progress?: ProgressMode;
+}
+
+export interface TbpttResult {
+  /** Loss of every window, in order. */
+  losses: number[];
+  steps: number;
+}
+
+/** Trains `model` with truncated BPTT; see the file comment. */
+export function truncatedBptt<S extends CarriedState>(model: Module, options: TbpttOptions<S>): TbpttResult {
+  const { length, windowSize, optimizer, epochs = 1, keepPartial = false } = options;
+  if (!Number.isInteger(windowSize) || windowSize < 1) throw new Error(`truncatedBptt: windowSize must be a positive integer, got ${windowSize}`);
+  if (!Number.isInteger(length) || length < 1) throw new Error(`truncatedBptt: length must be a positive integer, got ${length}`);
+  const full = Math.floor(length / windowSize);
+  const windows = full + (keepPartial && length % windowSize !== 0 ? 1 : 0);
+  if (windows === 0) throw new Error(`truncatedBptt: a stream of ${length} steps holds no full window of ${windowSize}`);
+  const named = model.namedParameters();
+  const params = named.map(([, t]) => t);
+  const losses: number[] = [];
+  const progress = new Progress(options.progress ?? "none", epochs * windows, "tbptt");
+  let step = 0;
+  try {
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      let state: S | null = null;
+      for (let w = 0; w < windows; w++) {
+        const start = w * windowSize;
+        const size = Math.min(windowSize, length - start);
+        optimizer.zeroGrad();
+        const out = options.forward(start, size, state);
+        const loss = out.loss.item();
+        checkFiniteLoss(step + 1, loss);
+        out.loss.backward();
+        checkFiniteGradients(step + 1, named);
+        if (options.clipNorm !== undefined) clipGradNorm(params, options.clipNorm);
+        if (options.clipValue !== undefined) clipGradValue(params, options.clipValue);
+        optimizer.step();
+        step++;
+        state = detachState(out.state);
+        losses.push(loss);
+        options.onWindow?.({ epoch, window: w, start, step, loss });
+        progress.update(step, { epoch: epoch + 1, loss });
+      }
+    }
+  } finally {
+    progress.finish();
+  }
+  return { losses, steps: step };
+}
