@@ -34,3 +34,5 @@ export { checkFiniteLoss, checkFiniteGradients, checkFiniteParameters } from "./
 export { saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors, SafetensorsError } from "./io/safetensors.js";
 export { saveModel, loadModel, registerModelType, specOf, type ModelSpec, type ModelFactory, type LoadedModel } from "./io/model-file.js";
 export { linearRecurrence } from "./data/synthetic.js";
+export { embeddedCorpus, CharVocab } from "./data/corpus.js";
+export { sampleLogits } from "./nn/sampling.js";
