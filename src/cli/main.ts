@@ -6,6 +6,7 @@ import { Command, Option } from "commander";
 import "../backend/ts/index.js";
 import { checkFixtures } from "./check-fixtures.js";
 import { runDemo } from "./demo.js";
+import { repro } from "./repro.js";
 
 const program = new Command();
 program.name("rnnkit").description("Recurrent neural networks (RNN, LSTM, GRU) from their equations.");
@@ -28,6 +29,17 @@ program
   .option("--steps <n>", "training steps", "200")
   .action((opts: { seed: string; steps: string }) => {
     runDemo({ seed: Number(opts.seed), steps: Number(opts.steps) });
+  });
+
+program
+  .command("repro")
+  .description("rerun a classic experiment and write reports/<name>/ (results.json, report.md, plots); 'all --quick' runs every one briefly")
+  .argument("<name>", "experiment name or 'all'")
+  .argument("[settings...]", "--quick, --out DIR, --progress MODE, and --key=value config overrides")
+  .allowUnknownOption()
+  .helpOption(false)
+  .action(async (name: string, settings: string[]) => {
+    process.exitCode = await repro([name, ...settings]);
   });
 
 program.parseAsync(process.argv).catch((e: unknown) => {

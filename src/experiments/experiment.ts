@@ -1,0 +1,95 @@
+/**
+ * What an experiment is: a name, a flat commented config with defaults, the overrides
+ * that make its `--quick` version, and a `run` that returns figures (ours beside the
+ * published ones, with a verdict), plots and raw data. The CLI is thin: it applies
+ * overrides, rejects unknown keys, prints the effective config and writes the report.
+ */
+import type { ProgressMode } from "../train/progress.js";
+
+export type ConfigValue = number | string | boolean | number[] | string[];
+export type Config = Record<string, ConfigValue>;
+
+/** One reported number: ours beside the published one, and a one-line verdict. */
+export interface Figure {
+  name: string;
+  ours: string;
+  published: string;
+  verdict: string;
+}
+
+/** A plot: a Vega-Lite spec (data inline), rendered to SVG and PNG by the report writer. */
+export interface Plot {
+  name: string;
+  spec: Record<string, unknown>;
+}
+
+export interface ExperimentOutput {
+  figures: Figure[];
+  plots: Plot[];
+  /** Everything else worth keeping (per-seed values, curves), written to results.json. */
+  data: Record<string, unknown>;
+  /** Free text for report.md: setup notes, how the published figure was obtained. */
+  notes?: string[];
+}
+
+export interface RunContext {
+  log(message: string): void;
+  progress: ProgressMode;
+  quick: boolean;
+}
+
+export interface Experiment<C extends Config = Config> {
+  name: string;
+  title: string;
+  /** Where the published figures come from. */
+  source: string;
+  defaults: C;
+  /** Overrides applied by `--quick` (a run of a few seconds to a minute on embedded data). */
+  quick: Partial<C>;
+  run(config: C, ctx: RunContext): ExperimentOutput | Promise<ExperimentOutput>;
+}
+
+/** Identity helper that keeps the config type. */
+export function defineExperiment<C extends Config>(e: Experiment<C>): Experiment<C> {
+  return e;
+}
+
+function parseValue(key: string, raw: string, like: ConfigValue): ConfigValue {
+  if (typeof like === "number") {
+    const v = Number(raw);
+    if (raw.trim() === "" || !Number.isFinite(v)) throw new Error(`config ${key}: expected a number, got '${raw}'`);
+    return v;
+  }
+  if (typeof like === "boolean") {
+    if (raw === "true" || raw === "") return true;
+    if (raw === "false") return false;
+    throw new Error(`config ${key}: expected true or false, got '${raw}'`);
+  }
+  if (Array.isArray(like)) {
+    const parts = raw.split(",").map((s) => s.trim()).filter((s) => s !== "");
+    if (like.length > 0 && typeof like[0] === "number") {
+      return parts.map((p) => parseValue(key, p, 0) as number);
+    }
+    return parts;
+  }
+  return raw;
+}
+
+/** Defaults, then the quick overrides (if asked), then the user's `key=value` overrides; unknown keys are refused. */
+export function resolveConfig<C extends Config>(e: Experiment<C>, overrides: Record<string, string>, quick: boolean): C {
+  const config: Config = { ...e.defaults, ...(quick ? e.quick : {}) };
+  const unknown = Object.keys(overrides).filter((k) => !(k in e.defaults));
+  if (unknown.length) {
+    throw new Error(`${e.name}: unknown config key(s) ${unknown.join(", ")}; known: ${Object.keys(e.defaults).join(", ")}`);
+  }
+  for (const [k, raw] of Object.entries(overrides)) config[k] = parseValue(k, raw, e.defaults[k]);
+  return config as C;
+}
+
+/** Mean, sample standard deviation, min and max of a list. */
+export function spread(values: readonly number[]): { mean: number; std: number; min: number; max: number } {
+  const n = values.length;
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  const std = n > 1 ? Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
+  return { mean, std, min: Math.min(...values), max: Math.max(...values) };
+}
