@@ -131,18 +131,13 @@ function optionsWithoutRng(options: { rng: unknown }): Record<string, unknown> {
 }
 
 /**
- * Sequence → vector (classification or regression of a whole sequence): the final hidden
- * state of the top layer (both directions' when bidirectional) through a Linear head.
- *
- * @example
- * const model = new SequenceToVector({ cell: "lstm", inputSize: 3, hiddenSize: 16, outputSize: 2, rng: new Rng(0) });
- * const logits = model.forward(x, { lengths: [5, 3] }); // x [5, 2, 3] → [2, 2]
+ * The shared body of the three single-stack topologies: a recurrent layer stack and a
+ * Linear head reading its [D·H] outputs, plus the spec a model file needs to rebuild it.
  */
-export class SequenceToVector extends Module {
+abstract class HeadedRecurrent extends Module {
   readonly rnn: RecurrentLayerModule;
   /** [D·H] → [O]. */
   readonly head: Linear;
-
   readonly #spec: Record<string, unknown>;
 
   constructor(options: HeadedOptions) {
@@ -157,9 +152,19 @@ export class SequenceToVector extends Module {
 
   /** The type and constructor options that rebuild this module (used by model files). */
   modelSpec(): { type: string; options: Record<string, unknown> } {
-    return { type: "SequenceToVector", options: this.#spec };
+    return { type: this.constructor.name, options: this.#spec };
   }
+}
 
+/**
+ * Sequence → vector (classification or regression of a whole sequence): the final hidden
+ * state of the top layer (both directions' when bidirectional) through a Linear head.
+ *
+ * @example
+ * const model = new SequenceToVector({ cell: "lstm", inputSize: 3, hiddenSize: 16, outputSize: 2, rng: new Rng(0) });
+ * const logits = model.forward(x, { lengths: [5, 3] }); // x [5, 2, 3] → [2, 2]
+ */
+export class SequenceToVector extends HeadedRecurrent {
   /** x [T, B, I] (or [B, T, I]) → [B, O]. */
   forward(x: Tensor, options: SequenceForwardOptions = {}): Tensor {
     const { state } = runRecurrent(this.rnn, x, options.state, options.lengths);
@@ -176,28 +181,7 @@ export class SequenceToVector extends Module {
  * const model = new SequenceToSequence({ cell: "gru", inputSize: 1, hiddenSize: 8, outputSize: 1, rng: new Rng(0) });
  * const y = model.forward(x); // x [T, B, 1] → [T, B, 1]
  */
-export class SequenceToSequence extends Module {
-  readonly rnn: RecurrentLayerModule;
-  /** [D·H] → [O], applied at every step. */
-  readonly head: Linear;
-
-  readonly #spec: Record<string, unknown>;
-
-  constructor(options: HeadedOptions) {
-    super();
-    this.#spec = optionsWithoutRng(options);
-    this.rnn = this.registerModule("rnn", createRecurrentLayer(options));
-    this.head = this.registerModule(
-      "head",
-      new Linear({ inFeatures: outputWidth(this.rnn), outFeatures: options.outputSize, rng: options.rng, dtype: options.dtype }),
-    );
-  }
-
-  /** The type and constructor options that rebuild this module (used by model files). */
-  modelSpec(): { type: string; options: Record<string, unknown> } {
-    return { type: "SequenceToSequence", options: this.#spec };
-  }
-
+export class SequenceToSequence extends HeadedRecurrent {
   /** x [T, B, I] (or [B, T, I]) → [T, B, O] (or [B, T, O]). */
   forward(x: Tensor, options: SequenceForwardOptions = {}): Tensor {
     return this.head.forward(runRecurrent(this.rnn, x, options.state, options.lengths).output);
@@ -214,28 +198,7 @@ export class SequenceToSequence extends Module {
  * const model = new VectorToSequence({ cell: "lstm", inputSize: 4, hiddenSize: 8, outputSize: 1, rng: new Rng(0) });
  * const y = model.forward(v, 10); // v [B, 4] → [10, B, 1]
  */
-export class VectorToSequence extends Module {
-  readonly rnn: RecurrentLayerModule;
-  /** [D·H] → [O], applied at every step. */
-  readonly head: Linear;
-
-  readonly #spec: Record<string, unknown>;
-
-  constructor(options: HeadedOptions) {
-    super();
-    this.#spec = optionsWithoutRng(options);
-    this.rnn = this.registerModule("rnn", createRecurrentLayer(options));
-    this.head = this.registerModule(
-      "head",
-      new Linear({ inFeatures: outputWidth(this.rnn), outFeatures: options.outputSize, rng: options.rng, dtype: options.dtype }),
-    );
-  }
-
-  /** The type and constructor options that rebuild this module (used by model files). */
-  modelSpec(): { type: string; options: Record<string, unknown> } {
-    return { type: "VectorToSequence", options: this.#spec };
-  }
-
+export class VectorToSequence extends HeadedRecurrent {
   /** v [B, I] → [steps, B, O] (or [B, steps, O] with batchFirst). */
   forward(v: Tensor, steps: number): Tensor {
     const I = this.rnn.spec.inputSize;
