@@ -4,13 +4,11 @@
 // PyTorch parameter names.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import "../src/backend/ts/index.js";
 import { gradcheck } from "../src/autograd/gradcheck.js";
 import { gradOf, noGrad, record } from "../src/autograd/tape.js";
 import { Comparison, type FixtureCase } from "../src/fixtures/format.js";
+import { readFixtureCases } from "./support/fixtures.js";
 import { layerFamily } from "../src/fixtures/layers.js";
 import {
   recurrent,
@@ -25,18 +23,6 @@ import { Rng } from "../src/tensor/random.js";
 import { ShapeError } from "../src/tensor/shape.js";
 import { Tensor, type DType } from "../src/tensor/tensor.js";
 
-/** The shared fixtures directory: $RNNKIT_FIXTURES, else the first `shared/fixtures` above this file. */
-function fixturesDir(): string {
-  if (process.env.RNNKIT_FIXTURES) return process.env.RNNKIT_FIXTURES;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, "shared", "fixtures");
-    if (existsSync(join(candidate, "rnn_layers.json"))) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error("shared/fixtures not found above the test file; set RNNKIT_FIXTURES");
-    dir = parent;
-  }
-}
 
 /** Named tolerances (STYLE principle 11). */
 const tol = {
@@ -49,7 +35,7 @@ const tol = {
 // ---------------------------------------------------------------------------------------------
 // PyTorch fixtures
 
-const layerCases = (JSON.parse(readFileSync(join(fixturesDir(), "rnn_layers.json"), "utf8")) as FixtureCase[]);
+const layerCases = (readFixtureCases("rnn_layers.json") as FixtureCase[]);
 
 for (const dtype of ["float64", "float32"] as const) {
   test(`rnn_layers.json: every case passes in ${dtype}`, async (t) => {

@@ -3,34 +3,20 @@
 // gradient the tape computes for the same loss.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import "../src/backend/ts/index.js";
-import { Comparison, type FixtureCase } from "../src/fixtures/format.js";
+import { Comparison } from "../src/fixtures/format.js";
+import { readFixtureCases } from "./support/fixtures.js";
 import { vanishingFamily } from "../src/fixtures/vanishing.js";
 import { layerFamily } from "../src/fixtures/layers.js";
 import { hiddenGradientNorms, recurrent, recurrentParamNames, recurrentParamShapes, type RecurrentSpec } from "../src/ops/recurrent.js";
 import { Rng } from "../src/tensor/random.js";
 import { Tensor } from "../src/tensor/tensor.js";
 
-/** The shared fixtures directory: $RNNKIT_FIXTURES, else the first `shared/fixtures` above this file. */
-function fixturesDir(): string {
-  if (process.env.RNNKIT_FIXTURES) return process.env.RNNKIT_FIXTURES;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, "shared", "fixtures");
-    if (existsSync(join(candidate, "vanishing.json"))) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error("shared/fixtures not found above the test file; set RNNKIT_FIXTURES");
-    dir = parent;
-  }
-}
 
 /** Two float64 computations that differ only in summation order. */
 const sameMath64 = 1e-12;
 
-const cases = JSON.parse(readFileSync(join(fixturesDir(), "vanishing.json"), "utf8")) as FixtureCase[];
+const cases = readFixtureCases("vanishing.json");
 
 for (const dtype of ["float64", "float32"] as const) {
   test(`vanishing.json: every case passes in ${dtype}`, async (t) => {
