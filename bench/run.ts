@@ -1,11 +1,12 @@
 /**
- * `npm run bench -- [--workload W1,W3] [--threads 1] [--json] [--seconds 2]`
+ * `npm run bench -- [--workload W1,W3] [--threads 1] [--backend ts,wasm] [--json] [--seconds 2]`
  * Times the BENCH.md workloads: warm-up, then at least `minSteps` steps and at least
  * `--seconds` of timed steps; prints one JSON line per measurement and a table.
  * Speed is measured here, never asserted in a unit test.
  */
 import { parseArgs } from "node:util";
-import { Rng, kernels } from "../src/index.js";
+import { Rng, kernels, useKernels } from "../src/index.js";
+import { useWasmKernels } from "../src/backend/wasm/index.js";
 import { workloads, type Workload } from "./workloads.js";
 
 interface Measurement {
@@ -58,6 +59,7 @@ const { values } = parseArgs({
     json: { type: "boolean", default: false },
     seconds: { type: "string", default: "2" },
     peers: { type: "boolean", default: false },
+    backend: { type: "string", default: "ts" },
   },
 });
 if (values.peers) {
@@ -75,16 +77,34 @@ if (threads.some((t) => t !== 1)) {
   console.error("bench: only --threads 1 is available with the plain TypeScript kernels");
   process.exit(2);
 }
+// Each workload is measured on every requested backend in turn, one after the other.
+const backends = values.backend.split(",").map((s) => s.trim().toLowerCase());
+const badBackend = backends.filter((b) => b !== "ts" && b !== "wasm");
+if (badBackend.length) {
+  console.error(`bench: unknown backend(s) ${badBackend.join(", ")}; known: ts, wasm`);
+  process.exit(2);
+}
+function selectBackend(b: string): void {
+  useKernels(null);
+  if (b === "wasm" && !useWasmKernels()) {
+    console.error("bench: the wasm kernels did not load (run npm run build)");
+    process.exit(2);
+  }
+}
 const results: Measurement[] = [];
 for (const w of workloads.filter((w) => wanted.includes(w.id))) {
-  const m = measure(w, Number(values.seconds), 1);
-  results.push(m);
-  console.log(values.json ? JSON.stringify(m) : `${m.workload} ${m.model}: ${m.ms_per_step ?? m.us_per_step} ${m.ms_per_step ? "ms" : "µs"}/step`);
+  for (const b of backends) {
+    selectBackend(b);
+    const m = measure(w, Number(values.seconds), 1);
+    results.push(m);
+    console.log(values.json ? JSON.stringify(m) : `${m.workload} ${m.model} ${m.backend}: ${m.ms_per_step ?? m.us_per_step} ${m.ms_per_step ? "ms" : "µs"}/step`);
+  }
 }
+useKernels(null);
 if (!values.json) {
-  console.log("\nworkload  model  backend  threads  median/step  min  max  samples/s  steps");
+  console.log("\nworkload  model  backend      threads  median/step  min  max  samples/s  steps");
   for (const m of results) {
     const unit = m.ms_per_step !== undefined ? "ms" : "µs";
-    console.log(`${m.workload.padEnd(9)} ${m.model.padEnd(6)} ${m.backend.padEnd(8)} ${String(m.threads).padEnd(8)} ${`${m.ms_per_step ?? m.us_per_step} ${unit}`.padEnd(12)} ${m.min}  ${m.max}  ${m.samples_per_s}  ${m.steps}`);
+    console.log(`${m.workload.padEnd(9)} ${m.model.padEnd(6)} ${m.backend.padEnd(12)} ${String(m.threads).padEnd(8)} ${`${m.ms_per_step ?? m.us_per_step} ${unit}`.padEnd(12)} ${m.min}  ${m.max}  ${m.samples_per_s}  ${m.steps}`);
   }
 }

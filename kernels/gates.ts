@@ -1,0 +1,220 @@
+// AssemblyScript: the pointwise gate kernels of rnnkit's kernel contract
+// (src/backend/kernels.ts) over float32 buffers in linear memory. Same equations, same
+// operand order as the TypeScript reference (src/backend/ts/pointwise.ts), but computed in
+// float32 with the fast exp/tanh/sigmoid of vec.ts. Each kernel is one `…At<V>` body
+// applied four units at a time (SIMD build) and then one at a time for what is left, so a
+// unit's result does not depend on where it falls. Pointers are byte addresses; buffers
+// must not alias (the JavaScript side copies operands in, so they never do).
+import {
+  F32, vadd, vload, vmul, vrelu, vsigmoid, vsplat, vstore, vsub, vtanh, vwherePositive,
+} from "./vec";
+
+/** Activation codes shared with src/backend/wasm (RnnActivation). */
+export const ACT_TANH: i32 = 0;
+export const ACT_RELU: i32 = 1;
+export const ACT_SIGMOID: i32 = 2;
+
+// @ts-ignore: decorator
+@inline function off(i: i32): usize {
+  return <usize>i * F32;
+}
+
+/**
+ * 1 − x² as (1 − x)(1 + x): for a saturated tanh (|x| near 1), x² rounds away the very bits
+ * that 1 − x² keeps, while 1 − x is exact there, so this keeps full relative precision.
+ */
+// @ts-ignore: decorator
+@inline function oneMinusSquare<V>(x: V): V {
+  const one = vsplat<V>(1);
+  return vmul<V>(vsub<V>(one, x), vadd<V>(one, x));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plain recurrent cell: h = act(pre), dPre = dh · act'(·) written through h.
+
+// @ts-ignore: decorator
+@inline function rnnForwardAt<V>(act: i32, pre: usize, h: usize): void {
+  const x = vload<V>(pre);
+  if (act == ACT_TANH) vstore<V>(h, vtanh<V>(x));
+  else if (act == ACT_RELU) vstore<V>(h, vrelu<V>(x));
+  else vstore<V>(h, vsigmoid<V>(x));
+}
+
+// @ts-ignore: decorator
+@inline function rnnBackwardAt<V>(act: i32, h: usize, dh: usize, dPre: usize): void {
+  const y = vload<V>(h);
+  const g = vload<V>(dh);
+  const one = vsplat<V>(1);
+  if (act == ACT_TANH) vstore<V>(dPre, vmul<V>(g, oneMinusSquare<V>(y)));
+  else if (act == ACT_RELU) vstore<V>(dPre, vwherePositive<V>(y, g));
+  else vstore<V>(dPre, vmul<V>(vmul<V>(g, y), vsub<V>(one, y)));
+}
+
+export function rnnGatesForward(act: i32, n: i32, pre: usize, h: usize): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) for (; i + 4 <= n; i += 4) rnnForwardAt<v128>(act, pre + off(i), h + off(i));
+  for (; i < n; i++) rnnForwardAt<f32>(act, pre + off(i), h + off(i));
+}
+
+export function rnnGatesBackward(act: i32, n: i32, h: usize, dh: usize, dPre: usize): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) for (; i + 4 <= n; i += 4) rnnBackwardAt<v128>(act, h + off(i), dh + off(i), dPre + off(i));
+  for (; i < n; i++) rnnBackwardAt<f32>(act, h + off(i), dh + off(i), dPre + off(i));
+}
+
+// ---------------------------------------------------------------------------------------------
+// LSTM: gates [B,4H] (i|f|g|o), state rows [B,H]. `g` points at unit j's i-gate, `hb` is the
+// byte stride between gate blocks (H·4); `s` is the byte offset of unit j in the [B,H] rows.
+
+// @ts-ignore: decorator
+@inline function lstmForwardAt<V>(g: usize, hb: usize, cPrev: usize, c: usize, tanhC: usize, h: usize): void {
+  const i = vsigmoid<V>(vload<V>(g));
+  const f = vsigmoid<V>(vload<V>(g + hb));
+  const gg = vtanh<V>(vload<V>(g + 2 * hb));
+  const o = vsigmoid<V>(vload<V>(g + 3 * hb));
+  vstore<V>(g, i);
+  vstore<V>(g + hb, f);
+  vstore<V>(g + 2 * hb, gg);
+  vstore<V>(g + 3 * hb, o);
+  const cNew = vadd<V>(vmul<V>(f, vload<V>(cPrev)), vmul<V>(i, gg));
+  vstore<V>(c, cNew);
+  const tc = vtanh<V>(cNew);
+  vstore<V>(tanhC, tc);
+  vstore<V>(h, vmul<V>(o, tc));
+}
+
+// @ts-ignore: decorator
+@inline function lstmBackwardAt<V>(
+  g: usize, hb: usize, cPrev: usize, tanhC: usize, dh: usize, dc: usize, dG: usize,
+): void {
+  const one = vsplat<V>(1);
+  const i = vload<V>(g);
+  const f = vload<V>(g + hb);
+  const gg = vload<V>(g + 2 * hb);
+  const o = vload<V>(g + 3 * hb);
+  const tc = vload<V>(tanhC);
+  const dhj = vload<V>(dh);
+  // δc = dc + dh⊙o⊙(1 − tanhC²): the total derivative of c_t
+  const dcT = vadd<V>(vload<V>(dc), vmul<V>(vmul<V>(dhj, o), oneMinusSquare<V>(tc)));
+  vstore<V>(dG, vmul<V>(vmul<V>(vmul<V>(dcT, gg), i), vsub<V>(one, i)));
+  vstore<V>(dG + hb, vmul<V>(vmul<V>(vmul<V>(dcT, vload<V>(cPrev)), f), vsub<V>(one, f)));
+  vstore<V>(dG + 2 * hb, vmul<V>(vmul<V>(dcT, i), oneMinusSquare<V>(gg)));
+  vstore<V>(dG + 3 * hb, vmul<V>(vmul<V>(vmul<V>(dhj, tc), o), vsub<V>(one, o)));
+  vstore<V>(dc, vmul<V>(dcT, f));
+}
+
+export function lstmGatesForward(B: i32, H: i32, gates: usize, cPrev: usize, c: usize, tanhC: usize, h: usize): void {
+  const hb = off(H);
+  for (let b = 0; b < B; b++) {
+    const row = gates + off(b * 4 * H);
+    const s = off(b * H);
+    let j = 0;
+    if (ASC_FEATURE_SIMD) {
+      for (; j + 4 <= H; j += 4) {
+        const u = s + off(j);
+        lstmForwardAt<v128>(row + off(j), hb, cPrev + u, c + u, tanhC + u, h + u);
+      }
+    }
+    for (; j < H; j++) {
+      const u = s + off(j);
+      lstmForwardAt<f32>(row + off(j), hb, cPrev + u, c + u, tanhC + u, h + u);
+    }
+  }
+}
+
+export function lstmGatesBackward(
+  B: i32, H: i32, gates: usize, cPrev: usize, tanhC: usize, dh: usize, dc: usize, dGates: usize,
+): void {
+  const hb = off(H);
+  for (let b = 0; b < B; b++) {
+    const row = off(b * 4 * H);
+    const s = off(b * H);
+    let j = 0;
+    if (ASC_FEATURE_SIMD) {
+      for (; j + 4 <= H; j += 4) {
+        const u = s + off(j);
+        lstmBackwardAt<v128>(gates + row + off(j), hb, cPrev + u, tanhC + u, dh + u, dc + u, dGates + row + off(j));
+      }
+    }
+    for (; j < H; j++) {
+      const u = s + off(j);
+      lstmBackwardAt<f32>(gates + row + off(j), hb, cPrev + u, tanhC + u, dh + u, dc + u, dGates + row + off(j));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// GRU (PyTorch's form): gi, gh, gates [B,3H] (r|z|n), state rows [B,H].
+
+// @ts-ignore: decorator
+@inline function gruForwardAt<V>(gi: usize, gh: usize, gates: usize, hb: usize, hPrev: usize, h: usize): void {
+  const one = vsplat<V>(1);
+  const r = vsigmoid<V>(vadd<V>(vload<V>(gi), vload<V>(gh)));
+  const z = vsigmoid<V>(vadd<V>(vload<V>(gi + hb), vload<V>(gh + hb)));
+  const n = vtanh<V>(vadd<V>(vload<V>(gi + 2 * hb), vmul<V>(r, vload<V>(gh + 2 * hb))));
+  vstore<V>(gates, r);
+  vstore<V>(gates + hb, z);
+  vstore<V>(gates + 2 * hb, n);
+  vstore<V>(h, vadd<V>(vmul<V>(vsub<V>(one, z), n), vmul<V>(z, vload<V>(hPrev))));
+}
+
+// @ts-ignore: decorator
+@inline function gruBackwardAt<V>(
+  gates: usize, gh: usize, hb: usize, hPrev: usize, dh: usize, dGi: usize, dGh: usize, dhPrev: usize,
+): void {
+  const one = vsplat<V>(1);
+  const r = vload<V>(gates);
+  const z = vload<V>(gates + hb);
+  const n = vload<V>(gates + 2 * hb);
+  const dhj = vload<V>(dh);
+  const dn = vmul<V>(vmul<V>(dhj, vsub<V>(one, z)), oneMinusSquare<V>(n));
+  const dr = vmul<V>(vmul<V>(vmul<V>(dn, vload<V>(gh + 2 * hb)), r), vsub<V>(one, r));
+  const dz = vmul<V>(vmul<V>(vmul<V>(dhj, vsub<V>(vload<V>(hPrev), n)), z), vsub<V>(one, z));
+  vstore<V>(dGi, dr);
+  vstore<V>(dGh, dr);
+  vstore<V>(dGi + hb, dz);
+  vstore<V>(dGh + hb, dz);
+  vstore<V>(dGi + 2 * hb, dn);
+  vstore<V>(dGh + 2 * hb, vmul<V>(dn, r));
+  vstore<V>(dhPrev, vmul<V>(dhj, z));
+}
+
+export function gruGatesForward(B: i32, H: i32, gi: usize, gh: usize, hPrev: usize, gates: usize, h: usize): void {
+  const hb = off(H);
+  for (let b = 0; b < B; b++) {
+    const row = off(b * 3 * H);
+    const s = off(b * H);
+    let j = 0;
+    if (ASC_FEATURE_SIMD) {
+      for (; j + 4 <= H; j += 4) {
+        const g = row + off(j), u = s + off(j);
+        gruForwardAt<v128>(gi + g, gh + g, gates + g, hb, hPrev + u, h + u);
+      }
+    }
+    for (; j < H; j++) {
+      const g = row + off(j), u = s + off(j);
+      gruForwardAt<f32>(gi + g, gh + g, gates + g, hb, hPrev + u, h + u);
+    }
+  }
+}
+
+export function gruGatesBackward(
+  B: i32, H: i32, gates: usize, gh: usize, hPrev: usize, dh: usize, dGi: usize, dGh: usize, dhPrev: usize,
+): void {
+  const hb = off(H);
+  for (let b = 0; b < B; b++) {
+    const row = off(b * 3 * H);
+    const s = off(b * H);
+    let j = 0;
+    if (ASC_FEATURE_SIMD) {
+      for (; j + 4 <= H; j += 4) {
+        const g = row + off(j), u = s + off(j);
+        gruBackwardAt<v128>(gates + g, gh + g, hb, hPrev + u, dh + u, dGi + g, dGh + g, dhPrev + u);
+      }
+    }
+    for (; j < H; j++) {
+      const g = row + off(j), u = s + off(j);
+      gruBackwardAt<f32>(gates + g, gh + g, hb, hPrev + u, dh + u, dGi + g, dGh + g, dhPrev + u);
+    }
+  }
+}

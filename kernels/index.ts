@@ -1,0 +1,18 @@
+// AssemblyScript entry of rnnkit's WebAssembly kernels: what the module exports. Built twice
+// by `npm run build:wasm`, with SIMD (build/wasm/kernels-simd.wasm) and without
+// (build/wasm/kernels-scalar.wasm); src/backend/wasm loads one and wraps it as `Kernels`.
+// The module owns no data: the caller places operands and scratch after `heapBase()`.
+export { gemm, gemmWorkspaceBytes } from "./gemm";
+export {
+  gruGatesBackward, gruGatesForward, lstmGatesBackward, lstmGatesForward, rnnGatesBackward, rnnGatesForward,
+} from "./gates";
+
+/** First byte the caller may use: everything from here on is free linear memory. */
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+/** f32 lanes per vector op: 4 for the SIMD build, 1 for the scalar one (the loader reports it). */
+export function simdLanes(): i32 {
+  return ASC_FEATURE_SIMD ? 4 : 1;
+}
