@@ -1,8 +1,9 @@
 /**
  * rnnkit: recurrent neural networks (RNN, LSTM, GRU) in TypeScript, built from their
- * equations. The one public entry point; importing it registers the TypeScript kernels.
+ * equations. The one public entry point; importing it selects the kernels (WebAssembly SIMD,
+ * else scalar WebAssembly, else plain TypeScript).
  */
-import "./backend/ts/index.js";
+import "./backend/default.js";
 
 export { Tensor, parameter, allocFloats, type DType, type Floats, type TensorOptions } from "./tensor/tensor.js";
 export { ShapeError, sizeOf, shapeToString, type Shape } from "./tensor/shape.js";
@@ -11,6 +12,7 @@ export { noGrad, isGradEnabled } from "./autograd/tape.js";
 export { gradcheck, assertGradcheck, type GradcheckOptions, type GradcheckReport } from "./autograd/gradcheck.js";
 export { kernels, useKernels, type Kernels, type RnnActivation } from "./backend/kernels.js";
 export { tsKernels } from "./backend/ts/index.js";
+export { useWasmKernels, loadWasmKernels, simdSupported, type LoadWasmOptions } from "./backend/wasm/index.js";
 
 export * from "./ops/index.js";
 export { mseLoss, crossEntropy, bceWithLogits, sequenceMask, type Reduction, type CrossEntropyOptions } from "./ops/loss.js";

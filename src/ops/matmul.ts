@@ -12,8 +12,8 @@
  */
 import { record, gradOf } from "../autograd/tape.js";
 import { kernels } from "../backend/kernels.js";
-// The reference kernels register themselves on import, so ops work however the library is entered.
-import "../backend/ts/index.js";
+// The default kernels (WebAssembly, else TypeScript) register on import, whatever the entry point.
+import "../backend/default.js";
 import { shapeToString, ShapeError } from "../tensor/shape.js";
 import { allocFloats, Tensor } from "../tensor/tensor.js";
 import { sameDtype } from "./elementwise.js";

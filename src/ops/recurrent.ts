@@ -29,8 +29,8 @@
  * inactive rows, whose gate gradients are zero.
  */
 import { kernels, type Kernels, type RnnActivation } from "../backend/kernels.js";
-// The reference kernels register themselves on import, so ops work however the library is entered.
-import "../backend/ts/index.js";
+// The default kernels (WebAssembly, else TypeScript) register on import, whatever the entry point.
+import "../backend/default.js";
 import { gradOf, record } from "../autograd/tape.js";
 import { expectShape, ShapeError, shapeToString } from "../tensor/shape.js";
 import { allocFloats, Tensor, type DType, type Floats } from "../tensor/tensor.js";

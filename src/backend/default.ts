@@ -1,0 +1,15 @@
+/**
+ * The default backend, chosen once when the library loads: the WebAssembly kernels
+ * (SIMD build if the engine validates SIMD, else the scalar build), falling back to the
+ * plain TypeScript kernels when no build loads. `RNNKIT_BACKEND=ts` (or `wasm-scalar`)
+ * forces a choice. Every op module imports this file, so the choice is the same however
+ * the library is entered.
+ */
+import "./ts/index.js";
+import { useWasmKernels } from "./wasm/index.js";
+
+const forced = process.env.RNNKIT_BACKEND;
+if (forced !== undefined && !["ts", "wasm", "wasm-simd", "wasm-scalar"].includes(forced)) {
+  throw new Error(`RNNKIT_BACKEND must be ts, wasm, wasm-simd or wasm-scalar, got '${forced}'`);
+}
+if (forced !== "ts") useWasmKernels(forced === "wasm-scalar" ? { simd: false } : {});
