@@ -1,27 +1,21 @@
 /**
- * `npm run bench -- [--workload W1,W3] [--threads 1] [--backend ts,wasm] [--json] [--seconds 2]`
+ * `npm run bench -- [--workload W1,W3] [--threads 1] [--backend ts,wasm] [--json] [--seconds 2] [--peers [--slow]]`
  * Times the BENCH.md workloads: warm-up, then at least `minSteps` steps and at least
  * `--seconds` of timed steps; prints one JSON line per measurement and a table.
+ * `--peers` also runs PyTorch and TF.js on each workload right after rnnkit, in child processes
+ * one at a time (bench/peers/), and the table gives every time over rnnkit's best backend at
+ * 1 thread. With `--peers`, `--backend` defaults to ts,wasm and `--threads` (peers only) to 1
+ * and all cores; `--slow` adds W5 on TF.js (minutes per step).
  * Speed is measured here, never asserted in a unit test.
  */
 import { parseArgs } from "node:util";
 import { Rng, kernels, useKernels } from "../src/index.js";
 import { useWasmKernels } from "../src/backend/wasm/index.js";
+import { availableParallelism } from "node:os";
 import { workloads, type Workload } from "./workloads.js";
+import { preparePeers, type BenchLine } from "./peers/run-peers.js";
 
-interface Measurement {
-  workload: string;
-  model: string;
-  impl: "rnnkit";
-  backend: string;
-  threads: number;
-  ms_per_step?: number;
-  us_per_step?: number;
-  min: number;
-  max: number;
-  samples_per_s: number;
-  steps: number;
-}
+type Measurement = BenchLine;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -55,30 +49,35 @@ function measure(w: Workload, seconds: number, threads: number): Measurement {
 const { values } = parseArgs({
   options: {
     workload: { type: "string", default: "W1,W2,W3,W4,W5,W6" },
-    threads: { type: "string", default: "1" },
+    threads: { type: "string" },
     json: { type: "boolean", default: false },
     seconds: { type: "string", default: "2" },
     peers: { type: "boolean", default: false },
-    backend: { type: "string", default: "ts" },
+    backend: { type: "string" },
+    slow: { type: "boolean", default: false },
   },
 });
-if (values.peers) {
-  console.error("bench: --peers is not available yet; the peers' figures measured on this kind of machine are in ../shared/PEERS.md");
-  process.exit(2);
-}
 const wanted = values.workload.split(",").map((s) => s.trim().toUpperCase());
 const unknown = wanted.filter((id) => !workloads.some((w) => w.id === id));
 if (unknown.length) {
   console.error(`bench: unknown workload(s) ${unknown.join(", ")}; known: W1..W6`);
   process.exit(2);
 }
-const threads = values.threads.split(",").map(Number);
-if (threads.some((t) => t !== 1)) {
+const threads = (values.threads ?? "1").split(",").map(Number);
+if (threads.some((t) => !(t >= 1))) {
+  console.error(`bench: bad --threads ${values.threads}`);
+  process.exit(2);
+}
+// The peers take every thread count asked for (BENCH.md: 1 and all cores); rnnkit is timed at 1.
+const peerThreads = values.threads ? threads : [...new Set([1, availableParallelism()])];
+if (values.peers && threads.some((t) => t !== 1)) {
+  console.error("bench: rnnkit is timed at 1 thread only; the other --threads apply to the peers");
+} else if (threads.some((t) => t !== 1)) {
   console.error("bench: only --threads 1 is available with the plain TypeScript kernels");
   process.exit(2);
 }
 // Each workload is measured on every requested backend in turn, one after the other.
-const backends = values.backend.split(",").map((s) => s.trim().toLowerCase());
+const backends = (values.backend ?? (values.peers ? "ts,wasm" : "ts")).split(",").map((s) => s.trim().toLowerCase());
 const badBackend = backends.filter((b) => b !== "ts" && b !== "wasm");
 if (badBackend.length) {
   console.error(`bench: unknown backend(s) ${badBackend.join(", ")}; known: ts, wasm`);
@@ -91,20 +90,52 @@ function selectBackend(b: string): void {
     process.exit(2);
   }
 }
+const peers = values.peers ? preparePeers({ threads: peerThreads, seconds: Number(values.seconds), slow: values.slow }) : null;
 const results: Measurement[] = [];
-for (const w of workloads.filter((w) => wanted.includes(w.id))) {
-  for (const b of backends) {
-    selectBackend(b);
-    const m = measure(w, Number(values.seconds), 1);
-    results.push(m);
-    console.log(values.json ? JSON.stringify(m) : `${m.workload} ${m.model} ${m.backend}: ${m.ms_per_step ?? m.us_per_step} ${m.ms_per_step ? "ms" : "µs"}/step`);
+function report(m: Measurement): void {
+  results.push(m);
+  const what = [m.workload, m.model, m.impl, m.backend, m.variant].filter(Boolean).join(" ");
+  console.log(values.json ? JSON.stringify(m) : `${what} ${m.threads}T: ${m.ms_per_step ?? m.us_per_step} ${m.ms_per_step !== undefined ? "ms" : "µs"}/step`);
+}
+/** rnnkit's best backend at 1 thread for this workload and model: the denominator of every ratio. */
+function reference(m: Measurement): number | undefined {
+  const own = results.filter((r) => r.impl === "rnnkit" && r.threads === 1 && r.workload === m.workload && r.model === m.model);
+  return own.length ? Math.min(...own.map((r) => r.ms_per_step ?? r.us_per_step ?? Infinity)) : undefined;
+}
+// Workload by workload, rnnkit and then each peer, so that side-by-side figures are close in time.
+for (const id of wanted.filter((id, i) => wanted.indexOf(id) === i)) {
+  for (const w of workloads.filter((w) => w.id === id)) {
+    for (const b of backends) {
+      selectBackend(b);
+      report(measure(w, Number(values.seconds), 1));
+    }
   }
+  useKernels(null);
+  peers?.run(id, (line) => {
+    const ref = reference(line);
+    if (ref !== undefined) line.ratio_vs_rnnkit = +((line.ms_per_step ?? line.us_per_step ?? NaN) / ref).toPrecision(3);
+    report(line);
+  });
 }
 useKernels(null);
 if (!values.json) {
-  console.log("\nworkload  model  backend      threads  median/step  min  max  samples/s  steps");
-  for (const m of results) {
-    const unit = m.ms_per_step !== undefined ? "ms" : "µs";
-    console.log(`${m.workload.padEnd(9)} ${m.model.padEnd(6)} ${m.backend.padEnd(12)} ${String(m.threads).padEnd(8)} ${`${m.ms_per_step ?? m.us_per_step} ${unit}`.padEnd(12)} ${m.min}  ${m.max}  ${m.samples_per_s}  ${m.steps}`);
+  const ratio = (m: Measurement) => {
+    const ref = reference(m);
+    return ref === undefined ? "" : `${((m.ms_per_step ?? m.us_per_step ?? NaN) / ref).toPrecision(3)}x`;
+  };
+  const order = (m: Measurement) => workloads.findIndex((w) => w.id === m.workload && w.model === m.model);
+  const rows = [...results].sort((a, b) => order(a) - order(b)).map((m) => [
+    m.workload, m.model, m.impl, m.variant ? `${m.backend} [${m.variant}]` : m.backend, String(m.threads),
+    `${m.ms_per_step ?? m.us_per_step} ${m.ms_per_step !== undefined ? "ms" : "µs"}`,
+    String(m.min), String(m.max), String(m.samples_per_s), String(m.steps), ...(peers ? [ratio(m)] : []),
+  ]);
+  const head = ["workload", "model", "impl", "backend", "threads", "median/step", "min", "max", "samples/s", "steps", ...(peers ? ["vs rnnkit"] : [])];
+  const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  console.log("");
+  for (const r of [head, ...rows]) console.log(r.map((c, i) => c.padEnd(width[i])).join("  ").trimEnd());
+  if (peers) {
+    console.log("\nvs rnnkit = this row's median time / rnnkit's best backend at 1 thread (same workload and model): above 1x, rnnkit is faster.");
+    const notes = [...new Set(results.map((m) => m.note).filter(Boolean))];
+    for (const n of notes) console.log(`note: ${n}`);
   }
 }
