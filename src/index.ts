@@ -38,3 +38,6 @@ export { saveModel, loadModel, registerModelType, specOf, type ModelSpec, type M
 export { linearRecurrence } from "./data/synthetic.js";
 export { embeddedCorpus, CharVocab } from "./data/corpus.js";
 export { sampleLogits } from "./nn/sampling.js";
+export { withoutForgetGate, forgetGateIsOff, setForgetGateBias, FORGET_GATE_OFF_BIAS } from "./nn/lstm-variants.js";
+export { echoSeries, echoProbability, echoExpectedLoss } from "./data/echo.js";
+export { lagSequence, lagCheck, lagVocabulary } from "./data/lag.js";

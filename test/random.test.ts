@@ -43,3 +43,13 @@ test("bad seeds and states are refused", () => {
   assert.throws(() => new Rng(NaN), /seed/);
   assert.throws(() => new Rng(1).setState([0, 0, 0, 0]), /all-zero/);
 });
+
+test("fork gives an independent, reproducible child generator", () => {
+  const streams = Array.from({ length: 2 }, () => {
+    const parent = new Rng(99);
+    const children = Array.from({ length: 50 }, () => parent.fork());
+    return children.map((c) => c.next());
+  });
+  assert.deepEqual(streams[0], streams[1]);
+  assert.equal(new Set(streams[0]).size, 50);
+});

@@ -9,8 +9,10 @@ import type { ProgressMode } from "../train/progress.js";
 import { xor } from "./xor.js";
 import { linear } from "./linear.js";
 import { vanishing } from "./vanishing.js";
+import { echo } from "./echo.js";
+import { lag } from "./lag.js";
 
-export const experiments: ReadonlyArray<Experiment<Config>> = [xor, linear, vanishing] as unknown as Experiment<Config>[];
+export const experiments: ReadonlyArray<Experiment<Config>> = [xor, linear, echo, lag, vanishing] as unknown as Experiment<Config>[];
 
 export function findExperiment(name: string): Experiment<Config> {
   const e = experiments.find((x) => x.name === name);

@@ -110,7 +110,7 @@ export class Rng {
   /** An independent generator derived from this one (advances this one by four draws). */
   fork(): Rng {
     const child = new Rng(0);
-    child.setState([this.nextUint32(), this.nextUint32(), this.nextUint32(), this.nextUint32() | 1]);
+    child.setState([this.nextUint32(), this.nextUint32(), this.nextUint32(), (this.nextUint32() | 1) >>> 0]);
     return child;
   }
 }
