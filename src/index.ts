@@ -41,3 +41,5 @@ export { sampleLogits } from "./nn/sampling.js";
 export { withoutForgetGate, forgetGateIsOff, setForgetGateBias, FORGET_GATE_OFF_BIAS } from "./nn/lstm-variants.js";
 export { echoSeries, echoProbability, echoExpectedLoss } from "./data/echo.js";
 export { lagSequence, lagCheck, lagVocabulary } from "./data/lag.js";
+export { readIdx, parseIdx, IdxError } from "./data/idx.js";
+export { loadMnistDir, loadEmbeddedMnist, rowSequences } from "./data/mnist.js";

@@ -3,10 +3,11 @@
  * The `rnnkit` command line. Thin: parses arguments and calls library functions.
  */
 import { Command, Option } from "commander";
-import "../backend/ts/index.js";
+import "../backend/default.js";
 import { checkFixtures } from "./check-fixtures.js";
 import { runDemo } from "./demo.js";
 import { repro } from "./repro.js";
+import { sampleFromFile, type SampleArgs } from "./sample.js";
 
 const program = new Command();
 program.name("rnnkit").description("Recurrent neural networks (RNN, LSTM, GRU) from their equations.");
@@ -40,6 +41,18 @@ program
   .helpOption(false)
   .action(async (name: string, settings: string[]) => {
     process.exitCode = await repro([name, ...settings]);
+  });
+
+program
+  .command("sample")
+  .description("generate text from a saved character model (one with its vocabulary in the metadata, as `repro charnn` saves)")
+  .argument("<model-file>", "a model file, e.g. reports/charnn/charnn-lstm.safetensors")
+  .option("--prime <text>", "text the model reads first and that starts the output (default: start from a newline)")
+  .option("--temperature <t>", "softmax temperature; 0 = always the most likely character", "0.8")
+  .option("--length <n>", "characters to generate", "500")
+  .option("--seed <n>", "random seed of the sampling", "0")
+  .action((file: string, opts: SampleArgs) => {
+    process.stdout.write(`${sampleFromFile(file, opts)}\n`);
   });
 
 program.parseAsync(process.argv).catch((e: unknown) => {

@@ -11,8 +11,10 @@ import { linear } from "./linear.js";
 import { vanishing } from "./vanishing.js";
 import { echo } from "./echo.js";
 import { lag } from "./lag.js";
+import { mnist } from "./mnist.js";
+import { charnn } from "./charnn.js";
 
-export const experiments: ReadonlyArray<Experiment<Config>> = [xor, linear, echo, lag, vanishing] as unknown as Experiment<Config>[];
+export const experiments: ReadonlyArray<Experiment<Config>> = [xor, linear, echo, mnist, lag, charnn, vanishing] as unknown as Experiment<Config>[];
 
 export function findExperiment(name: string): Experiment<Config> {
   const e = experiments.find((x) => x.name === name);

