@@ -185,7 +185,7 @@ test("blockMeans", () => {
 
 test("quick run: figures, plots, and a config that learns a dependency", async () => {
   const config = resolveConfig(echo, {}, true);
-  const out = await echo.run(config, { log: () => {}, progress: "none", quick: true });
+  const out = await echo.run(config, { log: () => {}, progress: "none", quick: true, reportDir: "" });
   const tutorialConfigs = config.numSteps.length * config.states.length;
   assert.equal(out.figures.length, tutorialConfigs + 1);
   for (const f of out.figures) assert.ok(f.ours && f.published && f.verdict, f.name);

@@ -217,7 +217,7 @@ test("lagTrial: the 1997 LSTM in our setup solves p = 10; a trial stops at its b
 
 test("quick run: figures, plots, and the 1997 LSTM solving every quick trial", async () => {
   const config = resolveConfig(lag, {}, true);
-  const out = await lag.run(config, { log: () => {}, progress: "none", quick: true });
+  const out = await lag.run(config, { log: () => {}, progress: "none", quick: true, reportDir: "" });
   assert.ok(out.figures.length >= 4);
   for (const f of out.figures) assert.ok(f.ours && f.published && f.verdict, f.name);
   assert.deepEqual(out.plots.map((p) => p.name), ["success", "sequences"]);

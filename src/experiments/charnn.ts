@@ -45,7 +45,7 @@ const defaults = {
   part: "both", // minchar | lstm | both
   text: "", // "" = the embedded corpus (a few paragraphs written for rnnkit); or a text file, e.g. ../shared/data/tinyshakespeare/input.txt
   seed: 1, // initial weights and sampling
-  saveDir: "reports/charnn", // the trained models are written here with their vocabulary; "" = not saved
+  saveDir: "report", // where the trained models go, with their vocabulary: "report" = the report directory, "" = not saved, else a path
   minIters: 100000, // (a) iterations, one window each (44,615 make one pass over tinyshakespeare)
   minHidden: 100, // (a) hidden units
   minSeq: 25, // (a) window length (characters per iteration)
@@ -240,7 +240,7 @@ function trainMinChar(text: string, vocab: CharVocab, config: CharnnConfig, ctx:
     p += T;
   }
   const seconds = (performance.now() - start) / 1000;
-  const saved = save(config.saveDir, "charnn-minchar.safetensors", model, vocab);
+  const saved = save(config.saveDir, ctx, "charnn-minchar.safetensors", model, vocab);
   return { vocabSize: V, initialSmooth, firstPrinted, finalSmooth: smooth, tailLoss: tailSum / tail, tail, iterations: config.minIters, seconds, curve, sample, saved };
 }
 
@@ -350,13 +350,13 @@ function trainLstm(text: string, vocab: CharVocab, config: CharnnConfig, ctx: Ru
   return {
     vocabSize: V, trainChars: trainIds.length, valChars: valIds.length, curve, finalVal, steps, trainSeconds,
     charsPerSecond: (steps * B * T) / trainSeconds, passes: (steps * B * T) / trainIds.length, sample,
-    saved: save(config.saveDir, "charnn-lstm.safetensors", model, vocab),
+    saved: save(config.saveDir, ctx, "charnn-lstm.safetensors", model, vocab),
   };
 }
 
-function save(dir: string, file: string, model: SequenceToSequence, vocab: CharVocab): string | null {
+function save(dir: string, ctx: RunContext, file: string, model: SequenceToSequence, vocab: CharVocab): string | null {
   if (dir === "") return null;
-  const path = join(dir, file);
+  const path = join(dir === "report" ? ctx.reportDir : dir, file);
   saveModel(path, model, specOf(model), { "rnnkit.vocab": JSON.stringify(vocab.chars) });
   return path;
 }

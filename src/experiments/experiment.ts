@@ -34,6 +34,8 @@ export interface ExperimentOutput {
 
 export interface RunContext {
   log(message: string): void;
+  /** The directory the report is written to (for files an experiment saves, such as models). */
+  reportDir: string;
   progress: ProgressMode;
   quick: boolean;
 }

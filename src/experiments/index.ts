@@ -43,10 +43,10 @@ export async function runExperiment(e: Experiment<Config>, options: ReproOptions
   const config = resolveConfig(e, options.overrides, options.quick);
   log(`== ${e.name}: ${e.title}${options.quick ? " (quick)" : ""}`);
   log(`config ${JSON.stringify(config)}`);
-  const start = performance.now();
-  const output = await e.run(config, { log: (m) => log(`  ${m}`), progress: options.progress, quick: options.quick });
-  const seconds = (performance.now() - start) / 1000;
   const dir = join(options.outDir, e.name);
+  const start = performance.now();
+  const output = await e.run(config, { log: (m) => log(`  ${m}`), progress: options.progress, quick: options.quick, reportDir: dir });
+  const seconds = (performance.now() - start) / 1000;
   await writeReport(dir, { experiment: e, config, output, seconds, quick: options.quick });
   log(`  report: ${join(dir, "report.md")} (${seconds.toFixed(1)} s)`);
   return { name: e.name, figures: output.figures, seconds, dir };
