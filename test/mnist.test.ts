@@ -71,5 +71,5 @@ test("the LSTM protocol's path: a fixed number of updates, first-128 and whole-t
   const results = JSON.parse(readFileSync(join(r.dir, "results.json"), "utf8"));
   assert.equal(results.data.results[0].updates, 25);
   assert.match(r.figures[0].verdict, /^not the protocol/);
-  await assert.rejects(runExperiment(experiment, { ...quiet, quick: true, outDir: out, overrides: { model: "gru" } }), /model must be rnn, lstm, lstm3 or all/);
+  await assert.rejects(runExperiment(experiment, { ...quiet, quick: true, outDir: out, overrides: { model: "gru" } }), /model must be rnn, lstm, lstm3, a comma-separated list of them, or all/);
 });
