@@ -47,7 +47,7 @@ export async function runExperiment(e: Experiment<Config>, options: ReproOptions
   const start = performance.now();
   const output = await e.run(config, { log: (m) => log(`  ${m}`), progress: options.progress, quick: options.quick, reportDir: dir });
   const seconds = (performance.now() - start) / 1000;
-  await writeReport(dir, { experiment: e, config, output, seconds, quick: options.quick });
+  await writeReport(dir, { experiment: e, config, output, seconds, quick: options.quick, overrides: options.overrides });
   log(`  report: ${join(dir, "report.md")} (${seconds.toFixed(1)} s)`);
   return { name: e.name, figures: output.figures, seconds, dir };
 }

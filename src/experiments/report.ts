@@ -14,6 +14,8 @@ export interface ReportInfo {
   output: ExperimentOutput;
   seconds: number;
   quick: boolean;
+  /** The `--key=value` settings the run was given, shown in the command line. */
+  overrides?: Record<string, string>;
 }
 
 function mdCell(s: string): string {
@@ -22,6 +24,7 @@ function mdCell(s: string): string {
 
 export async function writeReport(dir: string, info: ReportInfo): Promise<string[]> {
   const { experiment: e, config, output, seconds, quick } = info;
+  const settings = Object.entries(info.overrides ?? {}).map(([k, v]) => ` --${k}=${v}`).join("");
   const written: string[] = [];
   for (const plot of output.plots) {
     const { svg, png } = await renderPlot(plot.spec);
@@ -46,7 +49,7 @@ export async function writeReport(dir: string, info: ReportInfo): Promise<string
     "",
     `Source of the published figures: ${e.source}`,
     "",
-    `Command: \`rnnkit repro ${e.name}${quick ? " --quick" : ""}\` — took ${seconds.toFixed(1)} s on ${process.platform}/${process.arch}, Node ${process.version}.`,
+    `Command: \`rnnkit repro ${e.name}${quick ? " --quick" : ""}${settings}\` — took ${seconds.toFixed(1)} s on ${process.platform}/${process.arch}, Node ${process.version}.`,
     "",
     "| figure | ours | published | verdict |",
     "|---|---|---|---|",
