@@ -6,7 +6,7 @@
 // unit's result does not depend on where it falls. Pointers are byte addresses; buffers
 // must not alias (the JavaScript side copies operands in, so they never do).
 import {
-  F32, vadd, vload, vmul, vrelu, vsigmoid, vsplat, vstore, vsub, vtanh, vwherePositive,
+  F32, vadd, vload, vmul, vone, vrelu, vsigmoid, vstore, vsub, vtanh, vwherePositive,
 } from "./vec";
 
 /** Activation codes shared with src/backend/wasm (RnnActivation). */
@@ -25,7 +25,7 @@ export const ACT_SIGMOID: i32 = 2;
  */
 // @ts-ignore: decorator
 @inline function oneMinusSquare<V>(x: V): V {
-  const one = vsplat<V>(1);
+  const one = vone<V>();
   return vmul<V>(vsub<V>(one, x), vadd<V>(one, x));
 }
 
@@ -44,7 +44,7 @@ export const ACT_SIGMOID: i32 = 2;
 @inline function rnnBackwardAt<V>(act: i32, h: usize, dh: usize, dPre: usize): void {
   const y = vload<V>(h);
   const g = vload<V>(dh);
-  const one = vsplat<V>(1);
+  const one = vone<V>();
   if (act == ACT_TANH) vstore<V>(dPre, vmul<V>(g, oneMinusSquare<V>(y)));
   else if (act == ACT_RELU) vstore<V>(dPre, vwherePositive<V>(y, g));
   else vstore<V>(dPre, vmul<V>(vmul<V>(g, y), vsub<V>(one, y)));
@@ -87,7 +87,7 @@ export function rnnGatesBackward(act: i32, n: i32, h: usize, dh: usize, dPre: us
 @inline function lstmBackwardAt<V>(
   g: usize, hb: usize, cPrev: usize, tanhC: usize, dh: usize, dc: usize, dG: usize,
 ): void {
-  const one = vsplat<V>(1);
+  const one = vone<V>();
   const i = vload<V>(g);
   const f = vload<V>(g + hb);
   const gg = vload<V>(g + 2 * hb);
@@ -148,7 +148,7 @@ export function lstmGatesBackward(
 
 // @ts-ignore: decorator
 @inline function gruForwardAt<V>(gi: usize, gh: usize, gates: usize, hb: usize, hPrev: usize, h: usize): void {
-  const one = vsplat<V>(1);
+  const one = vone<V>();
   const r = vsigmoid<V>(vadd<V>(vload<V>(gi), vload<V>(gh)));
   const z = vsigmoid<V>(vadd<V>(vload<V>(gi + hb), vload<V>(gh + hb)));
   const n = vtanh<V>(vadd<V>(vload<V>(gi + 2 * hb), vmul<V>(r, vload<V>(gh + 2 * hb))));
@@ -162,7 +162,7 @@ export function lstmGatesBackward(
 @inline function gruBackwardAt<V>(
   gates: usize, gh: usize, hb: usize, hPrev: usize, dh: usize, dGi: usize, dGh: usize, dhPrev: usize,
 ): void {
-  const one = vsplat<V>(1);
+  const one = vone<V>();
   const r = vload<V>(gates);
   const z = vload<V>(gates + hb);
   const n = vload<V>(gates + 2 * hb);

@@ -2,7 +2,7 @@
 // by `npm run build:wasm`, with SIMD (build/wasm/kernels-simd.wasm) and without
 // (build/wasm/kernels-scalar.wasm); src/backend/wasm loads one and wraps it as `Kernels`.
 // The module owns no data: the caller places operands and scratch after `heapBase()`.
-export { gemm, gemmWorkspaceBytes } from "./gemm";
+export { affine, gemm, gemmWorkspaceBytes } from "./gemm";
 export {
   gruGatesBackward, gruGatesForward, lstmGatesBackward, lstmGatesForward, rnnGatesBackward, rnnGatesForward,
 } from "./gates";

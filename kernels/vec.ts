@@ -69,32 +69,11 @@ export const F32: usize = 4;
   else return abs<f32>(a);
 }
 
-/** |mag| carrying the sign of `sign`; `mag` must be ≥ 0 (it is, where this is used). */
-// @ts-ignore: decorator
-@inline export function vwithSign<V>(mag: V, sign: V): V {
-  if (isVector<V>()) return v128.or(mag, v128.and(sign, i32x4.splat(0x80000000)));
-  else return copysign<f32>(mag, sign);
-}
-
 /** `when > 0 ? value : 0`, with NaN and ±0 in `when` giving 0 (the reference's `>` test). */
 // @ts-ignore: decorator
 @inline export function vwherePositive<V>(when: V, value: V): V {
   if (isVector<V>()) return v128.and(value, f32x4.gt(when, f32x4.splat(0)));
   else return when > 0 ? value : 0;
-}
-
-/** Round to nearest, ties to even. */
-// @ts-ignore: decorator
-@inline export function vnearest<V>(a: V): V {
-  if (isVector<V>()) return f32x4.nearest(a);
-  else return nearest<f32>(a);
-}
-
-/** 2^n for integral n in [−126, 127], built directly in the exponent field. */
-// @ts-ignore: decorator
-@inline export function vpow2<V>(n: V): V {
-  if (isVector<V>()) return i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
-  else return reinterpret<f32>((<i32>n + 127) << 23);
 }
 
 // exp by range reduction: x = n·ln2 + r with |r| ≤ ln2/2, e^r = 1 + q(r) with q the Taylor
@@ -113,25 +92,76 @@ const C4: f32 = 1.0 / 24.0;
 const C5: f32 = 1.0 / 120.0;
 const C6: f32 = 1.0 / 720.0;
 const C7: f32 = 1.0 / 5040.0;
+const TANH_CLAMP: f32 = 20.0;
+/**
+ * 1.5·2²³: for |y| < 2²², y + ROUND_MAGIC rounds y to the nearest integer (ties to even, as
+ * nearest() does, since the magic number is even), which then sits in the low mantissa bits.
+ */
+const ROUND_MAGIC: f32 = 12582912.0;
+/** Added to the bits of y + ROUND_MAGIC: leaves n + 127, the biased exponent of 2ⁿ. */
+const POW2_BIAS: i32 = 127 - 0x4B400000;
+
+// The vector paths read their constants from this table with one broadcast load each: V8
+// rebuilds an inline v128 constant with three instructions at every use (no constant pool),
+// which was a good part of the gate kernels' time. Slots are named below.
+const KF = memory.data<f32>([EXP_LO, EXP_HI, LOG2E, LN2_HI, LN2_LO, C2, C3, C4, C5, C6, C7, 1, 2, TANH_CLAMP, ROUND_MAGIC, 0]);
+const KI = memory.data<i32>([POW2_BIAS, -2147483648]);
+const K_EXP_LO = 0, K_EXP_HI = 1, K_LOG2E = 2, K_LN2_HI = 3, K_LN2_LO = 4, K_C2 = 5, K_C3 = 6, K_C4 = 7;
+const K_C5 = 8, K_C6 = 9, K_C7 = 10, K_ONE = 11, K_TWO = 12, K_TANH_CLAMP = 13, K_ROUND_MAGIC = 14, K_ZERO = 15;
+const KI_POW2_BIAS = 0, KI_SIGN = 1;
+
+/** The constant `value`, kept in slot `slot` of KF: a broadcast load for vectors, an immediate for scalars. */
+// @ts-ignore: decorator
+@inline export function vk<V>(value: f32, slot: i32): V {
+  if (isVector<V>()) return v128.load32_splat(KF + <usize>slot * F32);
+  else return value;
+}
+
+/** 1 as a V (from the table for vectors, see `vk`). */
+// @ts-ignore: decorator
+@inline export function vone<V>(): V {
+  return vk<V>(1, K_ONE);
+}
+
+/** |mag| carrying the sign of `sign`; `mag` must be ≥ 0 (it is, where this is used). */
+// @ts-ignore: decorator
+@inline export function vwithSign<V>(mag: V, sign: V): V {
+  if (isVector<V>()) return v128.or(mag, v128.and(sign, v128.load32_splat(KI + <usize>KI_SIGN * F32)));
+  else return copysign<f32>(mag, sign);
+}
 
 /** e^r − 1 = r + r²(1/2 + r(1/6 + …)) for the reduced argument, without the leading 1. */
 // @ts-ignore: decorator
 @inline function expm1Reduced<V>(r: V): V {
-  let p = vadd<V>(vmul<V>(vsplat<V>(C7), r), vsplat<V>(C6));
-  p = vadd<V>(vmul<V>(p, r), vsplat<V>(C5));
-  p = vadd<V>(vmul<V>(p, r), vsplat<V>(C4));
-  p = vadd<V>(vmul<V>(p, r), vsplat<V>(C3));
-  p = vadd<V>(vmul<V>(p, r), vsplat<V>(C2));
+  let p = vadd<V>(vmul<V>(vk<V>(C7, K_C7), r), vk<V>(C6, K_C6));
+  p = vadd<V>(vmul<V>(p, r), vk<V>(C5, K_C5));
+  p = vadd<V>(vmul<V>(p, r), vk<V>(C4, K_C4));
+  p = vadd<V>(vmul<V>(p, r), vk<V>(C3, K_C3));
+  p = vadd<V>(vmul<V>(p, r), vk<V>(C2, K_C2));
   return vadd<V>(vmul<V>(vmul<V>(p, r), r), r);
+}
+
+/** y + ROUND_MAGIC (see there): n = result − ROUND_MAGIC is nearest(y), exactly. */
+// @ts-ignore: decorator
+@inline function vroundMagic<V>(y: V): V {
+  return vadd<V>(y, vk<V>(ROUND_MAGIC, K_ROUND_MAGIC));
+}
+
+/** 2ⁿ for the integral n ∈ [−126, 127] that `vroundMagic` left in t's low bits, built in the exponent field. */
+// @ts-ignore: decorator
+@inline function vpow2Magic<V>(t: V): V {
+  if (isVector<V>()) return i32x4.shl(i32x4.add(t, v128.load32_splat(KI + <usize>KI_POW2_BIAS * F32)), 23);
+  else return reinterpret<f32>((reinterpret<i32>(t) + POW2_BIAS) << 23);
 }
 
 /** e^x (clamped domain, see above). */
 // @ts-ignore: decorator
 @inline export function vexp<V>(x: V): V {
-  const xc = vpmin<V>(vpmax<V>(x, vsplat<V>(EXP_LO)), vsplat<V>(EXP_HI));
-  const n = vnearest<V>(vmul<V>(xc, vsplat<V>(LOG2E)));
-  const r = vsub<V>(vsub<V>(xc, vmul<V>(n, vsplat<V>(LN2_HI))), vmul<V>(n, vsplat<V>(LN2_LO)));
-  const s = vpow2<V>(n);
+  const xc = vpmin<V>(vpmax<V>(x, vk<V>(EXP_LO, K_EXP_LO)), vk<V>(EXP_HI, K_EXP_HI));
+  const t = vroundMagic<V>(vmul<V>(xc, vk<V>(LOG2E, K_LOG2E)));
+  const n = vsub<V>(t, vk<V>(ROUND_MAGIC, K_ROUND_MAGIC));
+  const r = vsub<V>(vsub<V>(xc, vmul<V>(n, vk<V>(LN2_HI, K_LN2_HI))), vmul<V>(n, vk<V>(LN2_LO, K_LN2_LO)));
+  const s = vpow2Magic<V>(t);
   return vadd<V>(s, vmul<V>(s, expm1Reduced<V>(r)));
 }
 
@@ -141,11 +171,12 @@ const C7: f32 = 1.0 / 5040.0;
  */
 // @ts-ignore: decorator
 @inline function vexpm1NonNeg<V>(u: V): V {
-  const uc = vpmin<V>(u, vsplat<V>(EXP_HI));
-  const n = vnearest<V>(vmul<V>(uc, vsplat<V>(LOG2E)));
-  const r = vsub<V>(vsub<V>(uc, vmul<V>(n, vsplat<V>(LN2_HI))), vmul<V>(n, vsplat<V>(LN2_LO)));
-  const s = vpow2<V>(n);
-  return vadd<V>(vsub<V>(s, vsplat<V>(1)), vmul<V>(s, expm1Reduced<V>(r)));
+  const uc = vpmin<V>(u, vk<V>(EXP_HI, K_EXP_HI));
+  const t = vroundMagic<V>(vmul<V>(uc, vk<V>(LOG2E, K_LOG2E)));
+  const n = vsub<V>(t, vk<V>(ROUND_MAGIC, K_ROUND_MAGIC));
+  const r = vsub<V>(vsub<V>(uc, vmul<V>(n, vk<V>(LN2_HI, K_LN2_HI))), vmul<V>(n, vk<V>(LN2_LO, K_LN2_LO)));
+  const s = vpow2Magic<V>(t);
+  return vadd<V>(vsub<V>(s, vone<V>()), vmul<V>(s, expm1Reduced<V>(r)));
 }
 
 /**
@@ -154,16 +185,16 @@ const C7: f32 = 1.0 / 5040.0;
  */
 // @ts-ignore: decorator
 @inline export function vtanh<V>(x: V): V {
-  const ax = vpmin<V>(vabs<V>(x), vsplat<V>(20));
+  const ax = vpmin<V>(vabs<V>(x), vk<V>(TANH_CLAMP, K_TANH_CLAMP));
   const e = vexpm1NonNeg<V>(vadd<V>(ax, ax));
-  return vwithSign<V>(vdiv<V>(e, vadd<V>(e, vsplat<V>(2))), x);
+  return vwithSign<V>(vdiv<V>(e, vadd<V>(e, vk<V>(2, K_TWO))), x);
 }
 
 /** σ(x) = 1 / (1 + e^−x); saturates to exactly 1 and to ~1e−38 at the clamp. */
 // @ts-ignore: decorator
 @inline export function vsigmoid<V>(x: V): V {
-  const one = vsplat<V>(1);
-  return vdiv<V>(one, vadd<V>(one, vexp<V>(vsub<V>(vsplat<V>(0), x))));
+  const one = vone<V>();
+  return vdiv<V>(one, vadd<V>(one, vexp<V>(vsub<V>(vk<V>(0, K_ZERO), x))));
 }
 
 /** max(x, 0) with the reference's semantics (NaN and −0 give +0). */

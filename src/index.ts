@@ -10,9 +10,10 @@ export { ShapeError, sizeOf, shapeToString, type Shape } from "./tensor/shape.js
 export { Rng, type RngState } from "./tensor/random.js";
 export { noGrad, isGradEnabled } from "./autograd/tape.js";
 export { gradcheck, assertGradcheck, type GradcheckOptions, type GradcheckReport } from "./autograd/gradcheck.js";
-export { kernels, useKernels, type Kernels, type RnnActivation } from "./backend/kernels.js";
+export { kernels, useKernels, type Kernels, type KernelMemory, type RnnActivation } from "./backend/kernels.js";
 export { tsKernels } from "./backend/ts/index.js";
-export { useWasmKernels, loadWasmKernels, simdSupported, type LoadWasmOptions } from "./backend/wasm/index.js";
+export { useWasmKernels, loadWasmKernels, simdSupported, setThreads, threads, type LoadWasmOptions } from "./backend/wasm/index.js";
+export { allocResidentFloats } from "./backend/resident.js";
 
 export * from "./ops/index.js";
 export { mseLoss, crossEntropy, bceWithLogits, sequenceMask, type Reduction, type CrossEntropyOptions } from "./ops/loss.js";

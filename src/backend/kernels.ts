@@ -8,8 +8,25 @@ import type { Floats } from "../tensor/tensor.js";
 
 export type RnnActivation = "tanh" | "relu" | "sigmoid";
 
+/**
+ * Float32 buffers that live where a backend computes, so its kernels use them in place:
+ * the wasm backend copies every other operand into its memory and back on each call.
+ * Optional; the TypeScript kernels (and wasm without a shared memory) have none. Model code
+ * never sees these buffers: ops keep their workspaces in them (src/backend/pool.ts).
+ */
+export interface KernelMemory {
+  /** n floats, contents unspecified, valid (through any view of them) until `free`; null when full. */
+  alloc(n: number): Float32Array | null;
+  /** Returns a buffer that `alloc` gave (that very view). */
+  free(buf: Float32Array): void;
+  /** Whether the kernels take `buf` without a copy. */
+  holds(buf: Floats): boolean;
+}
+
 export interface Kernels {
   readonly name: string;
+  /** Memory the kernels compute in without copies, where the backend has it. */
+  readonly memory?: KernelMemory;
 
   /**
    * C[m,n] = alpha · op(A)[m,k] · op(B)[k,n] + beta · C, row-major.
@@ -21,6 +38,19 @@ export interface Kernels {
     a: Floats, aOff: number, lda: number,
     b: Floats, bOff: number, ldb: number,
     beta: number, c: Floats, cOff: number, ldc: number,
+  ): void;
+
+  /**
+   * y[b,:] = b1 + b2 + x1[b,:]·W1ᵀ + x2[b,:]·W2ᵀ for b < B, the terms added in that order:
+   * one step of a recurrent layer's affine map (W1 = W_ih, W2 = W_hh) in one call, for the
+   * few-row steps of streaming inference where separate GEMM calls cost more than their
+   * arithmetic. W1 [n, k1], W2 [n, k2] row-major; x1 [B, k1], x2 [B, k2], y [B, n], all at
+   * offset 0. A null bias is absent (b2 is read only with b1); x2 = null (or k2 = 0) drops
+   * the second product. Without b1 the result starts from 0, as a GEMM with beta = 0 does.
+   */
+  affine(
+    B: number, n: number, k1: number, k2: number,
+    x1: Floats, w1: Floats, x2: Floats | null, w2: Floats | null, b1: Floats | null, b2: Floats | null, y: Floats,
   ): void;
 
   /** h[i] = act(pre[i]) for i < n. */

@@ -30,9 +30,12 @@ export interface StepResult {
 
 /**
  * Runs a model one step at a time. The sizes, cell kind and layout are read once at
- * construction; a call copies no weights, builds no module and records no graph: it
- * runs the fused layer op over one step (per layer the input and recurrent GEMMs and
- * one gate kernel, on buffers of size B·G·H) and the head.
+ * construction; a call builds no module and records no graph: it runs the fused layer
+ * op over one step, which takes its streaming path (per layer one `affine` kernel call
+ * for both products and both biases, and one gate kernel, into the caller's results; no
+ * workspace), and the head. Weights kept in the backend's memory (`allocResidentFloats`)
+ * are read in place; other weights are copied into wasm memory on every step, which then
+ * costs more than the step's arithmetic.
  *
  * For SequenceToSequence, y at step t equals forward(x)[t]; for SequenceToVector, y
  * after step t equals forward(x[0..t]); for VectorToSequence, feed v at every step.

@@ -31,8 +31,9 @@
 import { kernels, type Kernels, type RnnActivation } from "../backend/kernels.js";
 // The default kernels (WebAssembly, else TypeScript) register on import, whatever the entry point.
 import "../backend/default.js";
-import { gradOf, record } from "../autograd/tape.js";
-import { expectShape, ShapeError, shapeToString } from "../tensor/shape.js";
+import { poolFor, WorkspaceLease } from "../backend/pool.js";
+import { gradOf, needsGrad, record } from "../autograd/tape.js";
+import { expectShape, sameShape, ShapeError, shapeToString } from "../tensor/shape.js";
 import { allocFloats, Tensor, type DType, type Floats } from "../tensor/tensor.js";
 
 export type CellKind = "rnn" | "lstm" | "gru";
@@ -117,14 +118,41 @@ function parameterLayout(spec: RecurrentSpec): Array<{ name: string; shape: numb
   return layout;
 }
 
+/** The layout of a spec, computed once per spec object and recomputed if its fields change. */
+interface CachedLayout {
+  cell: CellKind;
+  inputSize: number;
+  hiddenSize: number;
+  numLayers: number;
+  bidirectional: boolean;
+  bias: boolean;
+  layout: Array<{ name: string; shape: number[] }>;
+}
+const layouts = new WeakMap<RecurrentSpec, CachedLayout>();
+
+/** `parameterLayout` without rebuilding names on every call (a streaming step is a few µs). */
+function layoutOf(spec: RecurrentSpec): Array<{ name: string; shape: number[] }> {
+  const c = layouts.get(spec);
+  if (
+    c !== undefined && c.cell === spec.cell && c.inputSize === spec.inputSize && c.hiddenSize === spec.hiddenSize &&
+    c.numLayers === spec.numLayers && c.bidirectional === spec.bidirectional && c.bias === spec.bias
+  ) {
+    return c.layout;
+  }
+  const layout = parameterLayout(spec);
+  const { cell, inputSize, hiddenSize, numLayers, bidirectional, bias } = spec;
+  layouts.set(spec, { cell, inputSize, hiddenSize, numLayers, bidirectional, bias, layout });
+  return layout;
+}
+
 /** Parameter names in PyTorch's `named_parameters()` order (the order `recurrent` takes its weights in). */
 export function recurrentParamNames(spec: RecurrentSpec): string[] {
-  return parameterLayout(spec).map((p) => p.name);
+  return layoutOf(spec).map((p) => p.name);
 }
 
 /** Shape of every parameter by name, PyTorch's layout. */
 export function recurrentParamShapes(spec: RecurrentSpec): Record<string, number[]> {
-  return Object.fromEntries(parameterLayout(spec).map((p) => [p.name, p.shape]));
+  return Object.fromEntries(layoutOf(spec).map((p) => [p.name, [...p.shape]]));
 }
 
 /** The raw parameter buffers of one layer and direction. */
@@ -157,27 +185,37 @@ interface DirectionWorkspace {
   tanhC: Floats | null;
 }
 
-/** Everything the forward saves for the backward, for the whole stack. */
+/**
+ * Everything the forward saves for the backward, for the whole stack. Its buffers come
+ * from the backend's pool (src/backend/pool.ts) through `lease` — in wasm memory where the
+ * backend has one, so the per-step kernels copy nothing — and go back when the backward
+ * has run (or the graph is dropped, or at once without a graph). The results handed to
+ * the caller (`output`, `hN`, `cN`) are ordinary arrays of their own.
+ */
 interface RecurrentWorkspace {
   T: number;
   B: number;
   dtype: DType;
   /** Layer inputs, time-major: x for k = 0 [T, B, I]; the output of layer k−1 for k ≥ 1 [T, B, D·H] */
   inputs: Floats[];
-  /** Output of the last layer, time-major                                           [T, B, D·H] */
+  /** Output of the last layer, time-major (the caller's)                             [T, B, D·H] */
   output: Floats;
-  /** Final hidden states                                                             [L·D, B, H] */
+  /** Final hidden states (the caller's)                                               [L·D, B, H] */
   hN: Floats;
-  /** LSTM only: final cell states                                                    [L·D, B, H] */
+  /** LSTM only: final cell states (the caller's)                                      [L·D, B, H] */
   cN: Floats | null;
   /** Per layer and direction, index k·D + d                                          [L·D] */
   dirs: DirectionWorkspace[];
+  /** The weights as the kernels read them: copied into backend memory once per call where it has one. */
+  weights: DirectionWeights[];
   /** Valid steps per batch row, or null when every row runs all T steps            [B] */
   lengths: Int32Array | null;
   /** Shortest length (T without lengths): steps t < minLength have every row active. */
   minLength: number;
-  /** All ones: bias broadcasts and bias-gradient column sums as GEMMs                [T·B] */
+  /** All ones (shared, read-only): bias broadcasts and bias-gradient column sums as GEMMs  [≥ T·B] */
   ones: Floats;
+  /** Owner of every pooled buffer above. */
+  lease: WorkspaceLease;
 }
 
 /** Time in processing order: step s of direction d reads time t. */
@@ -200,11 +238,31 @@ function splitWeights(spec: RecurrentSpec, weights: readonly Floats[]): Directio
 }
 
 /**
+ * The weights where the kernels read them best: a backend with its own memory gets one
+ * copy per call (taken from `lease`) instead of one per step and GEMM; weights already
+ * there, and every weight on other backends, are used as they are.
+ */
+function stageWeights(K: Kernels, lease: WorkspaceLease, weights: DirectionWeights[], dtype: DType): DirectionWeights[] {
+  const mem = K.memory;
+  if (mem === undefined || dtype !== "float32") return weights;
+  const stage = (w: Floats): Floats => {
+    if (mem.holds(w)) return w;
+    const copy = lease.take(dtype, w.length);
+    copy.set(w);
+    return copy;
+  };
+  return weights.map((w) => ({
+    wIh: stage(w.wIh), wHh: stage(w.wHh),
+    bIh: w.bIh === null ? null : stage(w.bIh), bHh: w.bHh === null ? null : stage(w.bHh),
+  }));
+}
+
+/**
  * Forward of the whole stack on raw time-major buffers; returns the workspace (which
  * holds the output and the final states). Twin of `recurrentBackward`.
  */
 function recurrentForward(
-  spec: RecurrentSpec, x: Floats, T: number, B: number, weights: DirectionWeights[],
+  spec: RecurrentSpec, x: Floats, T: number, B: number, callWeights: DirectionWeights[],
   h0: Floats, c0: Floats | null, lengths: Int32Array | null,
 ): RecurrentWorkspace {
   const K: Kernels = kernels();
@@ -219,49 +277,54 @@ function recurrentForward(
   const DH = D * H;
   const lstm = cell === "lstm";
   const gru = cell === "gru";
+  const minLength = lengths === null ? T : Math.min(...lengths);
+  // Without padding, a one-direction layer's output is its state buffer minus the first slot.
+  const contiguousOutput = D === 1 && minLength === T;
 
-  const outs = Array.from({ length: L }, () => allocFloats(dtype, TB * DH));
+  const pool = poolFor(K);
+  const lease = new WorkspaceLease(pool);
   const ws: RecurrentWorkspace = {
     T, B, dtype,
-    inputs: [x, ...outs.slice(0, L - 1)],
-    output: outs[L - 1],
+    inputs: [x],
+    output: allocFloats(dtype, TB * DH),
     hN: allocFloats(dtype, L * D * BH),
     cN: lstm ? allocFloats(dtype, L * D * BH) : null,
     dirs: [],
+    weights: stageWeights(K, lease, callWeights, dtype),
     lengths,
-    minLength: lengths === null ? T : Math.min(...lengths),
-    ones: allocFloats(dtype, TB).fill(1),
+    minLength,
+    ones: pool.ones(dtype, TB),
+    lease,
   };
   for (let kd = 0; kd < L * D; kd++) {
     ws.dirs.push({
-      gates: allocFloats(dtype, TB * GH),
-      gi: gru ? allocFloats(dtype, TB * GH) : null,
-      gh: gru ? allocFloats(dtype, TB * GH) : null,
-      h: allocFloats(dtype, (T + 1) * BH),
-      c: lstm ? allocFloats(dtype, (T + 1) * BH) : null,
-      tanhC: lstm ? allocFloats(dtype, TB * H) : null,
+      gates: lease.take(dtype, TB * GH),
+      gi: gru ? lease.take(dtype, TB * GH) : null,
+      gh: gru ? lease.take(dtype, TB * GH) : null,
+      h: lease.take(dtype, (T + 1) * BH),
+      c: lstm ? lease.take(dtype, (T + 1) * BH) : null,
+      tanhC: lstm ? lease.take(dtype, TB * H) : null,
     });
   }
 
   for (let k = 0; k < L; k++) {
     const X = ws.inputs[k];
     const Ik = k === 0 ? spec.inputSize : DH;
-    const out = outs[k];
+    const top = k === L - 1;
+    let out: Floats | null = null; // this layer's output when it must be assembled row by row
+    if (top) out = ws.output;
+    else if (!contiguousOutput) out = lease.take(dtype, TB * DH);
     for (let d = 0; d < D; d++) {
       const kd = k * D + d;
-      const { wIh, wHh, bIh, bHh } = weights[kd];
+      const { wIh, wHh, bIh, bHh } = ws.weights[kd];
       const dw = ws.dirs[kd];
 
-      // The hoisted input projection: P = 1·b_ihᵀ (+ 1·b_hhᵀ) + X·W_ihᵀ over all T·B rows.
-      // The GRU keeps b_hh on the recurrent side (r multiplies it), prefilled into gh.
+      // The hoisted input projection: P = 1·(b_ih + b_hh)ᵀ + X·W_ihᵀ over all T·B rows. The
+      // GRU keeps b_hh on the recurrent side (r multiplies it), prefilled into gh.
       const proj = gru ? dw.gi! : dw.gates;
-      let beta = 0;
-      if (bIh !== null) {
-        K.gemm(false, false, TB, GH, 1, 1, ws.ones, 0, 1, bIh, 0, GH, 0, proj, 0, GH);
-        beta = 1;
-      }
-      if (bHh !== null && !gru) K.gemm(false, false, TB, GH, 1, 1, ws.ones, 0, 1, bHh, 0, GH, 1, proj, 0, GH);
-      K.gemm(false, true, TB, GH, Ik, 1, X, 0, Ik, wIh, 0, Ik, beta, proj, 0, GH);
+      const projBias = gru || bIh === null ? bIh : addVectors(lease.take(dtype, GH), bIh, bHh!);
+      if (projBias !== null) K.gemm(false, false, TB, GH, 1, 1, ws.ones, 0, 1, projBias, 0, GH, 0, proj, 0, GH);
+      K.gemm(false, true, TB, GH, Ik, 1, X, 0, Ik, wIh, 0, Ik, projBias === null ? 0 : 1, proj, 0, GH);
       if (gru && bHh !== null) K.gemm(false, false, TB, GH, 1, 1, ws.ones, 0, 1, bHh, 0, GH, 0, dw.gh!, 0, GH);
       const ghBeta = gru && bHh !== null ? 1 : 0;
 
@@ -309,20 +372,94 @@ function recurrentForward(
       }
 
       // This direction's half of the layer output: the state after step t, 0 where padded.
-      for (let t = 0; t < T; t++) {
-        const slot = (d === 0 ? t + 1 : t) * BH;
-        for (let b = 0; b < B; b++) {
-          const o = (t * B + b) * DH + d * H;
-          if (isActive(ws, t, b)) out.set(dw.h.subarray(slot + b * H, slot + b * H + H), o);
-          else out.fill(0, o, o + H);
+      if (out === null) {
+        ws.inputs.push(dw.h.subarray(BH, (T + 1) * BH));
+      } else if (contiguousOutput) {
+        out.set(dw.h.subarray(BH, (T + 1) * BH));
+      } else {
+        for (let t = 0; t < T; t++) {
+          const slot = (d === 0 ? t + 1 : t) * BH;
+          for (let b = 0; b < B; b++) {
+            const o = (t * B + b) * DH + d * H;
+            if (isActive(ws, t, b)) out.set(dw.h.subarray(slot + b * H, slot + b * H + H), o);
+            else out.fill(0, o, o + H);
+          }
         }
       }
       const last = (d === 0 ? T : 0) * BH;
       ws.hN.set(dw.h.subarray(last, last + BH), kd * BH);
       if (lstm) ws.cN!.set(dw.c!.subarray(last, last + BH), kd * BH);
     }
+    if (!top && out !== null) ws.inputs.push(out);
   }
   return ws;
+}
+
+/** Streaming steps with more rows than this take the sequence path (its GEMMs reuse each weight across rows). */
+const STEP_MAX_BATCH = 4;
+
+/**
+ * One time step of a unidirectional stack without a graph (streaming inference): per layer
+ * one `affine` kernel call (both products and both biases) and the gate kernel, writing
+ * straight into the caller's results, with none of the sequence path's workspace. The same
+ * equations and the same order of additions as `recurrentForward` over T = 1; at B = 1
+ * both run the same matrix–vector loop, so the results agree bit for bit (tested).
+ * Returns output [B, H], hN and cN [L, B, H].
+ */
+function recurrentStep(
+  spec: RecurrentSpec, x: Floats, B: number, weights: DirectionWeights[], h0: Floats, c0: Floats | null,
+): { output: Floats; hN: Floats; cN: Floats | null } {
+  const K: Kernels = kernels();
+  const dtype: DType = x instanceof Float64Array ? "float64" : "float32";
+  const { cell, hiddenSize: H, numLayers: L } = spec;
+  const act = spec.nonlinearity ?? "tanh";
+  const GH = gateCount(cell) * H;
+  const BH = B * H;
+  const lstm = cell === "lstm";
+  const gru = cell === "gru";
+  // Three arrays of their own: callers may hand a result's `.buffer` on as its data.
+  const output = allocFloats(dtype, BH);
+  const hN = allocFloats(dtype, L * BH);
+  const cN = lstm ? allocFloats(dtype, L * BH) : null;
+
+  const pool = poolFor(K);
+  const gates = pool.take(dtype, B * GH); // [B, G·H] pre-activations (LSTM, RNN) or activations (GRU)
+  const aux = lstm ? pool.take(dtype, BH) : gru ? pool.take(dtype, 2 * B * GH) : null; // tanh(c) [B, H] or gi | gh
+  try {
+    let input = x;
+    let Ik = spec.inputSize;
+    for (let k = 0; k < L; k++) {
+      const { wIh, wHh, bIh, bHh } = weights[k];
+      const hPrev = h0.subarray(k * BH, (k + 1) * BH);
+      const hOut = hN.subarray(k * BH, (k + 1) * BH);
+      switch (cell) {
+        case "rnn":
+          K.affine(B, GH, Ik, H, input, wIh, hPrev, wHh, bIh, bHh, gates);
+          K.rnnGatesForward(act, BH, gates, hOut);
+          break;
+        case "lstm":
+          K.affine(B, GH, Ik, H, input, wIh, hPrev, wHh, bIh, bHh, gates);
+          K.lstmGatesForward(B, H, gates, c0!.subarray(k * BH, (k + 1) * BH), cN!.subarray(k * BH, (k + 1) * BH), aux!, hOut);
+          break;
+        case "gru": {
+          const gi = aux!.subarray(0, B * GH), gh = aux!.subarray(B * GH);
+          K.affine(B, GH, Ik, 0, input, wIh, null, null, bIh, null, gi);
+          K.affine(B, GH, H, 0, hPrev, wHh, null, null, bHh, null, gh);
+          K.gruGatesForward(B, H, gi, gh, hPrev, gates, hOut);
+          break;
+        }
+        default:
+          throw new Error(`recurrent: unknown cell '${cell as string}'`);
+      }
+      input = hOut;
+      Ik = H;
+    }
+    output.set(hN.subarray((L - 1) * BH));
+  } finally {
+    pool.give(gates);
+    if (aux !== null) pool.give(aux);
+  }
+  return { output, hN, cN };
 }
 
 /** Upstream gradients that seed the backward (time-major; null means zero). */
@@ -354,8 +491,7 @@ type StepProbe = (k: number, d: number, t: number, dh: Floats, dc: Floats | null
  * Twin of `recurrentForward`; accumulates into `targets`.
  */
 function recurrentBackward(
-  spec: RecurrentSpec, ws: RecurrentWorkspace, weights: DirectionWeights[],
-  seeds: RecurrentSeeds, targets: RecurrentGradTargets, probe?: StepProbe,
+  spec: RecurrentSpec, ws: RecurrentWorkspace, seeds: RecurrentSeeds, targets: RecurrentGradTargets, probe?: StepProbe,
 ): void {
   const K: Kernels = kernels();
   const { T, B, dtype } = ws;
@@ -371,126 +507,157 @@ function recurrentBackward(
   const gru = cell === "gru";
   const padded = ws.minLength < T;
 
-  // Backward scratch, sized up front and reused by every layer and direction.
-  const dGates = allocFloats(dtype, TB * GH); // [T, B, G·H] ∂L/∂pre-activations (GRU: ∂L/∂gi)
-  const dGh = gru ? allocFloats(dtype, TB * GH) : null; // [T, B, 3H] GRU: ∂L/∂gh
-  let dh = allocFloats(dtype, BH); // [B, H] ∂L/∂h_t
-  let dhPrev = allocFloats(dtype, BH); // [B, H] ∂L/∂h_{t−1}
-  const dc = lstm ? allocFloats(dtype, BH) : null; // [B, H] ∂L/∂c_t from later steps
-  const dcCarry = lstm && padded ? allocFloats(dtype, BH) : null; // [B, H] dc of inactive rows
-  const dcTotal = lstm && probe ? allocFloats(dtype, BH) : null; // [B, H] for the probe only
+  // Backward scratch, sized up front, reused by every layer and direction, pooled like the workspace.
+  const scratch = new WorkspaceLease(poolFor(K));
+  try {
+    const dGates = scratch.take(dtype, TB * GH); // [T, B, G·H] ∂L/∂pre-activations (GRU: ∂L/∂gi)
+    const dGh = gru ? scratch.take(dtype, TB * GH) : null; // [T, B, 3H] GRU: ∂L/∂gh
+    let dh = scratch.take(dtype, BH); // [B, H] ∂L/∂h_t
+    let dhPrev = scratch.take(dtype, BH); // [B, H] ∂L/∂h_{t−1}
+    const dc = lstm ? scratch.take(dtype, BH) : null; // [B, H] ∂L/∂c_t from later steps
+    const dcCarry = lstm && padded ? scratch.take(dtype, BH) : null; // [B, H] dc of inactive rows
+    const dcTotal = lstm && probe ? scratch.take(dtype, BH) : null; // [B, H] for the probe only
+    const colSum = spec.bias && !gru ? scratch.take(dtype, GH) : null; // [G·H] Σ_rows dG, both bias gradients
 
-  let dUpper = seeds.dOutput; // ∂L/∂(output of layer k), [T, B, D·H]
-  for (let k = L - 1; k >= 0; k--) {
-    const X = ws.inputs[k];
-    const Ik = k === 0 ? spec.inputSize : DH;
-    const dLower = k > 0 ? allocFloats(dtype, TB * DH) : targets.dx; // ∂L/∂X, [T, B, I_k]
-    for (let d = 0; d < D; d++) {
-      const kd = k * D + d;
-      const dw = ws.dirs[kd];
-      const { wIh, wHh } = weights[kd];
-      if (seeds.dhN) dh.set(seeds.dhN.subarray(kd * BH, kd * BH + BH));
-      else dh.fill(0);
-      if (dc) {
-        if (seeds.dcN) dc.set(seeds.dcN.subarray(kd * BH, kd * BH + BH));
-        else dc.fill(0);
-      }
-
-      for (let s = T - 1; s >= 0; s--) {
-        const t = timeAt(d, s, T);
-        const prev = (d === 0 ? t : t + 1) * BH;
-        const next = (d === 0 ? t + 1 : t) * BH;
-        const gOff = t * B * GH;
-        const inactiveHere = t >= ws.minLength;
-
-        // ∂L/∂h_t = (from later steps, already in dh) + this step's output gradient.
-        // Padded outputs are constants, so their upstream gradient is dropped.
-        if (dUpper) {
-          for (let b = 0; b < B; b++) {
-            if (!isActive(ws, t, b)) continue;
-            const src = (t * B + b) * DH + d * H;
-            for (let j = 0; j < H; j++) dh[b * H + j] += dUpper[src + j];
-          }
+    let dUpper = seeds.dOutput; // ∂L/∂(output of layer k), [T, B, D·H]
+    for (let k = L - 1; k >= 0; k--) {
+      const X = ws.inputs[k];
+      const Ik = k === 0 ? spec.inputSize : DH;
+      // ∂L/∂X, [T, B, I_k]: the caller's dx (accumulated into) or scratch that the first direction overwrites.
+      const dLower = k > 0 ? scratch.take(dtype, TB * DH) : targets.dx;
+      // One direction, no padding, not a GRU: the output gradient of step t−1 is copied into
+      // ∂L/∂h_{t−1} before the recurrent GEMM adds onto it (beta = 1), instead of being
+      // added by a loop over B·H afterwards: the same sum, with one pass fewer.
+      const foldUpper = dUpper !== null && D === 1 && !padded && !gru;
+      for (let d = 0; d < D; d++) {
+        const kd = k * D + d;
+        const dw = ws.dirs[kd];
+        const { wIh, wHh } = ws.weights[kd];
+        if (seeds.dhN) dh.set(seeds.dhN.subarray(kd * BH, kd * BH + BH));
+        else dh.fill(0);
+        if (dc) {
+          if (seeds.dcN) dc.set(seeds.dcN.subarray(kd * BH, kd * BH + BH));
+          else dc.fill(0);
         }
-        if (probe) {
-          if (dcTotal) {
-            // δc_t = dc + dh⊙o⊙(1 − tanh²c_t) on active rows; inactive rows just carry dc.
-            const tc = dw.tanhC!;
+
+        for (let s = T - 1; s >= 0; s--) {
+          const t = timeAt(d, s, T);
+          const prev = (d === 0 ? t : t + 1) * BH;
+          const next = (d === 0 ? t + 1 : t) * BH;
+          const gOff = t * B * GH;
+          const inactiveHere = t >= ws.minLength;
+
+          // ∂L/∂h_t = (from later steps, already in dh) + this step's output gradient.
+          // Padded outputs are constants, so their upstream gradient is dropped.
+          if (dUpper && !(foldUpper && s < T - 1)) {
             for (let b = 0; b < B; b++) {
-              for (let j = 0; j < H; j++) {
-                const u = b * H + j;
-                const o = dw.gates[gOff + b * GH + 3 * H + j];
-                const tcu = tc[t * BH + u];
-                dcTotal[u] = isActive(ws, t, b) ? dc![u] + dh[u] * o * (1 - tcu * tcu) : dc![u];
-              }
+              if (!isActive(ws, t, b)) continue;
+              const src = (t * B + b) * DH + d * H;
+              for (let j = 0; j < H; j++) dh[b * H + j] += dUpper[src + j];
             }
           }
-          probe(k, d, t, dh, dcTotal);
-        }
-        if (dcCarry && inactiveHere) dcCarry.set(dc!);
+          if (probe) {
+            if (dcTotal) {
+              // δc_t = dc + dh⊙o⊙(1 − tanh²c_t) on active rows; inactive rows just carry dc.
+              const tc = dw.tanhC!;
+              for (let b = 0; b < B; b++) {
+                for (let j = 0; j < H; j++) {
+                  const u = b * H + j;
+                  const o = dw.gates[gOff + b * GH + 3 * H + j];
+                  const tcu = tc[t * BH + u];
+                  dcTotal[u] = isActive(ws, t, b) ? dc![u] + dh[u] * o * (1 - tcu * tcu) : dc![u];
+                }
+              }
+            }
+            probe(k, d, t, dh, dcTotal);
+          }
+          if (dcCarry && inactiveHere) dcCarry.set(dc!);
 
-        const dGatesT = dGates.subarray(gOff, gOff + B * GH);
-        switch (cell) {
-          case "rnn":
-            K.rnnGatesBackward(act, BH, dw.h.subarray(next, next + BH), dh, dGatesT);
-            break;
-          case "lstm":
-            K.lstmGatesBackward(
-              B, H, dw.gates.subarray(gOff, gOff + B * GH), dw.c!.subarray(prev, prev + BH),
-              dw.tanhC!.subarray(t * BH, t * BH + BH), dh, dc!, dGatesT,
-            );
-            break;
-          case "gru":
-            K.gruGatesBackward(
-              B, H, dw.gates.subarray(gOff, gOff + B * GH), dw.gh!.subarray(gOff, gOff + B * GH),
-              dw.h.subarray(prev, prev + BH), dh, dGatesT, dGh!.subarray(gOff, gOff + B * GH), dhPrev,
-            );
-            break;
-          default:
-            throw new Error(`recurrent: unknown cell '${cell as string}'`);
-        }
-        if (inactiveHere) {
-          // An inactive row did not use its gates: zero their gradient explicitly (not by
-          // multiplying garbage by 0) so padded inputs get exactly 0.
-          for (let b = 0; b < B; b++) {
-            if (isActive(ws, t, b)) continue;
-            dGates.fill(0, gOff + b * GH, gOff + (b + 1) * GH);
-            if (dGh) dGh.fill(0, gOff + b * GH, gOff + (b + 1) * GH);
+          const dGatesT = dGates.subarray(gOff, gOff + B * GH);
+          switch (cell) {
+            case "rnn":
+              K.rnnGatesBackward(act, BH, dw.h.subarray(next, next + BH), dh, dGatesT);
+              break;
+            case "lstm":
+              K.lstmGatesBackward(
+                B, H, dw.gates.subarray(gOff, gOff + B * GH), dw.c!.subarray(prev, prev + BH),
+                dw.tanhC!.subarray(t * BH, t * BH + BH), dh, dc!, dGatesT,
+              );
+              break;
+            case "gru":
+              K.gruGatesBackward(
+                B, H, dw.gates.subarray(gOff, gOff + B * GH), dw.gh!.subarray(gOff, gOff + B * GH),
+                dw.h.subarray(prev, prev + BH), dh, dGatesT, dGh!.subarray(gOff, gOff + B * GH), dhPrev,
+              );
+              break;
+            default:
+              throw new Error(`recurrent: unknown cell '${cell as string}'`);
           }
-        }
-        // ∂L/∂h_{t−1} through the recurrent product (GRU: added to the kernel's z⊙dh).
-        if (gru) K.gemm(false, false, B, H, GH, 1, dGh!, gOff, GH, wHh, 0, H, 1, dhPrev, 0, H);
-        else K.gemm(false, false, B, H, GH, 1, dGates, gOff, GH, wHh, 0, H, 0, dhPrev, 0, H);
-        if (inactiveHere) {
-          // The carried state passes its gradient straight through.
-          for (let b = 0; b < B; b++) {
-            if (isActive(ws, t, b)) continue;
-            dhPrev.set(dh.subarray(b * H, b * H + H), b * H);
-            if (dc) dc.set(dcCarry!.subarray(b * H, b * H + H), b * H);
+          if (inactiveHere) {
+            // An inactive row did not use its gates: zero their gradient explicitly (not by
+            // multiplying garbage by 0) so padded inputs get exactly 0.
+            for (let b = 0; b < B; b++) {
+              if (isActive(ws, t, b)) continue;
+              dGates.fill(0, gOff + b * GH, gOff + (b + 1) * GH);
+              if (dGh) dGh.fill(0, gOff + b * GH, gOff + (b + 1) * GH);
+            }
           }
+          // ∂L/∂h_{t−1} through the recurrent product (GRU: added to the kernel's z⊙dh; folded:
+          // added to the output gradient of step t−1, which is then not added again).
+          if (gru) K.gemm(false, false, B, H, GH, 1, dGh!, gOff, GH, wHh, 0, H, 1, dhPrev, 0, H);
+          else if (foldUpper && s > 0) {
+            dhPrev.set(dUpper!.subarray((t - 1) * BH, t * BH));
+            K.gemm(false, false, B, H, GH, 1, dGates, gOff, GH, wHh, 0, H, 1, dhPrev, 0, H);
+          } else K.gemm(false, false, B, H, GH, 1, dGates, gOff, GH, wHh, 0, H, 0, dhPrev, 0, H);
+          if (inactiveHere) {
+            // The carried state passes its gradient straight through.
+            for (let b = 0; b < B; b++) {
+              if (isActive(ws, t, b)) continue;
+              dhPrev.set(dh.subarray(b * H, b * H + H), b * H);
+              if (dc) dc.set(dcCarry!.subarray(b * H, b * H + H), b * H);
+            }
+          }
+          const swap = dh;
+          dh = dhPrev;
+          dhPrev = swap;
         }
-        const swap = dh;
-        dh = dhPrev;
-        dhPrev = swap;
+
+        // dh and dc now hold ∂L/∂h0 and ∂L/∂c0 of this layer and direction.
+        if (targets.dh0) addInto(targets.dh0, kd * BH, dh);
+        if (targets.dc0) addInto(targets.dc0, kd * BH, dc!);
+
+        // Weight gradients as single GEMMs over all T·B rows (accumulating: beta = 1).
+        const dAll = dGates; // ∂L/∂(X·W_ihᵀ + b_ih)
+        const dRec = gru ? dGh! : dGates; // ∂L/∂(H_prev·W_hhᵀ + b_hh)
+        const hPrevOff = d === 0 ? 0 : BH; // the T previous states, in time order
+        const [dWih, dWhh, dbIh, dbHh] = targets.dWeights.slice(kd * P, kd * P + P);
+        if (dWih) K.gemm(true, false, GH, Ik, TB, 1, dAll, 0, GH, X, 0, Ik, 1, dWih, 0, Ik);
+        if (dWhh) K.gemm(true, false, GH, H, TB, 1, dRec, 0, GH, dw.h, hPrevOff, H, 1, dWhh, 0, H);
+        if (dbIh && dbHh && dAll === dRec) {
+          // Both biases enter the same pre-activations: one column sum serves both.
+          K.gemm(true, false, GH, 1, TB, 1, dAll, 0, GH, ws.ones, 0, 1, 0, colSum!, 0, 1);
+          addInto(dbIh, 0, colSum!);
+          addInto(dbHh, 0, colSum!);
+        } else {
+          if (dbIh) K.gemm(true, false, GH, 1, TB, 1, dAll, 0, GH, ws.ones, 0, 1, 1, dbIh, 0, 1);
+          if (dbHh) K.gemm(true, false, GH, 1, TB, 1, dRec, 0, GH, ws.ones, 0, 1, 1, dbHh, 0, 1);
+        }
+        if (dLower) K.gemm(false, false, TB, Ik, GH, 1, dAll, 0, GH, wIh, 0, Ik, k > 0 && d === 0 ? 0 : 1, dLower, 0, Ik);
       }
-
-      // dh and dc now hold ∂L/∂h0 and ∂L/∂c0 of this layer and direction.
-      if (targets.dh0) addInto(targets.dh0, kd * BH, dh);
-      if (targets.dc0) addInto(targets.dc0, kd * BH, dc!);
-
-      // Weight gradients as single GEMMs over all T·B rows (accumulating: beta = 1).
-      const dAll = dGates; // ∂L/∂(X·W_ihᵀ + b_ih)
-      const dRec = gru ? dGh! : dGates; // ∂L/∂(H_prev·W_hhᵀ + b_hh)
-      const hPrevOff = d === 0 ? 0 : BH; // the T previous states, in time order
-      const [dWih, dWhh, dbIh, dbHh] = targets.dWeights.slice(kd * P, kd * P + P);
-      if (dWih) K.gemm(true, false, GH, Ik, TB, 1, dAll, 0, GH, X, 0, Ik, 1, dWih, 0, Ik);
-      if (dWhh) K.gemm(true, false, GH, H, TB, 1, dRec, 0, GH, dw.h, hPrevOff, H, 1, dWhh, 0, H);
-      if (dbIh) K.gemm(true, false, GH, 1, TB, 1, dAll, 0, GH, ws.ones, 0, 1, 1, dbIh, 0, 1);
-      if (dbHh) K.gemm(true, false, GH, 1, TB, 1, dRec, 0, GH, ws.ones, 0, 1, 1, dbHh, 0, 1);
-      if (dLower) K.gemm(false, false, TB, Ik, GH, 1, dAll, 0, GH, wIh, 0, Ik, 1, dLower, 0, Ik);
+      dUpper = dLower;
     }
-    dUpper = dLower;
+  } finally {
+    scratch.release();
   }
+}
+
+/**
+ * out = a + b elementwise: the two biases summed once (one rounding, as when the second is
+ * added onto a broadcast of the first) instead of broadcast separately over T·B rows.
+ */
+function addVectors(out: Floats, a: Floats, b: Floats): Floats {
+  for (let i = 0; i < out.length; i++) out[i] = a[i] + b[i];
+  return out;
 }
 
 function addInto(target: Floats, offset: number, src: Floats): void {
@@ -534,31 +701,32 @@ function prepare(
   if (x.rank !== 3) {
     throw new ShapeError(`${who} x: expected a 3-D tensor ${spec.batchFirst ? "[B, T, I]" : "[T, B, I]"}, got ${shapeToString(x.shape)}`);
   }
-  expectShape(`${who} x`, x.shape, [-1, -1, I]);
+  if (x.shape[2] !== I) expectShape(`${who} x`, x.shape, [-1, -1, I]);
   const [T, B] = spec.batchFirst ? [x.shape[1], x.shape[0]] : [x.shape[0], x.shape[1]];
   const dtype = x.dtype;
   const sameDtype = (what: string, t: Tensor): void => {
     if (t.dtype !== dtype) throw new TypeError(`${who} ${what}: dtype ${t.dtype} does not match x (${dtype})`);
   };
 
-  const names = recurrentParamNames(spec);
-  const shapes = recurrentParamShapes(spec);
-  if (weights.length !== names.length) {
+  const layout = layoutOf(spec);
+  if (weights.length !== layout.length) {
+    const names = layout.map((p) => p.name);
     throw new Error(`${who}: expected ${names.length} parameter tensors (${names.join(", ")}), got ${weights.length}`);
   }
-  weights.forEach((w, i) => {
-    expectShape(`${who} ${names[i]}`, w.shape, shapes[names[i]]);
-    sameDtype(names[i], w);
-  });
+  for (let i = 0; i < weights.length; i++) {
+    // The messages are built only on failure: this runs on every streaming step.
+    if (!sameShape(weights[i].shape, layout[i].shape)) expectShape(`${who} ${layout[i].name}`, weights[i].shape, layout[i].shape);
+    sameDtype(layout[i].name, weights[i]);
+  }
 
   const stateShape = [LD, B, H];
   const h0t = h0 ?? Tensor.zeros(stateShape, { dtype });
-  expectShape(`${who} h0`, h0t.shape, stateShape);
+  if (!sameShape(h0t.shape, stateShape)) expectShape(`${who} h0`, h0t.shape, stateShape);
   sameDtype("h0", h0t);
   let c0t: Tensor | null = null;
   if (spec.cell === "lstm") {
     c0t = c0 ?? Tensor.zeros(stateShape, { dtype });
-    expectShape(`${who} c0`, c0t.shape, stateShape);
+    if (!sameShape(c0t.shape, stateShape)) expectShape(`${who} c0`, c0t.shape, stateShape);
     sameDtype("c0", c0t);
   } else if (c0 !== undefined) {
     throw new Error(`${who}: c0 is given but only an LSTM has a cell state`);
@@ -578,7 +746,8 @@ function prepare(
     });
   }
 
-  const xTM = spec.batchFirst ? swapLeadingAxes(x.data, B, T, I, allocFloats(dtype, x.size)) : x.data;
+  // With one step or one row, batch-first and time-major are the same memory.
+  const xTM = spec.batchFirst && T > 1 && B > 1 ? swapLeadingAxes(x.data, B, T, I, allocFloats(dtype, x.size)) : x.data;
   return {
     T, B, x: xTM,
     weights: splitWeights(spec, weights.map((w) => w.data)),
@@ -607,36 +776,62 @@ export function recurrent(
   const { T, B } = call;
   const D = directions(spec);
   const H = spec.hiddenSize;
+  const stateShape = [spec.numLayers * D, B, H];
+  const inputs = [x, call.h0, ...(call.c0 ? [call.c0] : []), ...weights];
+  if (T === 1 && D === 1 && call.lengths === null && B <= STEP_MAX_BATCH && !needsGrad(inputs)) {
+    // A streaming step: T = 1 has the same memory layout time-major and batch-first.
+    const r = recurrentStep(spec, call.x, B, call.weights, call.h0.data, call.c0?.data ?? null);
+    return {
+      output: new Tensor(r.output, spec.batchFirst ? [B, 1, H] : [1, B, H]),
+      hN: new Tensor(r.hN, stateShape),
+      cN: r.cN ? new Tensor(r.cN, stateShape) : null,
+    };
+  }
   const ws = recurrentForward(spec, call.x, T, B, call.weights, call.h0.data, call.c0?.data ?? null, call.lengths);
 
   const outShape = spec.batchFirst ? [B, T, D * H] : [T, B, D * H];
   const outData = spec.batchFirst ? swapLeadingAxes(ws.output, T, B, D * H, allocFloats(ws.dtype, ws.output.length)) : ws.output;
   const output = new Tensor(outData, outShape);
-  const stateShape = [spec.numLayers * D, B, H];
   const hN = new Tensor(ws.hN, stateShape);
   const cN = ws.cN ? new Tensor(ws.cN, stateShape) : null;
 
-  const inputs = [x, call.h0, ...(call.c0 ? [call.c0] : []), ...weights];
+  if (!needsGrad(inputs)) {
+    // No graph, so no backward: the workspace goes straight back to the pool.
+    ws.lease.release();
+    return { output, hN, cN };
+  }
   const outputs = cN ? [output, hN, cN] : [output, hN];
-  record(cellClassName(spec.cell), inputs, outputs, (grads) => {
+  const backward = (grads: Floats[]): void => {
+    // A second backward through this graph after the first gave the workspace back finds
+    // it reused: recompute the forward (same inputs, same result) into a fresh one.
+    const saved = ws.lease.released
+      ? recurrentForward(spec, call.x, T, B, call.weights, call.h0.data, call.c0?.data ?? null, call.lengths)
+      : ws;
     const dOut = spec.batchFirst ? swapLeadingAxes(grads[0], B, T, D * H, allocFloats(ws.dtype, grads[0].length)) : grads[0];
     const xGrad = gradOf(x);
     const dxTM = xGrad && spec.batchFirst ? allocFloats(ws.dtype, x.size) : xGrad;
-    recurrentBackward(
-      spec, ws, call.weights,
-      { dOutput: dOut, dhN: grads[1], dcN: cN ? grads[2] : null },
-      {
-        dx: dxTM,
-        dh0: gradOf(call.h0),
-        dc0: call.c0 ? gradOf(call.c0) : null,
-        dWeights: weights.map((w) => gradOf(w)),
-      },
-    );
+    try {
+      recurrentBackward(
+        spec, saved,
+        { dOutput: dOut, dhN: grads[1], dcN: cN ? grads[2] : null },
+        {
+          dx: dxTM,
+          dh0: gradOf(call.h0),
+          dc0: call.c0 ? gradOf(call.c0) : null,
+          dWeights: weights.map((w) => gradOf(w)),
+        },
+      );
+    } finally {
+      saved.lease.release();
+    }
     if (xGrad && dxTM !== xGrad) {
       const back = swapLeadingAxes(dxTM!, T, B, spec.inputSize, allocFloats(ws.dtype, x.size));
       addInto(xGrad, 0, back);
     }
-  });
+  };
+  // A graph that is dropped without a backward gives the workspace back when collected.
+  ws.lease.bindTo(backward);
+  record(cellClassName(spec.cell), inputs, outputs, backward);
   return { output, hN, cN };
 }
 
@@ -729,19 +924,23 @@ export function hiddenGradientNorms(
   }
   const dh0 = allocFloats(dtype, LD * BH);
   const dc0 = lstm ? allocFloats(dtype, LD * BH) : null;
-  recurrentBackward(
-    spec, ws, call.weights, { dOutput, dhN, dcN },
-    { dx: null, dh0, dc0, dWeights: weights.map(() => null) },
-    (k, d, t, dh, dc) => {
-      const r = records[k * D + d];
-      r.dh.data.set(dh, t * BH);
-      r.dhNorm[t] = l2(dh, 0, BH);
-      if (dc && r.dc && r.dcNorm) {
-        r.dc.data.set(dc, t * BH);
-        r.dcNorm[t] = l2(dc, 0, BH);
-      }
-    },
-  );
+  try {
+    recurrentBackward(
+      spec, ws, { dOutput, dhN, dcN },
+      { dx: null, dh0, dc0, dWeights: weights.map(() => null) },
+      (k, d, t, dh, dc) => {
+        const r = records[k * D + d];
+        r.dh.data.set(dh, t * BH);
+        r.dhNorm[t] = l2(dh, 0, BH);
+        if (dc && r.dc && r.dcNorm) {
+          r.dc.data.set(dc, t * BH);
+          r.dcNorm[t] = l2(dc, 0, BH);
+        }
+      },
+    );
+  } finally {
+    ws.lease.release();
+  }
   for (const [kd, r] of records.entries()) {
     r.dh0Norm = l2(dh0, kd * BH, kd * BH + BH);
     if (dc0) r.dc0Norm = l2(dc0, kd * BH, kd * BH + BH);

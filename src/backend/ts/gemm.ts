@@ -60,3 +60,29 @@ export function gemmTs(
     }
   }
 }
+
+/**
+ * y[b,:] = b1 + b2 + x1[b,:]·W1ᵀ + x2[b,:]·W2ᵀ, term by term in that order and rounded to
+ * y's precision after each (the arithmetic of a bias broadcast followed by two GEMMs with
+ * beta = 1, which is what it replaces for one recurrent step).
+ */
+export function affineTs(
+  B: number, n: number, k1: number, k2: number,
+  x1: Floats, w1: Floats, x2: Floats | null, w2: Floats | null, b1: Floats | null, b2: Floats | null, y: Floats,
+): void {
+  for (let b = 0; b < B; b++) {
+    for (let j = 0; j < n; j++) {
+      const o = b * n + j;
+      let s = 0;
+      for (let p = 0; p < k1; p++) s += x1[b * k1 + p] * w1[j * k1 + p];
+      // Without a bias the GEMM it mirrors starts from C = 0 (so −0 sums give +0, as there).
+      y[o] = b1 === null ? 0 : b2 === null ? b1[j] : b1[j] + b2[j];
+      y[o] += s;
+      if (x2 !== null && w2 !== null && k2 > 0) {
+        let s2 = 0;
+        for (let p = 0; p < k2; p++) s2 += x2[b * k2 + p] * w2[j * k2 + p];
+        y[o] += s2;
+      }
+    }
+  }
+}

@@ -4,7 +4,7 @@
  * It is the oracle faster backends are tested against, not a tuned implementation.
  */
 import { setFallbackKernels, type Kernels } from "../kernels.js";
-import { gemmTs } from "./gemm.js";
+import { affineTs, gemmTs } from "./gemm.js";
 import {
   gruGatesBackwardTs,
   gruGatesForwardTs,
@@ -17,6 +17,7 @@ import {
 export const tsKernels: Kernels = Object.freeze({
   name: "ts",
   gemm: gemmTs,
+  affine: affineTs,
   rnnGatesForward: rnnGatesForwardTs,
   rnnGatesBackward: rnnGatesBackwardTs,
   lstmGatesForward: lstmGatesForwardTs,

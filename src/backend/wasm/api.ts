@@ -11,9 +11,26 @@ export type WasmBytes = ArrayBuffer | ArrayBufferView;
 export type WasmModule = object;
 
 export interface WasmMemory {
+  /** A SharedArrayBuffer for a shared memory (typed here as its common base). */
   readonly buffer: ArrayBuffer;
-  /** Grows by `pages` 64 KiB pages; detaches the old `buffer`. */
+  /**
+   * Grows by `pages` 64 KiB pages. A plain memory detaches its old `buffer`; a shared one
+   * keeps it valid (at its old length) and hands out a new, longer one.
+   */
   grow(pages: number): number;
+}
+
+export interface WasmMemoryDescriptor {
+  initial: number;
+  maximum?: number;
+  shared?: boolean;
+}
+
+/** One import a module declares (`WebAssembly.Module.imports`). */
+export interface WasmImportDescriptor {
+  module: string;
+  name: string;
+  kind: string;
 }
 
 export interface WasmInstance {
@@ -21,9 +38,9 @@ export interface WasmInstance {
 }
 
 export interface WasmApi {
-  Module: new (bytes: WasmBytes) => WasmModule;
+  Module: { new (bytes: WasmBytes): WasmModule; imports(module: WasmModule): WasmImportDescriptor[] };
   Instance: new (module: WasmModule, imports: Record<string, unknown>) => WasmInstance;
-  Memory: new (descriptor: { initial: number }) => WasmMemory;
+  Memory: new (descriptor: WasmMemoryDescriptor) => WasmMemory;
   validate(bytes: WasmBytes): boolean;
 }
 

@@ -1,9 +1,12 @@
 /**
- * Loading the WebAssembly kernels in Node: probe for 128-bit SIMD, read the matching build
- * (build/wasm/kernels-simd.wasm, else kernels-scalar.wasm) next to the compiled sources,
- * instantiate it synchronously, and fall back a step at a time: SIMD build → scalar build →
- * stay on the TypeScript kernels. Callers elsewhere (a browser, a bundler) pass the module
- * bytes in `LoadWasmOptions` or use `instantiateWasmKernels` from ./kernels.js directly.
+ * Loading the WebAssembly kernels in Node: probe for 128-bit SIMD and for shared memory,
+ * read the matching build next to the compiled sources, instantiate it synchronously, and
+ * fall back a step at a time: SIMD with a shared memory (build/wasm/kernels-simd-shared.wasm,
+ * whose buffers the ops compute in without copies) → SIMD with a private memory
+ * (kernels-simd.wasm; a browser page that is not cross-origin isolated has no shared
+ * memory) → scalar (kernels-scalar.wasm) → stay on the TypeScript kernels. Callers elsewhere
+ * (a browser, a bundler) pass the module bytes in `LoadWasmOptions` or use
+ * `instantiateWasmKernels` from ./kernels.js directly.
  *
  * @example
  *   import { useWasmKernels } from "../src/backend/wasm/index.js"; // as bench/run.ts does
@@ -15,6 +18,7 @@ import { wasmApi, type WasmBytes } from "./api.js";
 import { instantiateWasmKernels, type WasmKernelOptions, type WasmKernels } from "./kernels.js";
 
 export { defaultWasmKernelOptions, instantiateWasmKernels, type WasmKernelOptions, type WasmKernels } from "./kernels.js";
+export { setThreads, threads } from "./threads-node.js";
 export type { WasmBytes } from "./api.js";
 
 /**
@@ -33,12 +37,32 @@ export function simdSupported(): boolean {
   return wasmApi()?.validate(SIMD_PROBE) ?? false;
 }
 
+/** Whether this engine can make a shared WebAssembly memory (Node can; a browser only when cross-origin isolated). */
+export function sharedMemorySupported(): boolean {
+  const api = wasmApi();
+  if (api === null || typeof SharedArrayBuffer !== "function") return false;
+  try {
+    new api.Memory({ initial: 1, maximum: 1, shared: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export interface LoadWasmOptions extends WasmKernelOptions {
   /** Use the SIMD build? Default: whatever `probe` says. `false` forces the scalar build. */
   simd?: boolean;
   /** The SIMD feature test; replaceable so tests can play an engine without SIMD. */
   probe?: () => boolean;
-  /** Module bytes supplied by the caller instead of read from build/wasm/. */
+  /** SIMD only: compute in a shared memory? Default: whatever `sharedProbe` says. */
+  shared?: boolean;
+  /** The shared-memory feature test, replaceable like `probe`. */
+  sharedProbe?: () => boolean;
+  /**
+   * Module bytes supplied by the caller instead of read from build/wasm/. `simdBytes`
+   * without `sharedBytes` skips the shared build: the caller chose its SIMD module.
+   */
+  sharedBytes?: WasmBytes;
   simdBytes?: WasmBytes;
   scalarBytes?: WasmBytes;
 }
@@ -58,13 +82,21 @@ function tryInstantiate(bytes: () => WasmBytes, options: WasmKernelOptions): Was
 }
 
 /**
- * The wasm kernels, or null when neither build can be loaded here: the SIMD build where
- * the probe finds SIMD, otherwise (or if it fails to load) the scalar build.
+ * The wasm kernels, or null when no build can be loaded here: the shared-memory SIMD build
+ * where the probes find SIMD and shared memory, else the private-memory SIMD build, else
+ * (or if those fail to load) the scalar build.
  */
 export function loadWasmKernels(options: LoadWasmOptions = {}): WasmKernels | null {
-  const { simd, probe = simdSupported, simdBytes, scalarBytes, ...thresholds } = options;
+  const {
+    simd, probe = simdSupported, shared, sharedProbe = sharedMemorySupported, sharedBytes, simdBytes, scalarBytes, ...thresholds
+  } = options;
   if (wasmApi() === null) return null;
   if (simd ?? probe()) {
+    // Bytes for the private-memory SIMD build and none for the shared one name the module wanted.
+    if ((shared ?? sharedProbe()) && (sharedBytes !== undefined || simdBytes === undefined)) {
+      const k = tryInstantiate(() => sharedBytes ?? readFileSync(buildUrl("kernels-simd-shared.wasm")), thresholds);
+      if (k !== null) return k;
+    }
     const k = tryInstantiate(() => simdBytes ?? readFileSync(buildUrl("kernels-simd.wasm")), thresholds);
     if (k !== null) return k;
   }

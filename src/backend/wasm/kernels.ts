@@ -3,18 +3,30 @@
  * (kernels/ at the repository root, built to build/wasm/) behind the kernel contract.
  * Platform-neutral: it takes the module's bytes (or a compiled `WebAssembly.Module`, which
  * is how a browser that must compile asynchronously hands it over) and never touches the
- * file system; the Node loader with the feature probe is `./index.ts`.
+ * file system; the Node loader with the feature probes is `./index.ts`.
  *
- * Data movement, for this first version: the contract passes JavaScript typed arrays, so
- * each call copies its operands into a scratch region of wasm memory, runs there and
- * copies the results back. That costs O(operands) per call, which dominates small
- * problems, so float64 arrays and problems under a measured size go to the TypeScript
- * kernels instead (`WasmKernelOptions`). Not here: operands that live in wasm memory.
+ * Data movement. The contract passes typed arrays. Operands that already lie in the
+ * module's memory are used in place; every other operand is copied into a scratch region
+ * for the call and the results copied back, which costs O(operands) per call and dominates
+ * small problems, so float64 arrays and problems under a measured size go to the
+ * TypeScript kernels instead (`WasmKernelOptions`). Which operands can lie in wasm memory
+ * depends on the build:
+ *   - shared-memory build (imports a shared `WebAssembly.Memory`): growth never detaches
+ *     views, so the backend offers `memory` (`KernelMemory`): an arena (./arena.ts) whose
+ *     buffers the ops keep their workspaces in, and calls on them copy nothing;
+ *   - private-memory builds (the module exports its own memory): growth detaches every view,
+ *     so nothing outside a call lives there and every operand is copied.
+ *
+ * Threads (shared-memory build): `setThreads(n, spawn)` starts n − 1 helpers running their
+ * own instance on the same memory (./team.ts); large GEMMs are then split between them
+ * (`splitGemm`) so that every element of C is computed exactly as in one call.
  */
 import type { Floats } from "../../tensor/tensor.js";
-import type { Kernels, RnnActivation } from "../kernels.js";
+import type { KernelMemory, Kernels, RnnActivation } from "../kernels.js";
 import { tsKernels } from "../ts/index.js";
-import { wasmApi, type WasmBytes, type WasmMemory, type WasmModule } from "./api.js";
+import { wasmApi, type WasmApi, type WasmBytes, type WasmMemory, type WasmModule } from "./api.js";
+import { Arena, ARENA_ALIGN } from "./arena.js";
+import type { GemmArgs, Team } from "./team.js";
 
 /** When a call is worth the copies into and out of wasm memory. */
 export interface WasmKernelOptions {
@@ -22,7 +34,8 @@ export interface WasmKernelOptions {
    * GEMMs with m·n·k below this run on the TypeScript kernels; 0 sends every float32
    * product to wasm (the tests do that to exercise every size). A wasm call costs about
    * 0.5 µs before any arithmetic (copies, views, the call); measured with bench/gemm.ts,
-   * TS wins up to m·n·k ≈ 256 and wasm is 2.7× faster at 8·8·8 = 512.
+   * TS wins up to m·n·k ≈ 256 and wasm is 2.7× faster at 8·8·8 = 512. The choice depends
+   * on the shape only, never on where the operands lie, so results do not either.
    */
   minGemmWork?: number;
   /**
@@ -30,16 +43,29 @@ export interface WasmKernelOptions {
    * kernels. Measured: tanh breaks even near 16 units, the LSTM step near 8.
    */
   minGateUnits?: number;
+  /**
+   * Shared-memory builds only: the most bytes of wasm memory the arena may use (rounded
+   * down to whole 64 KiB pages, at most 4 GiB). Past it `memory.alloc` returns null and
+   * callers fall back to ordinary arrays (and copies).
+   */
+  maxMemoryBytes?: number;
+  /**
+   * With helper threads (`setThreads`), GEMMs of at least this many multiply-adds (m·n·k)
+   * are split between the threads; smaller ones run on the calling thread, where the
+   * hand-off (tens of µs to wake a helper) would cost more than it saves.
+   */
+  minThreadWork?: number;
 }
 
 export const defaultWasmKernelOptions: Readonly<Required<WasmKernelOptions>> = Object.freeze({
   minGemmWork: 512,
   minGateUnits: 16,
+  maxMemoryBytes: 4 * 1024 ** 3,
+  minThreadWork: 1 << 20,
 });
 
 /** The exports of kernels/index.ts, as the loader sees them (pointers are byte addresses). */
 interface KernelExports {
-  memory: WasmMemory;
   heapBase(): number;
   gemmWorkspaceBytes(): number;
   simdLanes(): number;
@@ -48,6 +74,7 @@ interface KernelExports {
     a: number, rsA: number, csA: number, b: number, rsB: number, csB: number,
     beta: number, c: number, ldc: number, work: number,
   ): void;
+  affine(B: number, n: number, k1: number, k2: number, x1: number, w1: number, x2: number, w2: number, b1: number, b2: number, y: number): void;
   rnnGatesForward(act: number, n: number, pre: number, h: number): void;
   rnnGatesBackward(act: number, n: number, h: number, dh: number, dPre: number): void;
   lstmGatesForward(B: number, H: number, gates: number, cPrev: number, c: number, tanhC: number, h: number): void;
@@ -61,7 +88,7 @@ interface KernelExports {
 }
 
 const EXPORTED_FUNCTIONS = [
-  "heapBase", "gemmWorkspaceBytes", "simdLanes", "gemm", "rnnGatesForward", "rnnGatesBackward",
+  "heapBase", "gemmWorkspaceBytes", "simdLanes", "gemm", "affine", "rnnGatesForward", "rnnGatesBackward",
   "lstmGatesForward", "lstmGatesBackward", "gruGatesForward", "gruGatesBackward",
 ] as const;
 
@@ -69,8 +96,10 @@ const EXPORTED_FUNCTIONS = [
 const ACT_CODE: Record<RnnActivation, number> = { tanh: 0, relu: 1, sigmoid: 2 };
 
 const PAGE_BYTES = 65536;
+/** wasm32 addresses 4 GiB at most. */
+const MAX_PAGES = 65536;
 /** Operands start on 64-byte boundaries (a cache line; also keeps f32x4 loads aligned). */
-const ALIGN_FLOATS = 16;
+const ALIGN_FLOATS = ARENA_ALIGN / 4;
 /** Most operands one call places (gruGatesBackward: 7), for the alignment slack in `reserve`. */
 const MAX_OPERANDS = 8;
 
@@ -78,8 +107,7 @@ function alignUp(x: number, to: number): number {
   return Math.ceil(x / to) * to;
 }
 
-function exportsOf(ex: Record<string, unknown>, MemoryClass: new (d: { initial: number }) => WasmMemory): KernelExports {
-  if (!(ex.memory instanceof MemoryClass)) throw new Error("wasm kernels: the module exports no memory");
+function exportsOf(ex: Record<string, unknown>): KernelExports {
   for (const name of EXPORTED_FUNCTIONS) {
     if (typeof ex[name] !== "function") throw new Error(`wasm kernels: the module does not export ${name}()`);
   }
@@ -92,20 +120,84 @@ export interface WasmKernels extends Kernels {
   readonly name: string;
   /** f32 lanes per vector operation in this build: 4 (SIMD) or 1 (scalar). */
   readonly lanes: number;
+  /** Whether the module computes in a shared memory (then `memory` is there). */
+  readonly shared: boolean;
   readonly options: Readonly<Required<WasmKernelOptions>>;
+  /** Threads that large products run on, the calling one included (1 without helpers). */
+  readonly threads: number;
+  /**
+   * Splits GEMMs of at least `options.minThreadWork` multiply-adds between n threads,
+   * starting n − 1 helpers with `spawn` (shared-memory builds only; n = 1 stops them).
+   * Returns the number of threads in effect: 1 where helpers cannot run. Results are the
+   * same bits for every n: a product is split along n or m, never k, and every element of
+   * C is computed as in one call.
+   */
+  setThreads(n: number, spawn: SpawnHelpers): number;
+}
+
+/** Starts helper threads that pack into the workspaces at byte addresses `works`; null if they cannot start. */
+export type SpawnHelpers = (module: WasmModule, memory: WasmMemory, works: number[]) => Team | null;
+
+/** Whether the module imports its memory, which kernels/ only does as a shared memory. */
+function importsMemory(api: WasmApi, module: WasmModule): boolean {
+  return api.Module.imports(module).some((d) => d.kind === "memory");
 }
 
 /**
  * Instantiates the kernels synchronously from module bytes or a compiled module and wraps
- * them as `Kernels` named "wasm-simd" or "wasm-scalar" after the build. Throws if the
- * engine rejects the module (e.g. the SIMD build where SIMD is missing).
+ * them as `Kernels` named "wasm-simd" or "wasm-scalar" after the build. A module that
+ * imports its memory gets a fresh shared memory. Throws if the engine rejects the module
+ * (e.g. the SIMD build where SIMD is missing, a shared build without shared memory).
  */
 export function instantiateWasmKernels(source: WasmBytes | WasmModule, options: WasmKernelOptions = {}): WasmKernels {
   const api = wasmApi();
   if (api === null) throw new Error("wasm kernels: this engine has no WebAssembly");
+  const opts = { ...defaultWasmKernelOptions, ...options };
   const module = source instanceof api.Module ? source : new api.Module(source as WasmBytes);
-  const ex = exportsOf(new api.Instance(module, {}).exports, api.Memory);
-  return new WasmKernelsImpl(ex, { ...defaultWasmKernelOptions, ...options });
+  let memory: WasmMemory;
+  let ex: Record<string, unknown>;
+  const shared = importsMemory(api, module);
+  if (shared) {
+    const maximum = Math.max(1, Math.min(MAX_PAGES, Math.floor(opts.maxMemoryBytes / PAGE_BYTES)));
+    // Room for the static data and gemm's scratch from the start; the arena grows it.
+    memory = new api.Memory({ initial: Math.min(64, maximum), maximum, shared: true });
+    ex = new api.Instance(module, { env: { memory } }).exports;
+  } else {
+    ex = new api.Instance(module, {}).exports;
+    if (!(ex.memory instanceof api.Memory)) throw new Error("wasm kernels: the module exports no memory");
+    memory = ex.memory;
+  }
+  return new WasmKernelsImpl(exportsOf(ex), module, memory, shared, opts);
+}
+
+/** Columns of a packed B panel (kernels/gemm.ts NR) and rows of an A block (MR) in the SIMD build. */
+const PANEL_COLS = 8;
+const BLOCK_ROWS = 4;
+
+/**
+ * Splits a product into at most `ways` slices of C: along n in whole 8-column panels when
+ * there are at least two per slice, else along m in whole 4-row blocks, else not at all
+ * (the remainder goes to the last slice). Every slice keeps k and at least two rows and
+ * two columns, so it takes the same kernel path as the whole product and each element of
+ * C comes out bit for bit as from one call. Byte addresses and strides as in `GemmArgs`.
+ */
+export function splitGemm(g: GemmArgs, ways: number): GemmArgs[] {
+  const panels = Math.floor(g.n / PANEL_COLS);
+  const blocks = Math.floor(g.m / BLOCK_ROWS);
+  const alongN = panels >= 2 * ways;
+  if (ways < 2 || g.k < 2 || (!alongN && blocks < 2 * ways)) return [g];
+  const units = alongN ? panels : blocks;
+  const unit = alongN ? PANEL_COLS : BLOCK_ROWS;
+  const parts: GemmArgs[] = [];
+  for (let i = 0; i < ways; i++) {
+    const u0 = Math.floor((i * units) / ways), u1 = Math.floor(((i + 1) * units) / ways);
+    const start = u0 * unit;
+    const size = (u1 - u0) * unit + (i === ways - 1 ? (alongN ? g.n : g.m) - units * unit : 0);
+    parts.push(alongN
+      ? { ...g, n: size, b: g.b + start * g.csB * 4, c: g.c + start * 4 }
+      : { ...g, m: size, a: g.a + start * g.rsA * 4, c: g.c + start * g.ldc * 4 });
+  }
+  return parts;
 }
 
 function isF32(...arrays: Floats[]): boolean {
@@ -113,35 +205,114 @@ function isF32(...arrays: Floats[]): boolean {
   return true;
 }
 
+/** `KernelMemory` over an arena in a shared memory: views on the buffer current at allocation. */
+class ArenaMemory implements KernelMemory {
+  readonly #memory: WasmMemory;
+  readonly arena: Arena;
+  /** Every buffer object this memory has handed out: growth makes a new one each time. */
+  readonly #buffers = new Set<ArrayBufferLike>();
+  #current: ArrayBufferLike;
+
+  constructor(memory: WasmMemory, base: number, maxBytes: number) {
+    this.#memory = memory;
+    this.arena = new Arena(
+      { get byteLength() { return memory.buffer.byteLength; }, grow: (pages) => void memory.grow(pages) },
+      base, maxBytes,
+    );
+    this.#current = memory.buffer;
+    this.#buffers.add(this.#current);
+  }
+
+  /** The memory's buffer as of now (renewed after growth), remembered as ours. */
+  buffer(): ArrayBufferLike {
+    const b = this.#memory.buffer;
+    if (b !== this.#current) {
+      this.#current = b;
+      this.#buffers.add(b);
+    }
+    return b;
+  }
+
+  alloc(n: number): Float32Array | null {
+    const at = this.arena.alloc(n * 4);
+    return at === null ? null : new Float32Array(this.buffer(), at, n);
+  }
+
+  free(buf: Float32Array): void {
+    if (!this.holds(buf)) throw new Error("wasm kernels: free() of a buffer this memory did not allocate");
+    this.arena.free(buf.byteOffset);
+  }
+
+  holds(buf: Floats): boolean {
+    if (!(buf instanceof Float32Array)) return false;
+    const b = buf.buffer;
+    return b === this.#current || this.#buffers.has(b);
+  }
+}
+
 class WasmKernelsImpl implements WasmKernels {
   readonly name: string;
   readonly lanes: number;
+  readonly shared: boolean;
   readonly options: Readonly<Required<WasmKernelOptions>>;
+  readonly memory?: KernelMemory;
+  readonly #arenaMemory: ArenaMemory | null;
+  readonly #module: WasmModule;
+  /** Helper threads and their packing workspaces (null: this thread only). */
+  #team: Team | null = null;
+  #helperWorks: Float32Array[] = [];
   private readonly ex: KernelExports;
+  private readonly mem: WasmMemory;
   /** Byte address of gemm's packing workspace. */
   private readonly work: number;
-  /** Float index where per-call operands start. */
+  /** Private memory: float index where per-call operands start (everything above is scratch). */
   private readonly operandBase: number;
-  /** View of all of wasm memory; re-created whenever the memory grows (growth detaches it). */
+  /** Shared memory: the arena buffer that per-call operands are copied into. */
+  private scratch: Float32Array | null = null;
+  /** View of all of wasm memory; re-created whenever the memory grows. */
   private heap: Float32Array;
   /** Bump pointer (float index) for the call in progress. */
   private top = 0;
 
-  constructor(ex: KernelExports, options: Required<WasmKernelOptions>) {
+  constructor(ex: KernelExports, module: WasmModule, memory: WasmMemory, shared: boolean, options: Required<WasmKernelOptions>) {
     this.ex = ex;
+    this.#module = module;
+    this.mem = memory;
+    this.shared = shared;
     this.lanes = ex.simdLanes();
     this.name = this.lanes > 1 ? "wasm-simd" : "wasm-scalar";
     this.options = Object.freeze({ ...options });
-    this.work = alignUp(ex.heapBase(), ALIGN_FLOATS * 4);
-    this.operandBase = alignUp(this.work + ex.gemmWorkspaceBytes(), ALIGN_FLOATS * 4) / 4;
-    this.heap = new Float32Array(ex.memory.buffer);
+    this.work = alignUp(ex.heapBase(), ARENA_ALIGN);
+    const workEnd = alignUp(this.work + ex.gemmWorkspaceBytes(), ARENA_ALIGN);
+    this.operandBase = workEnd / 4;
+    if (shared) {
+      const maxBytes = Math.min(MAX_PAGES, Math.floor(options.maxMemoryBytes / PAGE_BYTES)) * PAGE_BYTES;
+      this.#arenaMemory = new ArenaMemory(memory, workEnd, maxBytes);
+      this.memory = this.#arenaMemory;
+    } else {
+      this.#arenaMemory = null;
+    }
+    this.heap = new Float32Array(memory.buffer);
     this.reserve(0);
   }
 
   /** Makes room for `floats` operand floats (plus alignment) and resets the bump pointer. */
   private reserve(floats: number): void {
-    const needBytes = (this.operandBase + floats + MAX_OPERANDS * ALIGN_FLOATS) * 4;
-    const mem = this.ex.memory;
+    const need = floats + MAX_OPERANDS * ALIGN_FLOATS;
+    const arena = this.#arenaMemory;
+    if (arena !== null) {
+      if (this.scratch === null || this.scratch.length < need) {
+        const grown = Math.max(need, 2 * (this.scratch?.length ?? 0), 16384);
+        if (this.scratch !== null) arena.free(this.scratch);
+        this.scratch = arena.alloc(grown);
+        if (this.scratch === null) throw new RangeError(`wasm kernels: no room in wasm memory for ${floats} operand floats`);
+      }
+      if (this.heap.buffer !== this.mem.buffer) this.heap = new Float32Array(arena.buffer());
+      this.top = this.scratch.byteOffset / 4;
+      return;
+    }
+    const needBytes = (this.operandBase + need) * 4;
+    const mem = this.mem;
     if (needBytes > mem.buffer.byteLength) {
       mem.grow(Math.ceil((needBytes - mem.buffer.byteLength) / PAGE_BYTES));
     }
@@ -156,16 +327,33 @@ class WasmKernelsImpl implements WasmKernels {
     return at;
   }
 
-  /** Copies src[0..n) into wasm memory; returns the byte address. */
-  private put(src: Floats, n: number): number {
+  /** Whether `x` lies in wasm memory (then its byte address is x.byteOffset + 4·offset). */
+  private resident(x: Floats): boolean {
+    return this.#arenaMemory !== null && this.#arenaMemory.holds(x);
+  }
+
+  /** Floats to copy in for `x` (0 when it is resident). */
+  private need(x: Floats, n: number): number {
+    return this.resident(x) ? 0 : n + ALIGN_FLOATS;
+  }
+
+  /** Byte address of x[off..off+n): in place when resident, else copied into the scratch region. */
+  private input(x: Floats, n: number, off = 0): number {
+    if (this.resident(x)) return x.byteOffset + off * 4;
     const at = this.take(n);
-    this.heap.set(src.subarray(0, n), at);
+    this.heap.set(off === 0 && x.length === n ? x : x.subarray(off, off + n), at);
     return at * 4;
   }
 
-  /** Copies n floats at byte address `ptr` back into dst[0..n). */
-  private get(ptr: number, dst: Floats, n: number): void {
-    dst.set(this.heap.subarray(ptr / 4, ptr / 4 + n));
+  /** Byte address where a kernel may write x[0..n) (its contents come back through `output`). */
+  private outputAt(x: Floats, n: number): number {
+    return this.resident(x) ? x.byteOffset : this.take(n) * 4;
+  }
+
+  /** Copies n floats at byte address `ptr` back into x[0..n) unless x is resident (written in place). */
+  private output(ptr: number, x: Floats, n: number): void {
+    if (this.resident(x)) return;
+    x.set(this.heap.subarray(ptr / 4, ptr / 4 + n));
   }
 
   gemm(
@@ -178,28 +366,105 @@ class WasmKernelsImpl implements WasmKernels {
       tsKernels.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
       return;
     }
-    // Only the span each operand touches is copied; C comes back packed (ldc = n).
+    // Only the span each operand touches is copied; a copied C comes back packed (ldc = n).
     const aLen = (transA ? k - 1 : m - 1) * lda + (transA ? m : k);
     const bLen = (transB ? n - 1 : k - 1) * ldb + (transB ? k : n);
     const cLen = m * n;
-    this.reserve(aLen + bLen + cLen);
-    const heap = this.heap;
-    const pa = this.take(aLen), pb = this.take(bLen), pc = this.take(cLen);
-    heap.set(a.subarray(aOff, aOff + aLen), pa);
-    heap.set(b.subarray(bOff, bOff + bLen), pb);
-    const contiguousC = ldc === n;
-    if (beta !== 0) {
-      if (contiguousC) heap.set(c.subarray(cOff, cOff + cLen), pc);
-      else for (let i = 0; i < m; i++) heap.set(c.subarray(cOff + i * ldc, cOff + i * ldc + n), pc + i * n);
+    const cIn = this.resident(c);
+    this.reserve(this.need(a, aLen) + this.need(b, bLen) + (cIn ? 0 : cLen + ALIGN_FLOATS));
+    const pa = this.input(a, aLen, aOff);
+    const pb = this.input(b, bLen, bOff);
+    let pc: number, ldcW: number;
+    if (cIn) {
+      pc = c.byteOffset + cOff * 4;
+      ldcW = ldc;
+    } else {
+      pc = this.take(cLen) * 4;
+      ldcW = n;
+      if (beta !== 0) this.copyMatrix(c, cOff, ldc, this.heap, pc / 4, n, m, n);
     }
-    this.ex.gemm(
+    this.gemmAt({
       m, n, k, alpha,
-      pa * 4, transA ? 1 : lda, transA ? lda : 1,
-      pb * 4, transB ? 1 : ldb, transB ? ldb : 1,
-      beta, pc * 4, n, this.work,
+      a: pa, rsA: transA ? 1 : lda, csA: transA ? lda : 1,
+      b: pb, rsB: transB ? 1 : ldb, csB: transB ? ldb : 1,
+      beta, c: pc, ldc: ldcW,
+    });
+    if (!cIn) this.copyMatrix(this.heap, pc / 4, n, c, cOff, ldc, m, n);
+  }
+
+  get threads(): number {
+    return this.#team?.size ?? 1;
+  }
+
+  setThreads(n: number, spawn: SpawnHelpers): number {
+    const want = Math.max(1, Math.floor(n));
+    if (want === this.threads) return want;
+    this.#team?.close();
+    this.#team = null;
+    for (const w of this.#helperWorks) this.memory?.free(w);
+    this.#helperWorks = [];
+    if (want === 1 || this.#arenaMemory === null) return 1;
+    const works: Float32Array[] = [];
+    for (let h = 1; h < want; h++) {
+      const w = this.#arenaMemory.alloc(Math.ceil(this.ex.gemmWorkspaceBytes() / 4));
+      if (w === null) break;
+      works.push(w);
+    }
+    const team = works.length === want - 1 ? spawn(this.#module, this.mem, works.map((w) => w.byteOffset)) : null;
+    if (team === null) {
+      for (const w of works) this.#arenaMemory.free(w);
+      return 1;
+    }
+    this.#team = team;
+    this.#helperWorks = works;
+    return team.size;
+  }
+
+  /** Runs a GEMM on byte addresses: split between the threads when it is large enough. */
+  private gemmAt(g: GemmArgs): void {
+    const team = this.#team;
+    const parts = team !== null && g.m * g.n * g.k >= this.options.minThreadWork ? splitGemm(g, team.size) : null;
+    if (parts === null || parts.length < 2) {
+      this.ex.gemm(g.m, g.n, g.k, g.alpha, g.a, g.rsA, g.csA, g.b, g.rsB, g.csB, g.beta, g.c, g.ldc, this.work);
+      return;
+    }
+    const own = parts[0];
+    team!.run(parts.slice(1), () => {
+      this.ex.gemm(own.m, own.n, own.k, own.alpha, own.a, own.rsA, own.csA, own.b, own.rsB, own.csB, own.beta, own.c, own.ldc, this.work);
+    });
+  }
+
+  /** Copies an m×n block between row-major layouts; one `set` when both are contiguous. */
+  private copyMatrix(src: Floats, sOff: number, lds: number, dst: Floats, dOff: number, ldd: number, m: number, n: number): void {
+    if (lds === n && ldd === n) {
+      dst.set(src.subarray(sOff, sOff + m * n), dOff);
+      return;
+    }
+    for (let i = 0; i < m; i++) dst.set(src.subarray(sOff + i * lds, sOff + i * lds + n), dOff + i * ldd);
+  }
+
+  affine(
+    B: number, n: number, k1: number, k2: number,
+    x1: Floats, w1: Floats, x2: Floats | null, w2: Floats | null, b1: Floats | null, b2: Floats | null, y: Floats,
+  ): void {
+    const second = x2 !== null && w2 !== null && k2 > 0;
+    const ok = isF32(x1, w1, y) && (!second || isF32(x2, w2)) && (b1 === null || isF32(b1)) && (b2 === null || isF32(b2));
+    // The same threshold as the GEMMs it stands for, so both paths pick the same kernels.
+    if (!ok || B === 0 || n === 0 || k1 === 0 || B * n * k1 < this.options.minGemmWork || (second && B * n * k2 < this.options.minGemmWork)) {
+      tsKernels.affine(B, n, k1, k2, x1, w1, x2, w2, b1, b2, y);
+      return;
+    }
+    const k2u = second ? k2 : 0;
+    this.reserve(
+      this.need(x1, B * k1) + this.need(w1, n * k1) + (second ? this.need(x2!, B * k2u) + this.need(w2!, n * k2u) : 0) +
+      (b1 === null ? 0 : this.need(b1, n)) + (b2 === null ? 0 : this.need(b2, n)) + this.need(y, B * n),
     );
-    if (contiguousC) c.set(heap.subarray(pc, pc + cLen), cOff);
-    else for (let i = 0; i < m; i++) c.set(heap.subarray(pc + i * n, pc + i * n + n), cOff + i * ldc);
+    const px1 = this.input(x1, B * k1), pw1 = this.input(w1, n * k1);
+    const px2 = second ? this.input(x2!, B * k2u) : 0, pw2 = second ? this.input(w2!, n * k2u) : 0;
+    const pb1 = b1 === null ? 0 : this.input(b1, n), pb2 = b1 === null || b2 === null ? 0 : this.input(b2, n);
+    const py = this.outputAt(y, B * n);
+    this.ex.affine(B, n, k1, k2u, px1, pw1, px2, pw2, pb1, pb2, py);
+    this.output(py, y, B * n);
   }
 
   rnnGatesForward(act: RnnActivation, n: number, pre: Floats, h: Floats): void {
@@ -207,10 +472,10 @@ class WasmKernelsImpl implements WasmKernels {
       tsKernels.rnnGatesForward(act, n, pre, h);
       return;
     }
-    this.reserve(2 * n);
-    const pPre = this.put(pre, n), pH = this.take(n) * 4;
+    this.reserve(this.need(pre, n) + this.need(h, n));
+    const pPre = this.input(pre, n), pH = this.outputAt(h, n);
     this.ex.rnnGatesForward(actCode(act), n, pPre, pH);
-    this.get(pH, h, n);
+    this.output(pH, h, n);
   }
 
   rnnGatesBackward(act: RnnActivation, n: number, h: Floats, dh: Floats, dPre: Floats): void {
@@ -218,10 +483,10 @@ class WasmKernelsImpl implements WasmKernels {
       tsKernels.rnnGatesBackward(act, n, h, dh, dPre);
       return;
     }
-    this.reserve(3 * n);
-    const pH = this.put(h, n), pDh = this.put(dh, n), pDPre = this.take(n) * 4;
+    this.reserve(this.need(h, n) + this.need(dh, n) + this.need(dPre, n));
+    const pH = this.input(h, n), pDh = this.input(dh, n), pDPre = this.outputAt(dPre, n);
     this.ex.rnnGatesBackward(actCode(act), n, pH, pDh, pDPre);
-    this.get(pDPre, dPre, n);
+    this.output(pDPre, dPre, n);
   }
 
   lstmGatesForward(B: number, H: number, gates: Floats, cPrev: Floats, c: Floats, tanhC: Floats, h: Floats): void {
@@ -230,14 +495,14 @@ class WasmKernelsImpl implements WasmKernels {
       tsKernels.lstmGatesForward(B, H, gates, cPrev, c, tanhC, h);
       return;
     }
-    this.reserve(8 * BH);
-    const pG = this.put(gates, 4 * BH), pCPrev = this.put(cPrev, BH);
-    const pC = this.take(BH) * 4, pT = this.take(BH) * 4, pH = this.take(BH) * 4;
+    this.reserve(this.need(gates, 4 * BH) + this.need(cPrev, BH) + this.need(c, BH) + this.need(tanhC, BH) + this.need(h, BH));
+    const pG = this.input(gates, 4 * BH), pCPrev = this.input(cPrev, BH);
+    const pC = this.outputAt(c, BH), pT = this.outputAt(tanhC, BH), pH = this.outputAt(h, BH);
     this.ex.lstmGatesForward(B, H, pG, pCPrev, pC, pT, pH);
-    this.get(pG, gates, 4 * BH);
-    this.get(pC, c, BH);
-    this.get(pT, tanhC, BH);
-    this.get(pH, h, BH);
+    this.output(pG, gates, 4 * BH);
+    this.output(pC, c, BH);
+    this.output(pT, tanhC, BH);
+    this.output(pH, h, BH);
   }
 
   lstmGatesBackward(
@@ -248,12 +513,15 @@ class WasmKernelsImpl implements WasmKernels {
       tsKernels.lstmGatesBackward(B, H, gates, cPrev, tanhC, dh, dc, dGates);
       return;
     }
-    this.reserve(12 * BH);
-    const pG = this.put(gates, 4 * BH), pCPrev = this.put(cPrev, BH), pT = this.put(tanhC, BH);
-    const pDh = this.put(dh, BH), pDc = this.put(dc, BH), pDG = this.take(4 * BH) * 4;
+    this.reserve(
+      this.need(gates, 4 * BH) + this.need(cPrev, BH) + this.need(tanhC, BH) + this.need(dh, BH) + this.need(dc, BH) +
+      this.need(dGates, 4 * BH),
+    );
+    const pG = this.input(gates, 4 * BH), pCPrev = this.input(cPrev, BH), pT = this.input(tanhC, BH);
+    const pDh = this.input(dh, BH), pDc = this.input(dc, BH), pDG = this.outputAt(dGates, 4 * BH);
     this.ex.lstmGatesBackward(B, H, pG, pCPrev, pT, pDh, pDc, pDG);
-    this.get(pDc, dc, BH);
-    this.get(pDG, dGates, 4 * BH);
+    this.output(pDc, dc, BH);
+    this.output(pDG, dGates, 4 * BH);
   }
 
   gruGatesForward(B: number, H: number, gi: Floats, gh: Floats, hPrev: Floats, gates: Floats, h: Floats): void {
@@ -262,12 +530,12 @@ class WasmKernelsImpl implements WasmKernels {
       tsKernels.gruGatesForward(B, H, gi, gh, hPrev, gates, h);
       return;
     }
-    this.reserve(11 * BH);
-    const pGi = this.put(gi, 3 * BH), pGh = this.put(gh, 3 * BH), pHPrev = this.put(hPrev, BH);
-    const pG = this.take(3 * BH) * 4, pH = this.take(BH) * 4;
+    this.reserve(this.need(gi, 3 * BH) + this.need(gh, 3 * BH) + this.need(hPrev, BH) + this.need(gates, 3 * BH) + this.need(h, BH));
+    const pGi = this.input(gi, 3 * BH), pGh = this.input(gh, 3 * BH), pHPrev = this.input(hPrev, BH);
+    const pG = this.outputAt(gates, 3 * BH), pH = this.outputAt(h, BH);
     this.ex.gruGatesForward(B, H, pGi, pGh, pHPrev, pG, pH);
-    this.get(pG, gates, 3 * BH);
-    this.get(pH, h, BH);
+    this.output(pG, gates, 3 * BH);
+    this.output(pH, h, BH);
   }
 
   gruGatesBackward(
@@ -279,13 +547,16 @@ class WasmKernelsImpl implements WasmKernels {
       tsKernels.gruGatesBackward(B, H, gates, gh, hPrev, dh, dGi, dGh, dhPrev);
       return;
     }
-    this.reserve(15 * BH);
-    const pG = this.put(gates, 3 * BH), pGh = this.put(gh, 3 * BH), pHPrev = this.put(hPrev, BH), pDh = this.put(dh, BH);
-    const pDGi = this.take(3 * BH) * 4, pDGh = this.take(3 * BH) * 4, pDhPrev = this.take(BH) * 4;
+    this.reserve(
+      this.need(gates, 3 * BH) + this.need(gh, 3 * BH) + this.need(hPrev, BH) + this.need(dh, BH) +
+      this.need(dGi, 3 * BH) + this.need(dGh, 3 * BH) + this.need(dhPrev, BH),
+    );
+    const pG = this.input(gates, 3 * BH), pGh = this.input(gh, 3 * BH), pHPrev = this.input(hPrev, BH), pDh = this.input(dh, BH);
+    const pDGi = this.outputAt(dGi, 3 * BH), pDGh = this.outputAt(dGh, 3 * BH), pDhPrev = this.outputAt(dhPrev, BH);
     this.ex.gruGatesBackward(B, H, pG, pGh, pHPrev, pDh, pDGi, pDGh, pDhPrev);
-    this.get(pDGi, dGi, 3 * BH);
-    this.get(pDGh, dGh, 3 * BH);
-    this.get(pDhPrev, dhPrev, BH);
+    this.output(pDGi, dGi, 3 * BH);
+    this.output(pDGh, dGh, 3 * BH);
+    this.output(pDhPrev, dhPrev, BH);
   }
 }
 

@@ -1,0 +1,142 @@
+// Tests of the wasm kernels' helper threads: how a product is split (every slice keeps the
+// kernel path of the whole), threaded GEMMs equal to the single-threaded ones bit for bit
+// over awkward sizes and every transpose case, a training run that gives the same bits at
+// 1 and 3 threads, and `setThreads` on backends that cannot use helpers.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { useKernels } from "../src/backend/kernels.js";
+import { loadWasmKernels, setThreads, threads, type WasmKernels } from "../src/backend/wasm/index.js";
+import { splitGemm } from "../src/backend/wasm/kernels.js";
+import { spawnNodeHelpers } from "../src/backend/wasm/threads-node.js";
+import type { GemmArgs } from "../src/backend/wasm/team.js";
+import { Adam } from "../src/optim/adam.js";
+import { LSTM } from "../src/nn/recurrent.js";
+import { Linear } from "../src/nn/linear.js";
+import { mseLoss } from "../src/ops/loss.js";
+import { Rng } from "../src/tensor/random.js";
+import { Tensor } from "../src/tensor/tensor.js";
+
+function randomF32(rng: Rng, n: number): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = rng.uniform(-1, 1);
+  return a;
+}
+
+function sameBits(what: string, got: ArrayLike<number>, want: ArrayLike<number>): void {
+  assert.equal(got.length, want.length, `${what}: length`);
+  for (let i = 0; i < got.length; i++) {
+    if (!Object.is(got[i], want[i])) assert.fail(`${what}[${i}] = ${got[i]}, expected ${want[i]} bit for bit`);
+  }
+}
+
+test("splitGemm: whole 8-column panels (else 4-row blocks), slices tile C exactly, none thinner than 2", () => {
+  const base: GemmArgs = { m: 0, n: 0, k: 7, alpha: 1, a: 1000, rsA: 9, csA: 1, b: 50000, rsB: 1, csB: 7, beta: 0, c: 90000, ldc: 0 };
+  for (const [m, n] of [[3, 200], [150, 150], [1000, 17], [9, 33], [2, 2], [40, 16], [33, 9]]) {
+    for (const ways of [1, 2, 3, 4]) {
+      const g = { ...base, m, n, ldc: n + 1 };
+      const parts = splitGemm(g, ways);
+      assert.ok(parts.length === 1 || parts.length === ways);
+      if (parts.length === 1) {
+        assert.deepEqual(parts[0], g);
+        continue;
+      }
+      const alongN = parts[0].m === m;
+      let covered = 0;
+      for (const p of parts) {
+        assert.ok(p.m >= 2 && p.n >= 2 && p.k === g.k, `${m}×${n}/${ways}: a slice ${p.m}×${p.n}`);
+        if (alongN) {
+          assert.equal(p.c, g.c + covered * 4);
+          assert.equal(p.b, g.b + covered * g.csB * 4);
+          assert.equal(covered % 8, 0);
+          covered += p.n;
+        } else {
+          assert.equal(p.c, g.c + covered * g.ldc * 4);
+          assert.equal(p.a, g.a + covered * g.rsA * 4);
+          assert.equal(covered % 4, 0);
+          covered += p.m;
+        }
+      }
+      assert.equal(covered, alongN ? n : m);
+    }
+  }
+});
+
+test("threaded GEMM equals the single-threaded one bit for bit: transposes, awkward sizes, offsets, beta 0 over NaN", () => {
+  const one = loadWasmKernels({ minGemmWork: 0, minThreadWork: 0 });
+  const many = loadWasmKernels({ minGemmWork: 0, minThreadWork: 0 });
+  assert.ok(one && many && many.shared, "the shared-memory SIMD build did not load");
+  assert.equal(many.setThreads(3, spawnNodeHelpers), 3);
+  try {
+    const rng = new Rng(5);
+    const shapes: Array<[number, number, number]> = [[150, 150, 150], [50, 512, 128], [33, 65, 129], [130, 37, 300], [7, 49, 513], [64, 17, 5], [9, 130, 2]];
+    for (const transA of [false, true]) {
+      for (const transB of [false, true]) {
+        for (const [m, n, k] of shapes) {
+          const lda = (transA ? m : k) + 1, ldb = (transB ? k : n) + 3, ldc = n + 2;
+          const a = randomF32(rng, 2 + (transA ? k : m) * lda), b = randomF32(rng, 1 + (transB ? n : k) * ldb);
+          for (const beta of [0, 0.5]) {
+            const c0 = beta === 0 ? new Float32Array(3 + m * ldc).fill(NaN) : randomF32(rng, 3 + m * ldc);
+            const run = (K: WasmKernels): Float32Array => {
+              // Operands in the backend's memory, as the layers keep them: no copies around the split.
+              const put = (x: Float32Array) => {
+                const r = K.memory!.alloc(x.length)!;
+                r.set(x);
+                return r;
+              };
+              const C = put(c0);
+              K.gemm(transA, transB, m, n, k, 1.5, put(a), 2, lda, put(b), 1, ldb, beta, C, 3, ldc);
+              return Float32Array.from(C);
+            };
+            sameBits(`tA=${transA} tB=${transB} ${m}×${n}×${k} beta=${beta}`, run(many), run(one));
+          }
+        }
+      }
+    }
+  } finally {
+    many.setThreads(1, spawnNodeHelpers);
+  }
+  assert.equal(many.threads, 1);
+});
+
+test("a training run gives the same bits at 1 and 3 threads", () => {
+  const train = (n: number): number[] => {
+    const K = loadWasmKernels({ minThreadWork: 0 });
+    assert.ok(K);
+    useKernels(K);
+    try {
+      assert.equal(setThreads(n), n);
+      assert.equal(threads(), n);
+      const rng = new Rng(7);
+      const lstm = new LSTM({ inputSize: 8, hiddenSize: 40, numLayers: 2, rng });
+      const head = new Linear({ inFeatures: 40, outFeatures: 3, rng });
+      const opt = new Adam([...lstm.parameters(), ...head.parameters()], { lr: 1e-2 });
+      const x = Tensor.zeros([12, 16, 8]), y = Tensor.zeros([12, 16, 3]);
+      for (let i = 0; i < x.size; i++) x.data[i] = rng.normal();
+      for (let i = 0; i < y.size; i++) y.data[i] = rng.normal();
+      const losses: number[] = [];
+      for (let step = 0; step < 4; step++) {
+        opt.zeroGrad();
+        const loss = mseLoss(head.forward(lstm.forward(x).output), y);
+        loss.backward();
+        opt.step();
+        losses.push(loss.item());
+      }
+      return [...losses, ...lstm.parameters().flatMap((p) => Array.from(p.data))];
+    } finally {
+      setThreads(1);
+      useKernels(null);
+    }
+  };
+  sameBits("losses and parameters", train(3), train(1));
+});
+
+test("setThreads: 1 where helpers cannot run (TS kernels, private memory); rejects a bad count", () => {
+  useKernels(null);
+  assert.equal(setThreads(4), 1);
+  assert.equal(threads(), 1);
+  assert.throws(() => setThreads(0), RangeError);
+  assert.throws(() => setThreads(1.5), RangeError);
+  const priv = loadWasmKernels({ shared: false });
+  assert.ok(priv && !priv.shared);
+  assert.equal(priv.setThreads(2, spawnNodeHelpers), 1);
+});
