@@ -7,6 +7,7 @@ import { tsKernels } from "../src/backend/ts/index.js";
 import { kernels, type RnnActivation } from "../src/backend/kernels.js";
 import { Rng } from "../src/tensor/random.js";
 import type { Floats } from "../src/tensor/tensor.js";
+import { referenceGemm } from "./support/gemm-reference.js";
 
 /** Named tolerances (STYLE principle 11). */
 const tol = {
@@ -30,31 +31,6 @@ function randomArray(rng: Rng, n: number, lo = -1, hi = 1): Float64Array {
   return a;
 }
 
-/** C = alpha·op(A)·op(B) + beta·C0 with the plain definition of each element. */
-function naiveGemm(
-  transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
-  a: Floats, aOff: number, lda: number, b: Floats, bOff: number, ldb: number,
-  beta: number, c0: Floats, cOff: number, ldc: number,
-): { value: Float64Array; scale: Float64Array } {
-  const value = new Float64Array(m * n);
-  const scale = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      let abs = 0;
-      for (let p = 0; p < k; p++) {
-        const av = transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
-        const bv = transB ? b[bOff + j * ldb + p] : b[bOff + p * ldb + j];
-        s += av * bv;
-        abs += Math.abs(av * bv);
-      }
-      const prior = beta === 0 ? 0 : beta * c0[cOff + i * ldc + j];
-      value[i * n + j] = alpha * s + prior;
-      scale[i * n + j] = Math.abs(alpha) * abs + Math.abs(prior) + 1e-300;
-    }
-  }
-  return { value, scale };
-}
 
 function gemmCase(
   rng: Rng, dtype: "float32" | "float64", transA: boolean, transB: boolean,
@@ -74,7 +50,7 @@ function gemmCase(
   if (beta === 0) c.fill(NaN);
   else c.set(randomArray(rng, c.length));
   const before = Float64Array.from(c);
-  const want = naiveGemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, before, cOff, ldc);
+  const want = referenceGemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, before, cOff, ldc);
 
   tsKernels.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
 
