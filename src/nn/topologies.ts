@@ -15,7 +15,7 @@
 import { Module } from "./module.js";
 import { Linear } from "./linear.js";
 import { Embedding } from "./embedding.js";
-import { GRU, LSTM, RNN } from "./recurrent.js";
+import { GRU, LSTM, RNN, type RNNOptions } from "./recurrent.js";
 import type { DType, Tensor } from "../tensor/tensor.js";
 import type { Rng } from "../tensor/random.js";
 import { ShapeError, shapeToString } from "../tensor/shape.js";
@@ -33,27 +33,13 @@ export interface RecurrentState {
   c?: Tensor;
 }
 
-/** What fixes the recurrent stack of a topology: the layer's options plus the cell kind. */
-export interface RecurrentBlockOptions {
-  /** Which layer: "rnn" (Elman), "lstm" or "gru". */
+/**
+ * What fixes the recurrent stack of a topology: the layer's options (the generator draws
+ * the recurrent stack first, then the heads) plus the cell kind.
+ */
+export interface RecurrentBlockOptions extends RNNOptions {
+  /** Which layer: "rnn" (Elman), "lstm" or "gru"; `nonlinearity` applies to "rnn" only. */
   cell: CellKind;
-  /** I: features per input step. */
-  inputSize: number;
-  /** H: features of the hidden state. */
-  hiddenSize: number;
-  /** L: stacked layers, default 1. */
-  numLayers?: number;
-  /** D = 2 directions, outputs concatenated forward | reverse. Default false. */
-  bidirectional?: boolean;
-  /** Inputs and sequence outputs are [B, T, ·] instead of [T, B, ·]. Default false. */
-  batchFirst?: boolean;
-  /** Recurrent biases, default true (the heads always have one). */
-  bias?: boolean;
-  /** Cell "rnn" only: tanh (default), relu or sigmoid. */
-  nonlinearity?: RnnActivation;
-  /** Draws every parameter: the recurrent stack first, then the heads. */
-  rng: Rng;
-  dtype?: DType;
 }
 
 /** Options of the topologies with one Linear head. */
