@@ -4,8 +4,7 @@
  * training step (forward + BPTT backward + optimizer update over one batch), or for
  * W6 one streaming inference step with carried state.
  */
-import { Rng, Tensor, LSTM, RNN, GRU, Linear, mseLoss, crossEntropy, Adam, Adagrad, noGrad, reshape, slice, oneHot, recurrent, type Module } from "../src/index.js";
-import { allocResidentFloats } from "../src/backend/resident.js";
+import { Rng, Tensor, LSTM, RNN, GRU, Linear, mseLoss, crossEntropy, Adam, Adagrad, noGrad, reshape, slice, oneHot, type Module } from "../src/index.js";
 
 export interface Workload {
   id: string;
@@ -123,35 +122,23 @@ const w5: Workload = {
 };
 
 /**
- * W6 with the weights where the kernels compute (`residentWeights`): the LSTM's parameters
- * copied into `allocResidentFloats` storage and the layer op called on them, as the LSTM
- * module does once its parameters are allocated there. Otherwise every step copies all
- * weights (80k floats) into wasm memory, which costs more than the step's arithmetic.
+ * W6: one step of the LSTM module with its state carried, no graph. The module's
+ * parameters live in the kernels' memory (Module.registerParameter), so the step reads
+ * the 80k weights in place.
  */
-const w6 = (residentWeights: boolean): Workload => ({
-  id: "W6", model: residentWeights ? "lstm-resident" : "lstm", batch: 1, unit: "us", minSteps: 2000, warmup: 200,
+const w6: Workload = {
+  id: "W6", model: "lstm", batch: 1, unit: "us", minSteps: 2000, warmup: 200,
   build(rng) {
     const x = randomTensor(rng, [1, 1, 32]);
     const lstm = new LSTM({ inputSize: 32, hiddenSize: 128, rng });
-    const weights = lstm.weights.map((w) => {
-      if (!residentWeights) return w;
-      const data = allocResidentFloats(w.dtype, w.size);
-      data.set(w.data);
-      return new Tensor(data, w.shape);
-    });
     let state = { h: Tensor.zeros([1, 1, 128]), c: Tensor.zeros([1, 1, 128]) };
     return () => {
       noGrad(() => {
-        if (residentWeights) {
-          const { hN, cN } = recurrent(lstm.spec, x, weights, state.h, state.c);
-          state = { h: hN, c: cN! };
-        } else {
-          const { h, c } = lstm.forward(x, state);
-          state = { h, c };
-        }
+        const { h, c } = lstm.forward(x, state);
+        state = { h, c };
       });
     };
   },
-});
+};
 
-export const workloads: Workload[] = [w1("lstm"), w1("rnn"), w2, w3("rnn"), w3("gru"), w4("lstm"), w4("gru"), w5, w6(false), w6(true)];
+export const workloads: Workload[] = [w1("lstm"), w1("rnn"), w2, w3("rnn"), w3("gru"), w4("lstm"), w4("gru"), w5, w6];

@@ -15,6 +15,7 @@ import { allocResidentFloats } from "../src/backend/resident.js";
 import { noGrad } from "../src/autograd/tape.js";
 import { recurrent, recurrentParamShapes, type CellKind, type RecurrentSpec } from "../src/ops/recurrent.js";
 import { Rng } from "../src/tensor/random.js";
+import { LSTM } from "../src/nn/recurrent.js";
 import { Tensor, type DType, type Floats } from "../src/tensor/tensor.js";
 
 /** Named tolerances (STYLE principle 11). */
@@ -413,4 +414,28 @@ test("allocResidentFloats: zeros in wasm memory where the backend has it, an ord
     useKernels(null);
   }
   assert.ok(!(allocResidentFloats("float32", 4).buffer instanceof SharedArrayBuffer), "the TS kernels have no memory of their own");
+});
+
+test("Module parameters live in wasm memory where the backend has it, with the values they were given", () => {
+  const K = shared();
+  useKernels(K);
+  try {
+    const lstm = new LSTM({ inputSize: 3, hiddenSize: 5, rng: new Rng(4) });
+    const reference = new LSTM({ inputSize: 3, hiddenSize: 5, rng: new Rng(4), dtype: "float64" });
+    for (const [i, p] of lstm.parameters().entries()) {
+      assert.ok(K.memory!.holds(p.data), `${p.name} is resident`);
+      assert.ok(p.requiresGrad);
+      const q = reference.parameters()[i].data;
+      assert.ok(p.data.every((v, j) => v === Math.fround(q[j])), `${p.name} keeps its initial values`);
+    }
+    // Saving copies out of the shared buffer; loading writes into the resident storage.
+    const dict = lstm.stateDict();
+    assert.ok(!(dict.weight_hh_l0.data.buffer instanceof SharedArrayBuffer));
+    lstm.loadStateDict({ ...dict, bias_hh_l0: { shape: [20], data: new Float32Array(20).fill(0.5) } });
+    assert.ok(K.memory!.holds(lstm.parameters()[3].data) && lstm.parameters()[3].data.every((v) => v === 0.5));
+  } finally {
+    useKernels(null);
+  }
+  const plain = new LSTM({ inputSize: 3, hiddenSize: 5, rng: new Rng(4) });
+  assert.ok(!(plain.parameters()[0].data.buffer instanceof SharedArrayBuffer), "the TS kernels keep ordinary arrays");
 });

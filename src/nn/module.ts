@@ -4,6 +4,8 @@
  * extra or wrongly shaped tensor by name and writes nothing unless all of them fit.
  */
 import { Tensor } from "../tensor/tensor.js";
+import { allocResidentFloats } from "../backend/resident.js";
+import { kernels } from "../backend/kernels.js";
 import { sameShape, shapeToString, ShapeError, type Shape } from "../tensor/shape.js";
 
 /** A plain tensor record as stored in a state dict or read from a file. */
@@ -20,13 +22,23 @@ export abstract class Module {
   /** Training mode (dropout active). */
   training = true;
 
-  /** Registers a trainable tensor under `name`; returns it. */
+  /**
+   * Registers a trainable tensor under `name` and returns the parameter: a tensor with `t`'s
+   * shape, name and values whose storage is in the active backend's memory where it has one
+   * (`allocResidentFloats`: the kernels then read the weights in place instead of copying
+   * them on every call), else `t` itself. Keep the returned tensor, not `t`.
+   */
   protected registerParameter(name: string, t: Tensor): Tensor {
     if (this.#params.has(name) || this.#children.has(name)) throw new Error(`Module: duplicate name '${name}'`);
-    t.requiresGrad = true;
-    t.name ??= name;
-    this.#params.set(name, t);
-    return t;
+    let p = t;
+    if (t.dtype === "float32" && t.node === null && kernels().memory !== undefined && !kernels().memory!.holds(t.data)) {
+      p = new Tensor(allocResidentFloats("float32", t.size), t.shape, { name: t.name });
+      p.data.set(t.data);
+    }
+    p.requiresGrad = true;
+    p.name ??= name;
+    this.#params.set(name, p);
+    return p;
   }
 
   /** Registers a sub-module under `name`; returns it. */

@@ -417,10 +417,11 @@ function recurrentStep(
   const BH = B * H;
   const lstm = cell === "lstm";
   const gru = cell === "gru";
-  // Three arrays of their own: callers may hand a result's `.buffer` on as its data.
-  const output = allocFloats(dtype, BH);
-  const hN = allocFloats(dtype, L * BH);
-  const cN = lstm ? allocFloats(dtype, L * BH) : null;
+  // One allocation (they cost more than a small step's arithmetic), three disjoint views.
+  const all = allocFloats(dtype, BH + (lstm ? 2 : 1) * L * BH);
+  const output = all.subarray(0, BH);
+  const hN = all.subarray(BH, BH + L * BH);
+  const cN = lstm ? all.subarray(BH + L * BH) : null;
 
   const pool = poolFor(K);
   const gates = pool.take(dtype, B * GH); // [B, G·H] pre-activations (LSTM, RNN) or activations (GRU)
