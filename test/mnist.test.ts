@@ -11,7 +11,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadEmbeddedMnist, rowSequences, sliceMnist } from "../src/data/mnist.js";
 import { runExperiment } from "../src/experiments/index.js";
-import { mnist } from "../src/experiments/mnist.js";
+import { mnist, tf1Init } from "../src/experiments/mnist.js";
+import { SequenceToVector } from "../src/nn/topologies.js";
+import { Rng } from "../src/tensor/random.js";
 import type { Config, Experiment } from "../src/experiments/experiment.js";
 
 const out = mkdtempSync(join(tmpdir(), "rnnkit-mnist-"));
@@ -72,4 +74,21 @@ test("the LSTM protocol's path: a fixed number of updates, first-128 and whole-t
   assert.equal(results.data.results[0].updates, 25);
   assert.match(r.figures[0].verdict, /^not the protocol/);
   await assert.rejects(runExperiment(experiment, { ...quiet, quick: true, outDir: out, overrides: { model: "gru" } }), /model must be rnn, lstm, lstm3, a comma-separated list of them, or all/);
+});
+
+test("tf1Init: TF1's Glorot-uniform over each layer's [I+H, G·H] kernel, zero biases, forget bias 1", () => {
+  const I = 28, H = 30;
+  const net = new SequenceToVector({ cell: "lstm", inputSize: I, hiddenSize: H, numLayers: 2, outputSize: 10, rng: new Rng(1) });
+  tf1Init(net, new Rng(2));
+  const [wIh0, wHh0, bIh0, bHh0, wIh1, wHh1, bIh1, bHh1] = net.rnn.weights;
+  const maxAbs = (d: ArrayLike<number>) => Array.from(d).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  for (const [w, fanIn] of [[wIh0, I + H], [wHh0, I + H], [wIh1, 2 * H], [wHh1, 2 * H]] as const) {
+    const bound = Math.sqrt(6 / (fanIn + 4 * H));
+    // Uniform on (−bound, bound): nothing outside, and with 800+ draws the largest is close to it.
+    assert.ok(maxAbs(w.data) <= bound && maxAbs(w.data) > 0.95 * bound, `max |w| ${maxAbs(w.data)} for bound ${bound}`);
+  }
+  for (const b of [bIh0, bIh1]) assert.deepEqual(Array.from(b.data), Array.from({ length: 4 * H }, (_, j) => (j >= H && j < 2 * H ? 1 : 0)));
+  for (const b of [bHh0, bHh1, net.head.bias!]) assert.ok(b.data.every((v) => v === 0));
+  const headBound = Math.sqrt(6 / (H + 10));
+  assert.ok(maxAbs(net.head.weight.data) <= headBound && maxAbs(net.head.weight.data) > 0.9 * headBound);
 });
