@@ -74,6 +74,8 @@ test("the LSTM protocol's path: a fixed number of updates, first-128 and whole-t
   assert.equal(results.data.results[0].updates, 25);
   assert.match(r.figures[0].verdict, /^not the protocol/);
   await assert.rejects(runExperiment(experiment, { ...quiet, quick: true, outDir: out, overrides: { model: "gru" } }), /model must be rnn, lstm, lstm3, a comma-separated list of them, or all/);
+  await assert.rejects(runExperiment(experiment, { ...quiet, quick: true, outDir: out, overrides: { lstm3Seeds: "0" } }), /lstm3Seeds must be a positive integer, got 0/);
+  await assert.rejects(runExperiment(experiment, { ...quiet, quick: true, outDir: out, overrides: { init: "he" } }), /init must be tf1 or torch, got 'he'/);
 });
 
 test("tf1Init: TF1's Glorot-uniform over each layer's [I+H, G·H] kernel, zero biases, forget bias 1", () => {
