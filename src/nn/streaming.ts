@@ -33,9 +33,8 @@ export interface StepResult {
  * construction; a call builds no module and records no graph: it runs the fused layer
  * op over one step, which takes its streaming path (per layer one `affine` kernel call
  * for both products and both biases, and one gate kernel, into the caller's results; no
- * workspace), and the head. Weights kept in the backend's memory (`allocResidentFloats`)
- * are read in place; other weights are copied into wasm memory on every step, which then
- * costs more than the step's arithmetic.
+ * workspace), and the head. The modules' parameters live in the backend's memory
+ * (`Module.registerParameter`), so the kernels read the weights in place.
  *
  * For SequenceToSequence, y at step t equals forward(x)[t]; for SequenceToVector, y
  * after step t equals forward(x[0..t]); for VectorToSequence, feed v at every step.
