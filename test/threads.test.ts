@@ -1,14 +1,15 @@
 // Tests of the wasm kernels' helper threads: how a product is split (every slice keeps the
 // kernel path of the whole), threaded GEMMs equal to the single-threaded ones bit for bit
 // over awkward sizes and every transpose case, a training run that gives the same bits at
-// 1 and 3 threads, and `setThreads` on backends that cannot use helpers.
+// 1 and 3 threads, `setThreads` on backends that cannot use helpers, and the claim that
+// lets the caller run jobs no helper has started.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { useKernels } from "../src/backend/kernels.js";
 import { loadWasmKernels, setThreads, threads, type WasmKernels } from "../src/backend/wasm/index.js";
 import { splitGemm } from "../src/backend/wasm/kernels.js";
 import { spawnNodeHelpers } from "../src/backend/wasm/threads-node.js";
-import type { GemmArgs } from "../src/backend/wasm/team.js";
+import { claimJob, SLOT_INTS, Team, type GemmArgs } from "../src/backend/wasm/team.js";
 import { Adam } from "../src/optim/adam.js";
 import { LSTM } from "../src/nn/recurrent.js";
 import { Linear } from "../src/nn/linear.js";
@@ -139,4 +140,27 @@ test("setThreads: 1 where helpers cannot run (TS kernels, private memory); rejec
   const priv = loadWasmKernels({ shared: false });
   assert.ok(priv && !priv.shared);
   assert.equal(priv.setThreads(2, spawnNodeHelpers), 1);
+});
+
+test("Team.run: jobs no helper claims run on the caller, each exactly once; claimJob gives a job to one side only", () => {
+  // Helpers that never start (as when the OS does not schedule them): run must not wait for them.
+  const helpers = 3;
+  const control = new SharedArrayBuffer(SLOT_INTS * helpers * 4);
+  const team = new Team(control, Array.from({ length: helpers }, () => ({ terminate: () => undefined })));
+  const job = (m: number): GemmArgs => ({ m, n: 1, k: 1, alpha: 1, a: 0, rsA: 0, csA: 0, b: 0, rsB: 0, csB: 0, beta: 0, c: 0, ldc: 0 });
+  for (let round = 0; round < 3; round++) {
+    const ran: number[] = [];
+    let own = 0;
+    team.run([job(1), job(2), job(3)], () => void own++, (g) => void ran.push(g.m));
+    assert.equal(own, 1);
+    assert.deepEqual(ran, [1, 2, 3]);
+  }
+  // A job already claimed (by a helper) is not claimed again, by anyone; the next job number is.
+  const ctl = new Int32Array(control);
+  assert.equal(claimJob(ctl, 0, 7), true);
+  assert.equal(claimJob(ctl, 0, 7), false);
+  assert.equal(claimJob(ctl, 0, 8), true);
+  // A caller whose jobs throw reports it after all have run.
+  assert.throws(() => team.run([job(1), job(2)], () => undefined, () => { throw new Error("boom"); }), /a helper's part of the product failed/);
+  team.close();
 });

@@ -428,10 +428,8 @@ class WasmKernelsImpl implements WasmKernels {
       this.ex.gemm(g.m, g.n, g.k, g.alpha, g.a, g.rsA, g.csA, g.b, g.rsB, g.csB, g.beta, g.c, g.ldc, this.work);
       return;
     }
-    const own = parts[0];
-    team!.run(parts.slice(1), () => {
-      this.ex.gemm(own.m, own.n, own.k, own.alpha, own.a, own.rsA, own.csA, own.b, own.rsB, own.csB, own.beta, own.c, own.ldc, this.work);
-    });
+    const here = (p: GemmArgs) => this.ex.gemm(p.m, p.n, p.k, p.alpha, p.a, p.rsA, p.csA, p.b, p.rsB, p.csB, p.beta, p.c, p.ldc, this.work);
+    team!.run(parts.slice(1), () => here(parts[0]), here);
   }
 
   /** Copies an m×n block between row-major layouts; one `set` when both are contiguous. */

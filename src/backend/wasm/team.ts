@@ -5,7 +5,9 @@
  * as byte addresses into the shared memory) and two counters: the caller bumps `seq` to
  * post a job, the helper sets `done` to the same number when it has finished. Helpers spin
  * briefly after a job (the next one of a training step follows within microseconds), then
- * sleep in Atomics.wait. Platform-neutral: spawning the helpers is the loader's business
+ * sleep in Atomics.wait. A job is claimed before it runs (`claim`, compare-and-exchange):
+ * the caller, done with its own part, claims and runs every job no helper has started yet,
+ * so a helper the OS has not scheduled (all cores busy) costs no wait. Platform-neutral: spawning the helpers is the loader's business
  * (./threads-node.ts for Node); ./worker.ts is the helper's side.
  *
  * How a product is split (see `WasmKernelsImpl.gemm`) keeps every element's arithmetic the
@@ -25,6 +27,8 @@ export const SLOT = {
   op: 3,
   /** Set by a helper whose job threw (the caller then throws too). */
   failed: 4,
+  /** The number of the last job claimed, by the helper or by the caller (see `claimJob`). */
+  claim: 5,
   /** GEMM arguments from here on (see `writeGemm`). */
   args: 8,
 } as const;
@@ -89,9 +93,10 @@ export class Team {
 
   /**
    * Runs jobs[h] on helper h (jobs.length ≤ size − 1) while the caller runs `own`, and
-   * returns when all are done.
+   * returns when all are done. A job its helper has not claimed by the time `own` returns
+   * runs on the caller through `here` instead.
    */
-  run(jobs: GemmArgs[], own: () => void): void {
+  run(jobs: GemmArgs[], own: () => void, here: (g: GemmArgs) => void): void {
     if (this.#closed) throw new Error("wasm threads: the team was closed");
     const seq = ++this.#seq;
     for (let h = 0; h < jobs.length; h++) {
@@ -111,6 +116,14 @@ export class Team {
     }
     let failed = false;
     for (let h = 0; h < jobs.length; h++) {
+      if (claimJob(this.#ctl, h * SLOT_INTS, seq)) {
+        try {
+          here(jobs[h]);
+        } catch {
+          failed = true;
+        }
+        continue;
+      }
       const at = h * SLOT_INTS + SLOT.done;
       let done = Atomics.load(this.#ctl, at);
       for (let i = 0; done !== seq && i < SPINS; i++) done = Atomics.load(this.#ctl, at);
@@ -137,6 +150,15 @@ export class Team {
     }
     for (const m of this.#members) m.terminate();
   }
+}
+
+/**
+ * Claims job `seq` of the helper slot at `base` for whoever calls: true for exactly one of
+ * the caller and the helper, however their calls interleave.
+ */
+export function claimJob(ctl: Int32Array, base: number, seq: number): boolean {
+  const last = Atomics.load(ctl, base + SLOT.claim);
+  return last !== seq && Atomics.compareExchange(ctl, base + SLOT.claim, last, seq) === last;
 }
 
 /** Stores a job's arguments at int32 index `at` (alpha and beta as float32 bits). */
@@ -186,6 +208,7 @@ export function serve(
     }
     seen = seq;
     if (Atomics.load(ctl, base + SLOT.op) === OP_STOP) return;
+    if (!claimJob(ctl, base, seq)) continue; // the caller ran it
     try {
       gemm(readGemm(ctl, f32, base + SLOT.args));
     } catch {
