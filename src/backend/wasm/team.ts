@@ -7,8 +7,9 @@
  * briefly after a job (the next one of a training step follows within microseconds), then
  * sleep in Atomics.wait. A job is claimed before it runs (`claim`, compare-and-exchange):
  * the caller, done with its own part, claims and runs every job no helper has started yet,
- * so a helper the OS has not scheduled (all cores busy) costs no wait. Platform-neutral: spawning the helpers is the loader's business
- * (./threads-node.ts for Node); ./worker.ts is the helper's side.
+ * so a helper the OS has not scheduled (all cores busy) costs no wait. Platform-neutral:
+ * spawning the helpers is the loader's business (./threads-node.ts for Node); ./worker.ts
+ * is the helper's side.
  *
  * How a product is split (see `WasmKernelsImpl.gemm`) keeps every element's arithmetic the
  * same as in one call, so results do not depend on the number of threads.
