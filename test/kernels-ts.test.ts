@@ -8,6 +8,7 @@ import { kernels, type RnnActivation } from "../src/backend/kernels.js";
 import { Rng } from "../src/tensor/random.js";
 import type { Floats } from "../src/tensor/tensor.js";
 import { referenceGemm } from "./support/gemm-reference.js";
+import { randomF64 } from "./support/random.js";
 
 /** Named tolerances (STYLE principle 11). */
 const tol = {
@@ -25,13 +26,6 @@ const tol = {
 
 const SIZES = [1, 3, 4, 5, 7, 8, 9, 17];
 
-function randomArray(rng: Rng, n: number, lo = -1, hi = 1): Float64Array {
-  const a = new Float64Array(n);
-  for (let i = 0; i < n; i++) a[i] = rng.uniform(lo, hi);
-  return a;
-}
-
-
 function gemmCase(
   rng: Rng, dtype: "float32" | "float64", transA: boolean, transB: boolean,
   m: number, n: number, k: number, alpha: number, beta: number, relTol: number,
@@ -44,11 +38,11 @@ function gemmCase(
   const aOff = 5, bOff = 2, cOff = 7;
   const a = alloc(aOff + aRows * lda);
   const b = alloc(bOff + bRows * ldb);
-  a.set(randomArray(rng, a.length));
-  b.set(randomArray(rng, b.length));
+  a.set(randomF64(rng, a.length));
+  b.set(randomF64(rng, b.length));
   const c = alloc(cOff + m * ldc + 4);
   if (beta === 0) c.fill(NaN);
-  else c.set(randomArray(rng, c.length));
+  else c.set(randomF64(rng, c.length));
   const before = Float64Array.from(c);
   const want = referenceGemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, before, cOff, ldc);
 
@@ -149,7 +143,7 @@ function dot(a: Floats, b: Floats): number {
 
 /** Values in [−2, 2] at least 0.05 away from 0, so a ReLU never sits on its kink. */
 function awayFromZero(rng: Rng, n: number): Float64Array {
-  const a = randomArray(rng, n, 0.05, 2);
+  const a = randomF64(rng, n, 0.05, 2);
   for (let i = 0; i < n; i++) if (rng.bernoulli(0.5)) a[i] = -a[i];
   return a;
 }
@@ -170,7 +164,7 @@ for (const act of ["tanh", "relu", "sigmoid"] as const) {
       tsKernels.rnnGatesForward(act, n, Float32Array.from(pre), h32);
       for (let i = 0; i < n; i++) closeRel(h32[i], h[i], tol.forward32, `${act} float32 h[${i}]`);
 
-      const w = randomArray(rng, n);
+      const w = randomF64(rng, n);
       const dPre = new Float64Array(n).fill(NaN);
       tsKernels.rnnGatesBackward(act, n, h, w, dPre);
       const loss = (): number => {
@@ -204,8 +198,8 @@ test("lstmGates: forward equals the scalar equations; backward equals finite dif
   const rng = new Rng(21);
   for (const [B, H] of SHAPES) {
     const G = 4 * H;
-    const pre = randomArray(rng, B * G, -2, 2);
-    const cPrev = randomArray(rng, B * H, -1.5, 1.5);
+    const pre = randomF64(rng, B * G, -2, 2);
+    const cPrev = randomF64(rng, B * H, -1.5, 1.5);
     const gates = Float64Array.from(pre);
     const c = new Float64Array(B * H).fill(NaN), tanhC = new Float64Array(B * H).fill(NaN), h = new Float64Array(B * H).fill(NaN);
     tsKernels.lstmGatesForward(B, H, gates, cPrev, c, tanhC, h);
@@ -227,7 +221,7 @@ test("lstmGates: forward equals the scalar equations; backward equals finite dif
     for (let u = 0; u < B * H; u++) closeRel(h32[u], h[u], tol.forward32, "float32 h");
 
     // L = Σ wh⊙h + Σ wc⊙c; the kernel gets dh = wh and dc = wc (∂L/∂c_t from the future).
-    const wh = randomArray(rng, B * H), wc = randomArray(rng, B * H);
+    const wh = randomF64(rng, B * H), wc = randomF64(rng, B * H);
     const dGates = new Float64Array(B * G).fill(NaN);
     const dc = Float64Array.from(wc);
     tsKernels.lstmGatesBackward(B, H, gates, cPrev, tanhC, wh, dc, dGates);
@@ -251,7 +245,7 @@ test("gruGates: forward equals the scalar equations; backward equals finite diff
   const rng = new Rng(22);
   for (const [B, H] of SHAPES) {
     const G = 3 * H;
-    const gi = randomArray(rng, B * G, -2, 2), gh = randomArray(rng, B * G, -2, 2), hPrev = randomArray(rng, B * H);
+    const gi = randomF64(rng, B * G, -2, 2), gh = randomF64(rng, B * G, -2, 2), hPrev = randomF64(rng, B * H);
     const gates = new Float64Array(B * G).fill(NaN), h = new Float64Array(B * H).fill(NaN);
     tsKernels.gruGatesForward(B, H, gi, gh, hPrev, gates, h);
     for (let b = 0; b < B; b++) {
@@ -269,7 +263,7 @@ test("gruGates: forward equals the scalar equations; backward equals finite diff
     for (let u = 0; u < B * H; u++) closeRel(h32[u], h[u], tol.forward32, "float32 h");
 
     // L = Σ w⊙h with gi, gh and hPrev as independent inputs (dhPrev is the direct path z⊙dh).
-    const w = randomArray(rng, B * H);
+    const w = randomF64(rng, B * H);
     const dGi = new Float64Array(B * G).fill(NaN), dGh = new Float64Array(B * G).fill(NaN), dhPrev = new Float64Array(B * H).fill(NaN);
     tsKernels.gruGatesBackward(B, H, gates, gh, hPrev, w, dGi, dGh, dhPrev);
     const loss = (): number => {

@@ -15,6 +15,7 @@ import { Rng } from "../src/tensor/random.js";
 import type { Floats } from "../src/tensor/tensor.js";
 import { readFixtureCases, runPassingCase } from "./support/fixtures.js";
 import { referenceGemm } from "./support/gemm-reference.js";
+import { randomF32 } from "./support/random.js";
 
 /** float32 unit roundoff, 2⁻²⁴. */
 const U32 = 2 ** -24;
@@ -83,14 +84,6 @@ test("probe and fallbacks: no SIMD → scalar build; unloadable builds → null,
 // GEMM
 
 const SIZES = [1, 3, 4, 5, 7, 8, 9, 17];
-
-/** Uniform values rounded to float32, so the float64 reference sees exactly the kernel's inputs. */
-function randomF32(rng: Rng, n: number, lo = -1, hi = 1): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = rng.uniform(lo, hi);
-  return a;
-}
-
 
 /**
  * One GEMM on an awkward layout (offsets before every matrix, padding in every leading

@@ -17,6 +17,7 @@ import { recurrent, recurrentParamShapes, type CellKind, type RecurrentSpec } fr
 import { Rng } from "../src/tensor/random.js";
 import { LSTM } from "../src/nn/recurrent.js";
 import { Tensor, type DType, type Floats } from "../src/tensor/tensor.js";
+import { randomF32 } from "./support/random.js";
 
 /** Named tolerances (STYLE principle 11). */
 const tol = {
@@ -40,12 +41,6 @@ function privateSimd(): WasmKernels {
   const K = loadWasmKernels({ ...FORCED, shared: false });
   assert.ok(K !== null && !K.shared && K.memory === undefined, "the private-memory SIMD build did not load");
   return K;
-}
-
-function randomF32(rng: Rng, n: number): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = rng.uniform(-1, 1);
-  return a;
 }
 
 /** A copy of `src` in the backend's memory. */

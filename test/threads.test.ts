@@ -16,12 +16,7 @@ import { Linear } from "../src/nn/linear.js";
 import { mseLoss } from "../src/ops/loss.js";
 import { Rng } from "../src/tensor/random.js";
 import { Tensor } from "../src/tensor/tensor.js";
-
-function randomF32(rng: Rng, n: number): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = rng.uniform(-1, 1);
-  return a;
-}
+import { randomF32 } from "./support/random.js";
 
 function sameBits(what: string, got: ArrayLike<number>, want: ArrayLike<number>): void {
   assert.equal(got.length, want.length, `${what}: length`);
