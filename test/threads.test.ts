@@ -9,7 +9,7 @@ import { useKernels } from "../src/backend/kernels.js";
 import { loadWasmKernels, setThreads, threads, type WasmKernels } from "../src/backend/wasm/index.js";
 import { splitGemm } from "../src/backend/wasm/kernels.js";
 import { spawnNodeHelpers } from "../src/backend/wasm/threads-node.js";
-import { claimJob, SLOT_INTS, Team, type GemmArgs } from "../src/backend/wasm/team.js";
+import { claimJob, SLOT, SLOT_INTS, Team, type GemmArgs } from "../src/backend/wasm/team.js";
 import { Adam } from "../src/optim/adam.js";
 import { LSTM } from "../src/nn/recurrent.js";
 import { Linear } from "../src/nn/linear.js";
@@ -150,12 +150,21 @@ test("Team.run: jobs no helper claims run on the caller, each exactly once; clai
     assert.equal(own, 1);
     assert.deepEqual(ran, [1, 2, 3]);
   }
-  // A job already claimed (by a helper) is not claimed again, by anyone; the next job number is.
-  const ctl = new Int32Array(control);
-  assert.equal(claimJob(ctl, 0, 7), true);
-  assert.equal(claimJob(ctl, 0, 7), false);
-  assert.equal(claimJob(ctl, 0, 8), true);
   // A caller whose jobs throw reports it after all have run.
   assert.throws(() => team.run([job(1), job(2)], () => undefined, () => { throw new Error("boom"); }), /a helper's part of the product failed/);
   team.close();
+
+  // A job already claimed (by a helper) is not claimed again, by anyone; the next job number is.
+  const ctl = new Int32Array(new SharedArrayBuffer(SLOT_INTS * 4));
+  assert.equal(claimJob(ctl, 0, 7), true);
+  assert.equal(claimJob(ctl, 0, 7), false);
+  assert.equal(claimJob(ctl, 0, 8), true);
+  // A helper that read job 8 late, after the caller claimed job 9, cannot claim 8 back.
+  assert.equal(claimJob(ctl, 0, 9), true);
+  assert.equal(claimJob(ctl, 0, 8), false);
+  assert.equal(claimJob(ctl, 0, 9), false);
+  // Across int32 wrap-around the next number is still ahead.
+  ctl[SLOT.claim] = 0x7fffffff;
+  assert.equal(claimJob(ctl, 0, -0x80000000), true);
+  assert.equal(claimJob(ctl, 0, 0x7fffffff), false);
 });

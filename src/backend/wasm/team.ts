@@ -66,6 +66,7 @@ export class Team {
   readonly #ctl: Int32Array;
   readonly #args: Float32Array;
   readonly #members: TeamMember[];
+  /** The last job number posted, as int32 (it is stored in an Int32Array and compared with what is read back). */
   #seq = 0;
   #closed = false;
 
@@ -99,7 +100,7 @@ export class Team {
    */
   run(jobs: GemmArgs[], own: () => void, here: (g: GemmArgs) => void): void {
     if (this.#closed) throw new Error("wasm threads: the team was closed");
-    const seq = ++this.#seq;
+    const seq = (this.#seq = (this.#seq + 1) | 0);
     for (let h = 0; h < jobs.length; h++) {
       const base = h * SLOT_INTS;
       writeGemm(this.#ctl, this.#args, base + SLOT.args, jobs[h]);
@@ -142,7 +143,7 @@ export class Team {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    const seq = ++this.#seq;
+    const seq = (this.#seq = (this.#seq + 1) | 0);
     for (let h = 0; h < this.#members.length; h++) {
       const base = h * SLOT_INTS;
       Atomics.store(this.#ctl, base + SLOT.op, OP_STOP);
@@ -155,11 +156,14 @@ export class Team {
 
 /**
  * Claims job `seq` of the helper slot at `base` for whoever calls: true for exactly one of
- * the caller and the helper, however their calls interleave.
+ * the caller and the helper, however their calls interleave. Claims only move forward: a
+ * helper that read job N and was then descheduled must not claim N once the caller has
+ * claimed N + 1 (it would run N + 1's arguments a second time, concurrently). Job numbers
+ * are compared modulo 2³², so the order holds across int32 wrap-around.
  */
 export function claimJob(ctl: Int32Array, base: number, seq: number): boolean {
   const last = Atomics.load(ctl, base + SLOT.claim);
-  return last !== seq && Atomics.compareExchange(ctl, base + SLOT.claim, last, seq) === last;
+  return ((seq - last) | 0) > 0 && Atomics.compareExchange(ctl, base + SLOT.claim, last, seq) === last;
 }
 
 /** Stores a job's arguments at int32 index `at` (alpha and beta as float32 bits). */
