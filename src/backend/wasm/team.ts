@@ -100,7 +100,7 @@ export class Team {
    */
   run(jobs: GemmArgs[], own: () => void, here: (g: GemmArgs) => void): void {
     if (this.#closed) throw new Error("wasm threads: the team was closed");
-    const seq = (this.#seq = (this.#seq + 1) | 0);
+    const seq = this.#nextSeq();
     for (let h = 0; h < jobs.length; h++) {
       const base = h * SLOT_INTS;
       writeGemm(this.#ctl, this.#args, base + SLOT.args, jobs[h]);
@@ -139,11 +139,17 @@ export class Team {
     if (failed) throw new Error("wasm threads: a helper's part of the product failed");
   }
 
+  /** The next job number, wrapping as int32 does. */
+  #nextSeq(): number {
+    this.#seq = (this.#seq + 1) | 0;
+    return this.#seq;
+  }
+
   /** Stops the helpers; the team cannot be used afterwards. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    const seq = (this.#seq = (this.#seq + 1) | 0);
+    const seq = this.#nextSeq();
     for (let h = 0; h < this.#members.length; h++) {
       const base = h * SLOT_INTS;
       Atomics.store(this.#ctl, base + SLOT.op, OP_STOP);
