@@ -9,8 +9,10 @@
  * Speed is measured here, never asserted in a unit test.
  */
 import { parseArgs } from "node:util";
-import { Rng, kernels, useKernels } from "../src/index.js";
-import { setThreads, useWasmKernels } from "../src/backend/wasm/index.js";
+import "../src/node/platform.js";
+import { Rng, backendInfo, setThreads, useBackend } from "../src/index.js";
+import { loadWasmKernels } from "../src/backend/wasm/index.js";
+import { useKernels } from "../src/backend/kernels.js";
 import { availableParallelism } from "node:os";
 import { workloads, type Workload } from "./workloads.js";
 import { preparePeers, type BenchLine } from "./peers/run-peers.js";
@@ -37,7 +39,7 @@ function measure(w: Workload, seconds: number, threads: number): Measurement {
   const scale = w.unit === "us" ? 1000 : 1;
   const med = median(times);
   const m: Measurement = {
-    workload: w.id, model: w.model, impl: "rnnkit", backend: kernels().name, threads,
+    workload: w.id, model: w.model, impl: "rnnkit", backend: backendInfo().name, threads,
     min: +(Math.min(...times) * scale).toPrecision(4), max: +(Math.max(...times) * scale).toPrecision(4),
     samples_per_s: +((w.batch * 1000) / med).toPrecision(4), steps: times.length,
   };
@@ -78,12 +80,18 @@ if (badBackend.length) {
   console.error(`bench: unknown backend(s) ${badBackend.join(", ")}; known: ts, wasm`);
   process.exit(2);
 }
+/** A fresh instance of the backend for each measurement: "wasm" is the best WebAssembly build that loads. */
 function selectBackend(b: string): void {
-  useKernels(null);
-  if (b === "wasm" && !useWasmKernels()) {
+  if (b === "ts") {
+    useBackend("ts");
+    return;
+  }
+  const k = loadWasmKernels();
+  if (k === null) {
     console.error("bench: the wasm kernels did not load (run npm run build)");
     process.exit(2);
   }
+  useKernels(k);
 }
 const peers = values.peers ? preparePeers({ threads: peerThreads, seconds: Number(values.seconds), slow: values.slow }) : null;
 const results: Measurement[] = [];
@@ -104,7 +112,7 @@ for (const id of wanted.filter((id, i) => wanted.indexOf(id) === i)) {
       for (const t of b === "wasm" ? threads : [1]) {
         selectBackend(b);
         if (setThreads(t) !== t) {
-          console.error(`bench: ${kernels().name} cannot run ${t} threads here; skipped`);
+          console.error(`bench: ${backendInfo().name} cannot run ${t} threads here; skipped`);
           continue;
         }
         report(measure(w, Number(values.seconds), t));
@@ -112,14 +120,12 @@ for (const id of wanted.filter((id, i) => wanted.indexOf(id) === i)) {
       }
     }
   }
-  useKernels(null);
   peers?.run(id, (line) => {
     const ref = reference(line);
     if (ref !== undefined) line.ratio_vs_rnnkit = +((line.ms_per_step ?? line.us_per_step ?? NaN) / ref).toPrecision(3);
     report(line);
   });
 }
-useKernels(null);
 if (!values.json) {
   const ratio = (m: Measurement) => {
     const ref = reference(m);

@@ -3,9 +3,9 @@
  * it, load it back and run it one step at a time. The README quotes this file.
  */
 import {
-  Rng, Tensor, SequenceToVector, Adam, crossEntropy, countCorrect, fit, saveModel, loadModel, StepRunner,
-  type Dataset,
+  Rng, Tensor, SequenceToVector, Adam, crossEntropy, countCorrect, fit, StepRunner, type Dataset,
 } from "../src/index.js";
+import { saveModel, loadModel } from "../src/node/index.js";
 
 /** n sequences of T values ±1; the label is 1 when their sum is positive. */
 export function signDataset(rng: Rng, n: number, T: number): Dataset<{ x: Tensor; y: Int32Array }> {
@@ -35,7 +35,7 @@ export function trainClassifier(path: string, epochs = 10) {
       return { loss: crossEntropy(logits, y), correct: countCorrect(logits, y), count: y.length };
     },
     optimizer: new Adam(model.parameters(), { lr: 0.01 }),
-    rng, epochs, batchSize: 32, validation, progress: "none",
+    rng, epochs, batchSize: 32, validation,
   });
   saveModel(path, model); // safetensors, PyTorch names, config in the metadata
   return result.history.at(-1)!; // { loss, accuracy, valLoss, valAccuracy, ... }

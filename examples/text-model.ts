@@ -4,9 +4,10 @@
  * quotes this file.
  */
 import {
-  Rng, SequenceToSequence, Adam, crossEntropy, oneHot, reshape, clipGradNorm, saveModel, loadModel, StepRunner,
-  CharVocab, embeddedCorpus, sampleLogits,
+  Rng, SequenceToSequence, Adam, crossEntropy, oneHot, reshape, clipGradNorm, StepRunner, sampleLogits,
 } from "../src/index.js";
+import { CharVocab, embeddedCorpus } from "../src/tasks.js";
+import { saveModel, loadModel } from "../src/node/index.js";
 
 export function trainTextModel(path: string, steps = 300) {
   const rng = new Rng(1);

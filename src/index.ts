@@ -1,46 +1,88 @@
 /**
  * rnnkit: recurrent neural networks (RNN, LSTM, GRU) in TypeScript, built from their
- * equations. The one public entry point; importing it selects the kernels (WebAssembly SIMD,
- * else scalar WebAssembly, else plain TypeScript).
+ * equations. The platform-neutral core: it imports no Node built-in and reads no
+ * `process`, so it runs unchanged in Node, browsers and workers. Files, the terminal
+ * progress bar and environment variables are the Node layer's (`rnnkit/node`); task
+ * generators and data sets of the classic experiments are `rnnkit/tasks`.
+ *
+ * The kernels are picked lazily on first use (WebAssembly SIMD where it loads); in a
+ * browser, `await initBackend()` once first. `backendInfo()` says which is active and why.
  */
-import "./backend/default.js";
+import "./backend/select.js";
 
-export { Tensor, parameter, allocFloats, type DType, type Floats, type TensorOptions } from "./tensor/tensor.js";
-export { ShapeError, sizeOf, shapeToString, type Shape } from "./tensor/shape.js";
+// Tensors, generator, autodiff
+export { Tensor, parameter, type DType, type Floats, type TensorOptions } from "./tensor/tensor.js";
+export { ShapeError, type Shape } from "./tensor/shape.js";
 export { Rng, type RngState } from "./tensor/random.js";
 export { noGrad, isGradEnabled } from "./autograd/tape.js";
 export { gradcheck, assertGradcheck, type GradcheckOptions, type GradcheckReport } from "./autograd/gradcheck.js";
-export { kernels, useKernels, type Kernels, type KernelMemory, type RnnActivation } from "./backend/kernels.js";
-export { tsKernels } from "./backend/ts/index.js";
-export { useWasmKernels, loadWasmKernels, simdSupported, setThreads, threads, type LoadWasmOptions } from "./backend/wasm/index.js";
-export { allocResidentFloats } from "./backend/resident.js";
 
-export * from "./ops/index.js";
+// Backends
+export {
+  useBackend, initBackend, backendInfo, setThreads, threads, BackendError, BACKEND_NAMES,
+  type BackendName, type BackendInfo, type UseBackendOptions, type InitBackendOptions,
+} from "./backend/select.js";
+export type { WasmKernelOptions, WasmBuild, WasmBuildSource } from "./backend/wasm/index.js";
+
+// Ops, losses, the fused recurrent op
+export {
+  add, sub, mul, div, neg, exp, log, tanh, sigmoid, relu, scale, addScalar, scalarSub,
+  sum, mean, softmax, logSoftmax, matmul, linear, reshape, transpose, concat, slice, split, stack, embedding, oneHot,
+  type Axes,
+} from "./ops/index.js";
 export { mseLoss, crossEntropy, bceWithLogits, sequenceMask, type Reduction, type CrossEntropyOptions } from "./ops/loss.js";
 export {
   recurrent, recurrentParamNames, recurrentParamShapes, hiddenGradientNorms,
   type RecurrentSpec, type CellKind, type RecurrentResult, type HiddenGradientNorms,
 } from "./ops/recurrent.js";
+export type { RnnActivation } from "./backend/kernels.js";
 
-export * from "./nn/index.js";
-
-export * from "./optim/index.js";
-
-export { fit, evaluate, type Dataset, type BatchResult, type FitOptions, type FitResult, type EpochRecord, type StepInfo, type FitCallbacks } from "./train/fit.js";
-export { saveCheckpoint, loadCheckpoint, CheckpointError, type TrainerState, type CheckpointContents } from "./train/checkpoint.js";
-export { NonFiniteError } from "./train/guard.js";
-export { Progress, type ProgressMode } from "./train/progress.js";
-export { countCorrect } from "./train/metrics.js";
-export { truncatedBptt, detachState, type TbpttOptions, type TbpttResult, type WindowInfo, type CarriedState } from "./train/tbptt.js";
-export { checkFiniteLoss, checkFiniteGradients, checkFiniteParameters } from "./train/guard.js";
-
-export { saveSafetensors, loadSafetensors, encodeSafetensors, decodeSafetensors, SafetensorsError } from "./io/safetensors.js";
-export { saveModel, loadModel, registerModelType, specOf, type ModelSpec, type ModelFactory, type LoadedModel } from "./io/model-file.js";
-export { linearRecurrence } from "./data/synthetic.js";
-export { embeddedCorpus, CharVocab } from "./data/corpus.js";
-export { sampleLogits } from "./nn/sampling.js";
+// Modules
+export { Module, type StateDict, type TensorRecord } from "./nn/module.js";
+export { Linear, type LinearOptions } from "./nn/linear.js";
+export { Embedding, type EmbeddingOptions } from "./nn/embedding.js";
+export { Dropout, type DropoutOptions } from "./nn/dropout.js";
+export { Sequential, type TensorModule } from "./nn/sequential.js";
+export * from "./nn/cells/index.js";
+export {
+  RNN, LSTM, GRU,
+  type RecurrentLayerOptions, type RNNOptions, type RecurrentForwardOptions,
+  type RnnLayerState, type LstmLayerState, type RnnLayerOutput, type LstmLayerOutput,
+} from "./nn/recurrent.js";
+export {
+  SequenceToVector, SequenceToSequence, VectorToSequence, EncoderDecoder, createRecurrentLayer, outputWidth,
+  type RecurrentLayerModule, type RecurrentState, type RecurrentBlockOptions, type HeadedOptions,
+  type SequenceForwardOptions, type EncoderDecoderOptions, type GreedyDecodeOptions,
+} from "./nn/topologies.js";
+export { StepRunner, type Streamable, type StepResult } from "./nn/streaming.js";
+export { uniformInit, pytorchRecurrentInit, glorotUniform, zeros, constant, orthogonal } from "./nn/init.js";
 export { withoutForgetGate, forgetGateIsOff, setForgetGateBias, FORGET_GATE_OFF_BIAS } from "./nn/lstm-variants.js";
-export { echoSeries, echoProbability, echoExpectedLoss } from "./data/echo.js";
-export { lagSequence, lagCheck, lagVocabulary } from "./data/lag.js";
-export { readIdx, parseIdx, IdxError } from "./data/idx.js";
-export { loadMnistDir, loadEmbeddedMnist, rowSequences } from "./data/mnist.js";
+export { sampleLogits } from "./nn/sampling.js";
+
+// Optimizers, clipping, schedules
+export {
+  Optimizer, SGD, Adagrad, RMSprop, Adam, AdamW, clipGradNorm, clipGradValue, gradNorm,
+  LrScheduler, constantLr, stepDecay, exponentialDecay, cosineAnnealing, linearWarmup,
+  type ParamSource, type OptimizerStateDict, type SgdOptions, type AdagradOptions, type RmspropOptions, type AdamOptions,
+  type NormType, type LrSchedule,
+} from "./optim/index.js";
+
+// Training
+export {
+  fit, evaluate, type Dataset, type BatchResult, type FitOptions, type FitResult, type EpochRecord, type StepInfo, type FitCallbacks,
+} from "./train/fit.js";
+export { truncatedBptt, detachState, type TbpttOptions, type TbpttResult, type WindowInfo, type CarriedState } from "./train/tbptt.js";
+export { countCorrect } from "./train/metrics.js";
+export { NonFiniteError, checkFiniteLoss, checkFiniteGradients, checkFiniteParameters } from "./train/guard.js";
+export { type ProgressEvent, type ProgressCallback, type ProgressFields } from "./train/progress.js";
+export {
+  encodeCheckpoint, restoreCheckpoint, CheckpointError, type TrainerState, type CheckpointContents,
+} from "./train/checkpoint.js";
+
+// Model files and safetensors, as bytes (paths: rnnkit/node)
+export {
+  encodeSafetensors, decodeSafetensors, SafetensorsError, type NamedTensor, type SafetensorsContents,
+} from "./io/safetensors.js";
+export {
+  encodeModel, decodeModel, registerModelType, specOf, type ModelSpec, type ModelFactory, type LoadedModel,
+} from "./io/model-file.js";

@@ -13,7 +13,7 @@ import { join, resolve } from "node:path";
 import { runExperiment } from "../src/experiments/index.js";
 import { charnn } from "../src/experiments/charnn.js";
 import type { Config, Experiment } from "../src/experiments/experiment.js";
-import { saveModel } from "../src/io/model-file.js";
+import { saveModel } from "../src/node/files.js";
 import { SequenceToSequence } from "../src/nn/topologies.js";
 import { Rng } from "../src/tensor/random.js";
 import { CharVocab, embeddedCorpus } from "../src/data/corpus.js";

@@ -41,7 +41,10 @@ test("README code blocks are quoted from the tested examples", () => {
   assert.ok(blocks.length >= 2, "the README shows the examples");
   for (const block of blocks) {
     for (const line of block.split("\n").filter((l) => l.trim() !== "" && !l.trim().startsWith("//"))) {
-      const asInRepo = line.replace('from "rnnkit"', 'from "../src/index.js"');
+      const asInRepo = line
+        .replace('from "rnnkit"', 'from "../src/index.js"')
+        .replace('from "rnnkit/node"', 'from "../src/node/index.js"')
+        .replace('from "rnnkit/tasks"', 'from "../src/tasks.js"');
       assert.ok(examples.includes(asInRepo), `README line not found in the examples: ${line}`);
     }
   }

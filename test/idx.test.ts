@@ -10,8 +10,9 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { IdxError, readIdx } from "../src/data/idx.js";
-import { loadMnistDir } from "../src/data/mnist.js";
+import { IdxError } from "../src/data/idx.js";
+import { readIdx } from "../src/node/idx-files.js";
+import { loadMnistDir } from "../src/node/mnist-files.js";
 
 const dir = resolve("../shared/data/mnist");
 const file = (name: string) => join(dir, name);

@@ -8,8 +8,10 @@ import assert from "node:assert/strict";
 import { tsKernels } from "../src/backend/ts/index.js";
 import { kernels, useKernels, type Kernels, type RnnActivation } from "../src/backend/kernels.js";
 import {
-  defaultWasmKernelOptions, loadWasmKernels, simdSupported, useWasmKernels, type WasmKernels,
+  defaultWasmKernelOptions, loadWasm, loadWasmKernels, simdSupported, type WasmKernels,
 } from "../src/backend/wasm/index.js";
+import "../src/node/platform.js";
+import "../src/node/platform.js";
 import { layerFamily } from "../src/fixtures/layers.js";
 import { Rng } from "../src/tensor/random.js";
 import type { Floats } from "../src/tensor/tensor.js";
@@ -63,21 +65,15 @@ test("both builds load; the SIMD build where the probe finds SIMD", () => {
   assert.equal(loadWasmKernels()?.name, simdSupported() ? "wasm-simd" : "wasm-scalar");
 });
 
-test("probe and fallbacks: no SIMD → scalar build; unloadable builds → null, TS kernels stay", () => {
+test("probe and fallbacks: no SIMD → scalar build; unloadable builds → null, with the reasons", () => {
   assert.equal(loadWasmKernels({ probe: () => false })?.name, "wasm-scalar");
   const junk = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x99]);
   assert.equal(loadWasmKernels({ simdBytes: junk })?.name, "wasm-scalar");
-  assert.equal(loadWasmKernels({ simdBytes: junk, scalarBytes: junk }), null);
-  useKernels(null);
-  assert.equal(useWasmKernels({ simdBytes: junk, scalarBytes: junk }), false);
-  assert.equal(kernels().name, "ts");
-  try {
-    assert.equal(useWasmKernels(), true);
-    assert.match(kernels().name, /^wasm-(simd|scalar)$/);
-  } finally {
-    useKernels(null);
-  }
-  assert.equal(kernels().name, "ts");
+  const none = loadWasm({ simdBytes: junk, scalarBytes: junk });
+  assert.equal(none.kernels, null);
+  assert.equal(none.refused.length, 2);
+  assert.match(none.refused[0], /^simd: /);
+  assert.match(none.refused[1], /^scalar: /);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -363,6 +359,7 @@ const fixtureBackends: Array<[string, WasmKernels]> = [
 
 for (const [label, K] of fixtureBackends) {
   test(`rnn_layers.json: every case passes in float32 with ${K.name} (${label})`, async (t) => {
+    const before = kernels();
     useKernels(K);
     try {
       for (const c of layerCases) {
@@ -373,8 +370,8 @@ for (const [label, K] of fixtureBackends) {
         });
       }
     } finally {
-      useKernels(null);
+      useKernels(before);
     }
-    assert.equal(kernels().name, "ts");
+    assert.equal(kernels(), before);
   });
 }

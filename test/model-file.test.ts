@@ -6,9 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
-  Rng, Tensor, LSTM, GRU, SequenceToVector, EncoderDecoder, saveModel, loadModel, loadSafetensors, saveSafetensors, noGrad,
-  type LstmLayerOutput,
+  Rng, Tensor, LSTM, GRU, SequenceToVector, EncoderDecoder, noGrad, type LstmLayerOutput,
 } from "../src/index.js";
+import { saveModel, loadModel, loadSafetensors, saveSafetensors } from "../src/node/index.js";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "rnnkit-model-"));
 
@@ -42,9 +42,11 @@ test("loading in a fresh process reproduces the outputs bit for bit", () => {
   const here = noGrad(() => gru.forward(x).output);
   const outPath = join(dir, "out.bin");
   const index = pathToFileURL(join(import.meta.dirname, "..", "src", "index.js")).href;
+  const nodeLayer = pathToFileURL(join(import.meta.dirname, "..", "src", "node", "index.js")).href;
   const child = `
     import { writeFileSync } from "node:fs";
-    import { loadModel, Rng, Tensor } from ${JSON.stringify(index)};
+    import { Rng, Tensor } from ${JSON.stringify(index)};
+    import { loadModel } from ${JSON.stringify(nodeLayer)};
     const { model } = loadModel(${JSON.stringify(path)});
     const rng = new Rng(3);
     const x = Tensor.zeros([7, 2, 4]);

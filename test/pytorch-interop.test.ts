@@ -9,7 +9,8 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { Rng, Tensor, LSTM, GRU, RNN, saveModel, noGrad, type Module } from "../src/index.js";
+import { Rng, Tensor, LSTM, GRU, RNN, noGrad, type Module } from "../src/index.js";
+import { saveModel } from "../src/node/index.js";
 
 const python = "/usr/bin/python3";
 const hasTorch = spawnSync(python, ["-c", "import torch"]).status === 0;

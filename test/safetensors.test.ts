@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, writeFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { decodeSafetensors, encodeSafetensors, loadSafetensors, saveSafetensors, SafetensorsError } from "../src/io/safetensors.js";
+import { decodeSafetensors, encodeSafetensors, SafetensorsError } from "../src/io/safetensors.js";
+import { loadSafetensors, saveSafetensors } from "../src/node/files.js";
 
 const tensors = (): Array<[string, { shape: number[]; data: Float32Array | Float64Array }]> => [
   ["weight_ih_l0", { shape: [8, 3], data: Float32Array.from({ length: 24 }, (_, i) => i / 7 - 1) }],

@@ -6,9 +6,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { useKernels } from "../src/backend/kernels.js";
-import { loadWasmKernels, setThreads, threads, type WasmKernels } from "../src/backend/wasm/index.js";
+import { tsKernels } from "../src/backend/ts/index.js";
+import { loadWasmKernels, type WasmKernels } from "../src/backend/wasm/index.js";
+import { setThreads, threads } from "../src/backend/select.js";
 import { splitGemm } from "../src/backend/wasm/kernels.js";
-import { spawnNodeHelpers } from "../src/backend/wasm/threads-node.js";
+import { spawnNodeHelpers } from "../src/node/threads.js";
+import "../src/node/platform.js";
 import { claimJob, SLOT, SLOT_INTS, Team, type GemmArgs } from "../src/backend/wasm/team.js";
 import { Adam } from "../src/optim/adam.js";
 import { LSTM } from "../src/nn/recurrent.js";
@@ -127,9 +130,13 @@ test("a training run gives the same bits at 1 and 3 threads", () => {
 });
 
 test("setThreads: 1 where helpers cannot run (TS kernels, private memory); rejects a bad count", () => {
-  useKernels(null);
-  assert.equal(setThreads(4), 1);
-  assert.equal(threads(), 1);
+  useKernels(tsKernels);
+  try {
+    assert.equal(setThreads(4), 1);
+    assert.equal(threads(), 1);
+  } finally {
+    useKernels(null);
+  }
   assert.throws(() => setThreads(0), RangeError);
   assert.throws(() => setThreads(1.5), RangeError);
   const priv = loadWasmKernels({ shared: false });

@@ -6,16 +6,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
-  fit, Rng, Tensor, Adam, SGD, stepDecay, NonFiniteError, CheckpointError, loadCheckpoint, saveCheckpoint,
-  Progress, LSTM, mseLoss, slice, reshape, Linear,
+  fit, Rng, Tensor, Adam, SGD, stepDecay, NonFiniteError, CheckpointError, LSTM, mseLoss, slice, reshape, Linear,
+  type ProgressEvent,
 } from "../src/index.js";
+import { checkpointFile, loadCheckpoint, readCheckpointFile, saveCheckpoint } from "../src/node/files.js";
+import { Progress, terminalProgress } from "../src/node/progress.js";
 import { checkFiniteGradients } from "../src/train/guard.js";
 import { truncatedBptt, detachState } from "../src/train/tbptt.js";
 import { signRun } from "./support/sign-task.js";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "rnnkit-train-"));
 const paramsOf = (m: { parameters(): Tensor[] }) => m.parameters().map((p) => Array.from(p.data));
-const quiet = { progress: "none" as const };
+const quiet = {};
 
 test("fit learns the sign task, records history with validation loss and accuracy", () => {
   const r = signRun(1);
@@ -65,7 +67,7 @@ test("a NaN stops training with the step named, and the last good checkpoint is 
   assert.throws(
     () => fit(r.model, r.train, {
       ...quiet, forward: r.forward, optimizer: r.optimizer, rng: r.rng, epochs: 3, batchSize: 16,
-      checkpoint: { path, everySteps: 2 },
+      checkpoint: checkpointFile(path, { everySteps: 2 }),
       callbacks: { onStep: ({ step }) => { if (step === 3) { good = readFileSync(path); weight.data[3] = NaN; } } },
     }),
     (e: unknown) => e instanceof NonFiniteError && e.step === 4 && /step 4: the loss is NaN/.test(e.message),
@@ -79,7 +81,7 @@ test("a non-finite parameter is never written to a checkpoint; a non-finite grad
   const path = join(tmp(), "ckpt.safetensors");
   assert.throws(
     () => fit(r.model, r.train, {
-      ...quiet, forward: r.forward, optimizer: r.optimizer, rng: r.rng, epochs: 1, batchSize: 16, checkpoint: { path, everySteps: 2 },
+      ...quiet, forward: r.forward, optimizer: r.optimizer, rng: r.rng, epochs: 1, batchSize: 16, checkpoint: checkpointFile(path, { everySteps: 2 }),
       callbacks: { onStep: ({ step }) => { if (step === 2) r.model.head.bias!.data[1] = Infinity; } },
     }),
     (e: unknown) => e instanceof NonFiniteError && e.step === 2 && /head\.bias/.test(e.message),
@@ -98,12 +100,14 @@ test("a run killed (SIGKILL) mid-training and resumed from its checkpoint ends w
   const path = join(tmp(), "run.ckpt");
   const support = pathToFileURL(join(import.meta.dirname, "support", "sign-task.js")).href;
   const index = pathToFileURL(join(import.meta.dirname, "..", "src", "index.js")).href;
+  const nodeLayer = pathToFileURL(join(import.meta.dirname, "..", "src", "node", "index.js")).href;
   const child = `
     import { fit } from ${JSON.stringify(index)};
+    import { checkpointFile } from ${JSON.stringify(nodeLayer)};
     import { signRun } from ${JSON.stringify(support)};
     const r = signRun(11);
-    fit(r.model, r.train, { progress: "none", forward: r.forward, optimizer: r.optimizer, rng: r.rng, epochs: ${epochs}, batchSize: ${batchSize},
-      validation: r.validation, checkpoint: { path: ${JSON.stringify(path)}, everySteps: ${everySteps} },
+    fit(r.model, r.train, { forward: r.forward, optimizer: r.optimizer, rng: r.rng, epochs: ${epochs}, batchSize: ${batchSize},
+      validation: r.validation, checkpoint: checkpointFile(${JSON.stringify(path)}, { everySteps: ${everySteps} }),
       callbacks: { onStep: ({ step }) => { if (step === 10) process.kill(process.pid, "SIGKILL"); } } });
   `;
   const res = spawnSync(process.execPath, ["--input-type=module", "-e", child], { encoding: "utf8" });
@@ -112,7 +116,7 @@ test("a run killed (SIGKILL) mid-training and resumed from its checkpoint ends w
   const resumed = signRun(11); // the same data; weights, optimizer and generator are scrambled and must come from the checkpoint
   for (const p of resumed.model.parameters()) p.data.fill(0.5);
   resumed.rng.next();
-  const out = fit(resumed.model, resumed.train, { ...quiet, forward: resumed.forward, optimizer: resumed.optimizer, rng: resumed.rng, epochs, batchSize, validation: resumed.validation, resumeFrom: path });
+  const out = fit(resumed.model, resumed.train, { ...quiet, forward: resumed.forward, optimizer: resumed.optimizer, rng: resumed.rng, epochs, batchSize, validation: resumed.validation, resumeFrom: readCheckpointFile(path) });
   assert.equal(out.steps, refResult.steps);
   assert.deepEqual(paramsOf(resumed.model), paramsOf(ref.model));
   assert.deepEqual(out.history.map((h) => [h.loss, h.valLoss, h.accuracy]), refResult.history.map((h) => [h.loss, h.valLoss, h.accuracy]));
@@ -186,4 +190,34 @@ test("progress prints plain lines, JSON lines, or nothing", () => {
   assert.equal(lines.length, 3);
   assert.match(lines[0], /^train 1\/4 loss 0\.5000 \| .*\/s \| ETA/);
   assert.equal(JSON.parse(lines[2]).loss, 1);
+});
+
+test("fit reports progress as events: start, one step per update, a message per epoch, end", () => {
+  const r = signRun(3);
+  const events: ProgressEvent[] = [];
+  fit(r.model, r.train, { forward: r.forward, optimizer: r.optimizer, rng: r.rng, epochs: 2, batchSize: 32, progress: (e) => events.push(e) });
+  const steps = events.filter((e) => e.type === "step");
+  assert.deepEqual(events[0], { type: "start", label: "train", total: 2 * Math.ceil(r.train.length / 32) });
+  assert.equal(steps.length, events[0].type === "start" ? events[0].total : -1);
+  assert.deepEqual(steps.map((e) => e.type === "step" && e.done), steps.map((_, i) => i + 1));
+  assert.equal(events.filter((e) => e.type === "message").length, 2);
+  assert.deepEqual(events.at(-1), { type: "end", label: "train" });
+});
+
+test("terminalProgress prints a run's events as lines", () => {
+  const lines: string[] = [];
+  const orig = console.log;
+  console.log = (...a: unknown[]) => void lines.push(a.join(" "));
+  try {
+    const p = terminalProgress("lines", 0);
+    p({ type: "start", label: "train", total: 2 });
+    p({ type: "step", label: "train", done: 1, total: 2, fields: { loss: 0.5 } });
+    p({ type: "message", label: "train", message: "epoch 1/1" });
+    p({ type: "end", label: "train" });
+  } finally {
+    console.log = orig;
+  }
+  assert.equal(lines.length, 2);
+  assert.match(lines[0], /^train 1\/2 loss 0\.5000 \| /);
+  assert.equal(lines[1], "epoch 1/1");
 });

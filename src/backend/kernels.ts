@@ -89,21 +89,23 @@ export interface Kernels {
 }
 
 let active: Kernels | null = null;
-let fallback: Kernels | null = null;
+let pickDefault: (() => Kernels) | null = null;
 
-/** Registers the always-available reference backend (done by `backend/ts`). */
-export function setFallbackKernels(k: Kernels): void {
-  fallback = k;
-  if (active === null) active = k;
+/** Registers how to pick the default when nothing was chosen (done by ./select.ts). */
+export function setDefaultKernels(pick: () => Kernels): void {
+  pickDefault = pick;
 }
 
-/** The kernels in use. */
+/** The kernels in use; the first call without a choice picks the default. */
 export function kernels(): Kernels {
-  if (active === null) throw new Error("no kernel backend registered (import rnnkit's entry point)");
+  if (active === null) {
+    if (pickDefault === null) throw new Error("no kernel backend registered (import rnnkit's entry point)");
+    active = pickDefault();
+  }
   return active;
 }
 
-/** Switches the kernels in use; `null` returns to the reference backend. */
+/** Switches the kernels in use; `null` goes back to "not chosen" (the next use picks the default). */
 export function useKernels(k: Kernels | null): void {
-  active = k ?? fallback;
+  active = k;
 }

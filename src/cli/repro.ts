@@ -4,7 +4,7 @@
  * are refused. `all` runs every experiment (settings are not allowed there).
  */
 import { experiments, findExperiment, formatSummary, runExperiment, type ReproResult } from "../experiments/index.js";
-import type { ProgressMode } from "../train/progress.js";
+import type { ProgressMode } from "../node/progress.js";
 
 export interface ReproArgs {
   name: string;

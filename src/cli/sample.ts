@@ -4,7 +4,7 @@
  * file metadata holds its vocabulary under `rnnkit.vocab`, as the charnn experiment
  * writes it). Thin: checks the arguments and the file, then calls `generateText`.
  */
-import { loadModel } from "../io/model-file.js";
+import { loadModel } from "../node/files.js";
 import { SequenceToSequence } from "../nn/topologies.js";
 import { Rng } from "../tensor/random.js";
 import { generateText } from "../experiments/charnn.js";

@@ -1,13 +1,12 @@
 /**
  * IDX files, the format of LeCun's MNIST distribution: a big-endian header (magic
  * 0x0000 | type | rank, then one uint32 per dimension) followed by the payload. Files
- * may be gzipped; we tell by the gzip magic bytes, not by the name. Only the two unsigned
+ * may be gzipped; we tell by the gzip magic bytes, not by the name (src/node/idx-files.ts
+ * reads and gunzips them; parsing here takes bytes). Only the two unsigned
  * byte layouts MNIST uses are read: images 0x00000803 [n, rows, cols] and labels
  * 0x00000801 [n]. Anything else, and any file whose payload is not exactly as long as
  * its header says, is refused with a message naming the file and the fault.
  */
-import { readFileSync } from "node:fs";
-import { gunzipSync } from "node:zlib";
 
 /** Magic numbers of the two MNIST layouts (type 0x08 = unsigned byte, then the rank). */
 export const IDX_IMAGES_MAGIC = 0x00000803;
@@ -27,7 +26,8 @@ export class IdxError extends Error {
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 
-function isGzip(bytes: Uint8Array): boolean {
+/** Whether `bytes` start with the gzip magic (the Node layer gunzips such files before parsing). */
+export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1];
 }
 
@@ -63,20 +63,4 @@ export function parseIdx(bytes: Uint8Array, name: string): IdxArray {
     throw new IdxError(`${name}: ${payload - expected} unexpected bytes after the ${expected} payload bytes of [${dims.join(", ")}]`);
   }
   return { magic, dims, data: bytes.subarray(headerBytes) };
-}
-
-/**
- * Reads an IDX file from disk, gunzipping it first when it starts with the gzip magic.
- * @example const { dims, data } = readIdx("../shared/data/mnist/t10k-labels-idx1-ubyte.gz"); // dims [10000]
- */
-export function readIdx(path: string): IdxArray {
-  let bytes: Uint8Array = readFileSync(path);
-  if (isGzip(bytes)) {
-    try {
-      bytes = gunzipSync(bytes);
-    } catch (e) {
-      throw new IdxError(`${path}: corrupted gzip stream (${(e as Error).message})`);
-    }
-  }
-  return parseIdx(bytes, path);
 }

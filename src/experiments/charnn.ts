@@ -37,7 +37,8 @@ import { Adagrad } from "../optim/adagrad.js";
 import { Adam } from "../optim/adam.js";
 import { clipGradNorm, clipGradValue } from "../optim/clip.js";
 import { noGrad } from "../autograd/tape.js";
-import { saveModel, specOf } from "../io/model-file.js";
+import { specOf } from "../io/model-file.js";
+import { saveModel } from "../node/files.js";
 import { CharVocab, embeddedCorpus } from "../data/corpus.js";
 
 /** The flat config: part (a) keys start with `min`, the rest are part (b)'s. */

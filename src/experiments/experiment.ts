@@ -4,7 +4,7 @@
  * published ones, with a verdict), plots and raw data. The CLI is thin: it applies
  * overrides, rejects unknown keys, prints the effective config and writes the report.
  */
-import type { ProgressMode } from "../train/progress.js";
+import type { ProgressMode } from "../node/progress.js";
 
 export type ConfigValue = number | string | boolean | number[] | string[];
 export type Config = Record<string, ConfigValue>;

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { Config, Experiment, Figure } from "./experiment.js";
 import { resolveConfig } from "./experiment.js";
 import { writeReport } from "./report.js";
-import type { ProgressMode } from "../train/progress.js";
+import type { ProgressMode } from "../node/progress.js";
 import { xor } from "./xor.js";
 import { linear } from "./linear.js";
 import { vanishing } from "./vanishing.js";

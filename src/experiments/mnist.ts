@@ -27,7 +27,10 @@ import { Adam } from "../optim/adam.js";
 import { crossEntropy } from "../ops/loss.js";
 import { countCorrect } from "../train/metrics.js";
 import { evaluate, fit, type Dataset, type EpochRecord } from "../train/fit.js";
-import { loadEmbeddedMnist, loadMnistDir, rowSequences, sliceMnist, type MnistBatch, type MnistData, type MnistSplit } from "../data/mnist.js";
+import { rowSequences, sliceMnist, type MnistBatch, type MnistData, type MnistSplit } from "../data/mnist.js";
+import { loadMnistDir } from "../node/mnist-files.js";
+import { loadEmbeddedMnist } from "./embedded-mnist.js";
+import { terminalProgress } from "../node/progress.js";
 
 type ModelName = "rnn" | "lstm" | "lstm3";
 const MODELS: readonly ModelName[] = ["rnn", "lstm", "lstm3"];
@@ -136,7 +139,7 @@ export const mnist = defineExperiment({
           batchSize: batch,
           shuffle: model !== "lstm",
           validation: split.valid > 0 ? validSet : undefined,
-          progress: ctx.progress,
+          progress: terminalProgress(ctx.progress),
           callbacks: { onStep: (s) => void stepLosses.push(s.loss) },
         });
         const testAccuracy = evaluate(net, testSet, forward, batch).accuracy ?? NaN;

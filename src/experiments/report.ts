@@ -4,7 +4,7 @@
  * and each plot as SVG and PNG. Every file is written atomically.
  */
 import { join } from "node:path";
-import { writeFileAtomic } from "../io/atomic.js";
+import { writeFileAtomic } from "../node/atomic.js";
 import type { Config, Experiment, ExperimentOutput } from "./experiment.js";
 import { renderPlot } from "./plot.js";
 

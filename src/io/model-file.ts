@@ -4,9 +4,10 @@
  * `loadModel` rebuilds the same module in a fresh process and its outputs match bit
  * for bit. A bare `LSTM`'s file holds exactly `torch.nn.LSTM`'s state dict.
  * Built-in types: RNN, LSTM, GRU, Linear and the four topologies; add your own with
- * `registerModelType` and a `modelSpec()` method.
+ * `registerModelType` and a `modelSpec()` method. Bytes in, bytes out (`encodeModel`,
+ * `decodeModel`); `saveModel`/`loadModel` with paths are in the Node layer.
  */
-import { loadSafetensors, saveSafetensors, SafetensorsError } from "./safetensors.js";
+import { decodeSafetensors, encodeSafetensors, SafetensorsError } from "./safetensors.js";
 import { Rng } from "../tensor/random.js";
 import type { Module } from "../nn/module.js";
 import { RNN, LSTM, GRU } from "../nn/recurrent.js";
@@ -56,17 +57,17 @@ export function specOf(model: Module): ModelSpec {
     const { inFeatures, outFeatures, bias = true } = model.options;
     return { type: "Linear", options: { inFeatures, outFeatures, bias, dtype } };
   }
-  throw new Error(`saveModel: cannot tell how to rebuild a ${model.constructor.name}; pass a spec or give it a modelSpec() method`);
+  throw new Error("encodeModel: cannot tell how to rebuild this module; pass a spec or give it a modelSpec() method");
 }
 
 /**
- * Saves `model` (atomically) with its spec and optional string metadata.
- * @example saveModel("lstm.safetensors", new LSTM({ inputSize: 3, hiddenSize: 8, rng: new Rng(0) }));
+ * The model file's bytes: `model`'s parameters with its spec and optional string metadata.
+ * @example const bytes = encodeModel(new LSTM({ inputSize: 3, hiddenSize: 8, rng: new Rng(0) }));
  */
-export function saveModel(path: string, model: Module, spec: ModelSpec = specOf(model), metadata: Record<string, string> = {}): void {
-  if (!registry.has(spec.type)) throw new Error(`saveModel: model type '${spec.type}' is not registered (registerModelType)`);
+export function encodeModel(model: Module, spec: ModelSpec = specOf(model), metadata: Record<string, string> = {}): Uint8Array {
+  if (!registry.has(spec.type)) throw new Error(`encodeModel: model type '${spec.type}' is not registered (registerModelType)`);
   const tensors = model.namedParameters().map(([n, t]) => [n, { shape: t.shape, data: t.data }] as [string, { shape: readonly number[]; data: Float32Array | Float64Array }]);
-  saveSafetensors(path, tensors, { ...metadata, "rnnkit.format": MODEL_FORMAT, "rnnkit.model": JSON.stringify(spec) });
+  return encodeSafetensors(tensors, { ...metadata, "rnnkit.format": MODEL_FORMAT, "rnnkit.model": JSON.stringify(spec) });
 }
 
 export interface LoadedModel<M extends Module = Module> {
@@ -75,11 +76,14 @@ export interface LoadedModel<M extends Module = Module> {
   metadata: Record<string, string>;
 }
 
-/** Rebuilds the saved module and loads its parameters; refuses (with a message) any file that does not fit. */
-export function loadModel<M extends Module = Module>(path: string): LoadedModel<M> {
-  const { tensors, metadata } = loadSafetensors(path);
+/**
+ * Rebuilds the module that `encodeModel` wrote and loads its parameters; refuses (with a
+ * message naming `path`, the file's name for messages) any bytes that do not fit.
+ */
+export function decodeModel<M extends Module = Module>(bytes: Uint8Array, path = "model file"): LoadedModel<M> {
+  const { tensors, metadata } = decodeSafetensors(bytes, path);
   if (metadata["rnnkit.format"] !== MODEL_FORMAT) {
-    throw new SafetensorsError(`${path}: not an rnnkit model file (format ${metadata["rnnkit.format"] ?? "missing"}); for bare weights use loadSafetensors + loadStateDict`);
+    throw new SafetensorsError(`${path}: not an rnnkit model file (format ${metadata["rnnkit.format"] ?? "missing"}); for bare weights use decodeSafetensors + loadStateDict`);
   }
   let spec: ModelSpec;
   try {

@@ -5,11 +5,11 @@
  * (offsets into the data bytes) and may hold `__metadata__` (string → string).
  * We write F32/F64 little-endian, pad the header with spaces to a multiple of 8,
  * and add a SHA-256 of the data bytes to the metadata so that a flipped bit is
- * detected. Reading validates everything before returning anything.
+ * detected. Reading validates everything before returning anything. Bytes in, bytes out:
+ * reading and writing files is the Node layer's (src/node/files.ts).
  */
-import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { writeFileAtomic } from "./atomic.js";
+import { sha256 as sha256Bytes } from "@noble/hashes/sha2.js";
+import { bytesToHex } from "@noble/hashes/utils.js";
 import type { Shape } from "../tensor/shape.js";
 
 export type SafetensorsDType = "F32" | "F64";
@@ -35,7 +35,7 @@ const CHECKSUM_KEY = "rnnkit.sha256";
 const BYTES: Record<SafetensorsDType, number> = { F32: 4, F64: 8 };
 
 function sha256(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
+  return bytesToHex(sha256Bytes(bytes));
 }
 
 /** Serializes named tensors (in the given order) and string metadata. */
@@ -128,12 +128,4 @@ export function decodeSafetensors(bytes: Uint8Array, what = "file"): Safetensors
   const sum = metadata[CHECKSUM_KEY];
   if (sum !== undefined && sum !== sha256(body)) throw new SafetensorsError(`${what}: checksum mismatch: the tensor data is corrupted`);
   return { tensors, metadata };
-}
-
-export function saveSafetensors(path: string, tensors: Iterable<[string, NamedTensor]>, metadata: Record<string, string> = {}): void {
-  writeFileAtomic(path, encodeSafetensors(tensors, metadata));
-}
-
-export function loadSafetensors(path: string): SafetensorsContents {
-  return decodeSafetensors(new Uint8Array(readFileSync(path)), path);
 }

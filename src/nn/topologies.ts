@@ -125,6 +125,8 @@ abstract class HeadedRecurrent extends Module {
   /** [D·H] → [O]. */
   readonly head: Linear;
   readonly #spec: Record<string, unknown>;
+  /** The type name model files record: explicit, since minifiers rename classes. */
+  protected abstract readonly modelType: string;
 
   constructor(options: HeadedOptions) {
     super();
@@ -138,7 +140,7 @@ abstract class HeadedRecurrent extends Module {
 
   /** The type and constructor options that rebuild this module (used by model files). */
   modelSpec(): { type: string; options: Record<string, unknown> } {
-    return { type: this.constructor.name, options: this.#spec };
+    return { type: this.modelType, options: this.#spec };
   }
 }
 
@@ -151,6 +153,7 @@ abstract class HeadedRecurrent extends Module {
  * const logits = model.forward(x, { lengths: [5, 3] }); // x [5, 2, 3] → [2, 2]
  */
 export class SequenceToVector extends HeadedRecurrent {
+  protected readonly modelType = "SequenceToVector";
   /** x [T, B, I] (or [B, T, I]) → [B, O]. */
   forward(x: Tensor, options: SequenceForwardOptions = {}): Tensor {
     const { state } = runRecurrent(this.rnn, x, options.state, options.lengths);
@@ -168,6 +171,7 @@ export class SequenceToVector extends HeadedRecurrent {
  * const y = model.forward(x); // x [T, B, 1] → [T, B, 1]
  */
 export class SequenceToSequence extends HeadedRecurrent {
+  protected readonly modelType = "SequenceToSequence";
   /** x [T, B, I] (or [B, T, I]) → [T, B, O] (or [B, T, O]). */
   forward(x: Tensor, options: SequenceForwardOptions = {}): Tensor {
     return this.head.forward(runRecurrent(this.rnn, x, options.state, options.lengths).output);
@@ -185,6 +189,7 @@ export class SequenceToSequence extends HeadedRecurrent {
  * const y = model.forward(v, 10); // v [B, 4] → [10, B, 1]
  */
 export class VectorToSequence extends HeadedRecurrent {
+  protected readonly modelType = "VectorToSequence";
   /** v [B, I] → [steps, B, O] (or [B, steps, O] with batchFirst). */
   forward(v: Tensor, steps: number): Tensor {
     const I = this.rnn.spec.inputSize;

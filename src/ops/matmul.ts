@@ -13,7 +13,7 @@
 import { record, gradOf } from "../autograd/tape.js";
 import { kernels } from "../backend/kernels.js";
 // The default kernels (WebAssembly, else TypeScript) register on import, whatever the entry point.
-import "../backend/default.js";
+import "../backend/select.js";
 import { shapeToString, ShapeError } from "../tensor/shape.js";
 import { allocFloats, Tensor } from "../tensor/tensor.js";
 import { sameDtype } from "./elementwise.js";

@@ -30,7 +30,7 @@
  */
 import { kernels, type Kernels, type RnnActivation } from "../backend/kernels.js";
 // The default kernels (WebAssembly, else TypeScript) register on import, whatever the entry point.
-import "../backend/default.js";
+import "../backend/select.js";
 import { poolFor, WorkspaceLease } from "../backend/pool.js";
 import { gradOf, needsGrad, record } from "../autograd/tape.js";
 import { expectShape, sameShape, ShapeError, shapeToString } from "../tensor/shape.js";

@@ -1,15 +1,13 @@
 /**
  * Training checkpoints: model parameters, optimizer state, generator state, step,
- * position in the epoch and the run's config, in one safetensors file written
- * atomically. Loading validates the whole file (structure, checksum, every name and
+ * position in the epoch and the run's config, as the bytes of one safetensors file (the
+ * Node layer writes them atomically, src/node/files.ts). Loading validates the whole file (structure, checksum, every name and
  * shape, the optimizer kind) before changing anything; a refused file changes nothing.
  *
  * Layout: tensors `model.<param name>` and `optim.<param index>.<buffer>`; metadata
  * `rnnkit.format` = "checkpoint/1" and `rnnkit.checkpoint` = JSON of the rest.
  */
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from "../io/safetensors.js";
-import { writeFileAtomic } from "../io/atomic.js";
-import { readFileSync } from "node:fs";
 import type { Module } from "../nn/module.js";
 import type { Optimizer, OptimizerStateDict } from "../optim/optimizer.js";
 import { Rng, type RngState } from "../tensor/random.js";
@@ -49,8 +47,8 @@ interface Meta {
   optimizer: Omit<OptimizerStateDict, "state"> & { state: Array<{ step: number; buffers: string[] } | null> };
 }
 
-/** Writes a checkpoint atomically (temp file + rename). */
-export function saveCheckpoint(path: string, model: Module, optimizer: Optimizer, rng: Rng, trainer: TrainerState, config: Record<string, unknown> = {}): void {
+/** The checkpoint's bytes: model, optimizer state, generator state, trainer position and config. */
+export function encodeCheckpoint(model: Module, optimizer: Optimizer, rng: Rng, trainer: TrainerState, config: Record<string, unknown> = {}): Uint8Array {
   const tensors: Array<[string, NamedTensor]> = model.namedParameters().map(([n, t]) => [`model.${n}`, { shape: t.shape, data: t.data }]);
   const od = optimizer.stateDict();
   const state = od.state.map((s, i) => {
@@ -64,17 +62,18 @@ export function saveCheckpoint(path: string, model: Module, optimizer: Optimizer
     return { step: s.step, buffers: names };
   });
   const meta: Meta = { trainer, rngState: rng.getState(), config, optimizer: { ...od, state } };
-  writeFileAtomic(path, encodeSafetensors(tensors, { "rnnkit.format": CHECKPOINT_FORMAT, "rnnkit.checkpoint": JSON.stringify(meta) }));
+  return encodeSafetensors(tensors, { "rnnkit.format": CHECKPOINT_FORMAT, "rnnkit.checkpoint": JSON.stringify(meta) });
 }
 
 /**
- * Restores model, optimizer and generator from a checkpoint and returns the trainer
- * state and config. Throws CheckpointError (and changes nothing) if anything is off.
+ * Restores model, optimizer and generator from checkpoint bytes and returns the trainer
+ * state and config. Throws CheckpointError (and changes nothing) if anything is off;
+ * `path` names the bytes in messages.
  */
-export function loadCheckpoint(path: string, model: Module, optimizer: Optimizer, rng: Rng): CheckpointContents {
+export function restoreCheckpoint(bytes: Uint8Array, model: Module, optimizer: Optimizer, rng: Rng, path = "checkpoint"): CheckpointContents {
   let contents;
   try {
-    contents = decodeSafetensors(new Uint8Array(readFileSync(path)), path);
+    contents = decodeSafetensors(bytes, path);
   } catch (e) {
     throw new CheckpointError(`checkpoint refused: ${(e as Error).message}`);
   }

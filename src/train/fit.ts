@@ -11,9 +11,9 @@ import type { Optimizer } from "../optim/optimizer.js";
 import type { LrSchedule } from "../optim/schedules.js";
 import { clipGradNorm, clipGradValue } from "../optim/clip.js";
 import { noGrad } from "../autograd/tape.js";
-import { Progress, type ProgressMode } from "./progress.js";
+import { ProgressEmitter, type ProgressCallback } from "./progress.js";
 import { checkFiniteGradients, checkFiniteLoss, checkFiniteParameters } from "./guard.js";
-import { loadCheckpoint, saveCheckpoint, type TrainerState } from "./checkpoint.js";
+import { encodeCheckpoint, restoreCheckpoint, type TrainerState } from "./checkpoint.js";
 
 /** Indexable data: `batch(indices)` assembles the samples at those indices. */
 export interface Dataset<B> {
@@ -74,11 +74,15 @@ export interface FitOptions<B> {
   /** Stop when the validation loss has not improved by `minDelta` for `patience` epochs. */
   earlyStopping?: { patience: number; minDelta?: number };
   callbacks?: FitCallbacks;
-  progress?: ProgressMode;
-  /** Save a checkpoint every `everySteps` steps and at each epoch end. */
-  checkpoint?: { path: string; everySteps?: number };
-  /** Continue from this checkpoint (model, optimizer, generator and position are restored). */
-  resumeFrom?: string;
+  /** Receives progress events (the Node layer's `terminalProgress()` prints them); default none. */
+  progress?: ProgressCallback;
+  /**
+   * Checkpoints every `everySteps` steps and at each epoch end, handed to `write` as bytes
+   * (the Node layer's `checkpointFile(path)` writes them to a file atomically).
+   */
+  checkpoint?: { write: (bytes: Uint8Array) => void; everySteps?: number };
+  /** Continue from these checkpoint bytes (model, optimizer, generator and position are restored). */
+  resumeFrom?: Uint8Array;
   /** Recorded in checkpoints. */
   config?: Record<string, unknown>;
 }
@@ -149,7 +153,7 @@ export function fit<B>(model: Module, train: Dataset<B>, options: FitOptions<B>)
   const batchesPerEpoch = Math.ceil(train.length / batchSize);
 
   let state: TrainerState = { step: 0, epoch: 0, batchInEpoch: 0, permutation: null, extra: {} };
-  if (options.resumeFrom !== undefined) state = loadCheckpoint(options.resumeFrom, model, optimizer, rng).trainer;
+  if (options.resumeFrom !== undefined) state = restoreCheckpoint(options.resumeFrom, model, optimizer, rng, "resumeFrom").trainer;
   const sums: RunningSums = {
     lossSum: 0, count: 0, correct: 0, counted: 0, best: Infinity, badEpochs: 0, history: [], epochStart: Date.now(),
     ...(state.extra as Partial<RunningSums>),
@@ -161,10 +165,10 @@ export function fit<B>(model: Module, train: Dataset<B>, options: FitOptions<B>)
     checkFiniteParameters(state.step, named);
     const extra = { ...sums } as Record<string, unknown>;
     delete extra.epochStart;
-    saveCheckpoint(options.checkpoint.path, model, optimizer, rng, { ...state, extra }, options.config ?? {});
+    options.checkpoint.write(encodeCheckpoint(model, optimizer, rng, { ...state, extra }, options.config ?? {}));
   };
 
-  const progress = new Progress(options.progress ?? "auto", epochs * batchesPerEpoch, "train");
+  const progress = new ProgressEmitter(options.progress, "train", epochs * batchesPerEpoch);
   let stoppedEarly = false;
   try {
     while (state.epoch < epochs && !stoppedEarly) {
@@ -194,7 +198,7 @@ export function fit<B>(model: Module, train: Dataset<B>, options: FitOptions<B>)
           sums.counted += r.count ?? idx.length;
         }
         options.callbacks?.onStep?.({ step: state.step, epoch: state.epoch, loss: lossValue, lr: optimizer.lr, gradNorm });
-        progress.update(state.step, { epoch: state.epoch + 1, loss: sums.lossSum / sums.count });
+        progress.step(state.step, { epoch: state.epoch + 1, loss: sums.lossSum / sums.count });
         if (options.checkpoint?.everySteps && state.step % options.checkpoint.everySteps === 0) save();
       }
       const record: EpochRecord = {
@@ -211,7 +215,7 @@ export function fit<B>(model: Module, train: Dataset<B>, options: FitOptions<B>)
         record.valAccuracy = v.accuracy;
       }
       sums.history.push(record);
-      progress.log(
+      progress.message(
         `epoch ${record.epoch}/${epochs}  loss ${record.loss.toFixed(4)}` +
           (record.accuracy !== undefined ? `  acc ${record.accuracy.toFixed(4)}` : "") +
           (record.valLoss !== undefined ? `  val_loss ${record.valLoss.toFixed(4)}` : "") +
@@ -231,7 +235,7 @@ export function fit<B>(model: Module, train: Dataset<B>, options: FitOptions<B>)
       save();
     }
   } finally {
-    progress.finish();
+    progress.end();
   }
   return { history: sums.history, steps: state.step, stoppedEarly };
 }

@@ -1,84 +1,40 @@
 /**
- * Training progress output. `bar`: a terminal progress bar (cli-progress) with loss,
- * rate and ETA on stderr; `lines`: plain periodic lines (for logs and CI); `json`:
- * one JSON object per line on stdout; `none`. `auto` picks `bar` on an interactive
- * terminal outside CI and `lines` otherwise.
+ * Training progress as events handed to a callback: the core never prints. `fit` and
+ * `truncatedBptt` call `progress` with a "start", one "step" per optimizer step, a
+ * "message" per epoch summary and an "end". The Node layer's `terminalProgress()` turns
+ * them into a terminal bar, plain lines or JSON lines; a page can draw them itself.
+ *
+ * @example
+ * fit(model, data, { ...options, progress: (e) => { if (e.type === "step") chart.push(e.fields.loss); } });
  */
-import cliProgress from "cli-progress";
 
-export type ProgressMode = "auto" | "bar" | "lines" | "json" | "none";
-
+/** Metrics shown with a step, e.g. { epoch: 2, loss: 0.41 }. */
 export type ProgressFields = Record<string, number | string>;
 
-export function resolveProgressMode(mode: ProgressMode): Exclude<ProgressMode, "auto"> {
-  if (mode !== "auto") return mode;
-  return process.stderr.isTTY && !process.env.CI ? "bar" : "lines";
-}
+export type ProgressEvent =
+  | { type: "start"; label: string; total: number }
+  | { type: "step"; label: string; done: number; total: number; fields: ProgressFields }
+  | { type: "message"; label: string; message: string }
+  | { type: "end"; label: string };
 
-function fmt(v: number | string): string {
-  return typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toPrecision(4)) : v;
-}
+/** Receives progress events; must not throw. */
+export type ProgressCallback = (event: ProgressEvent) => void;
 
-export class Progress {
-  readonly mode: Exclude<ProgressMode, "auto">;
-  private bar: cliProgress.SingleBar | null = null;
-  private started = Date.now();
-  private lastLine = 0;
-
-  /**
-   * @param total number of units (steps) this progress covers
-   * @param label shown before the bar or at the start of each line
-   * @param lineEveryMs minimum time between plain lines
-   */
-  constructor(mode: ProgressMode, private total: number, private label: string, private lineEveryMs = 2000) {
-    this.mode = resolveProgressMode(mode);
-    if (this.mode === "bar") {
-      this.bar = new cliProgress.SingleBar(
-        { format: `${label} {bar} {percentage}% | {value}/{total} | {fields} | {rate}/s | ETA {eta_formatted}`, stream: process.stderr, hideCursor: true, etaBuffer: 50 },
-        cliProgress.Presets.shades_classic,
-      );
-      this.bar.start(total, 0, { fields: "", rate: "0" });
-    }
+/** Sends the events of one run (one label, one total) to an optional callback. */
+export class ProgressEmitter {
+  constructor(private readonly callback: ProgressCallback | undefined, private readonly label: string, private readonly total: number) {
+    callback?.({ type: "start", label, total });
   }
 
-  /** Reports that `done` of `total` units are finished, with current metrics. */
-  update(done: number, fields: ProgressFields = {}, force = false): void {
-    const elapsed = (Date.now() - this.started) / 1000;
-    const rate = elapsed > 0 ? done / elapsed : 0;
-    const text = Object.entries(fields).map(([k, v]) => `${k} ${fmt(v)}`).join(" ");
-    switch (this.mode) {
-      case "bar":
-        this.bar!.update(done, { fields: text, rate: rate.toFixed(1) });
-        break;
-      case "lines": {
-        const now = Date.now();
-        if (force || done === this.total || now - this.lastLine >= this.lineEveryMs) {
-          this.lastLine = now;
-          const eta = rate > 0 ? (this.total - done) / rate : NaN;
-          console.log(`${this.label} ${done}/${this.total} ${text} | ${rate.toFixed(1)}/s | ETA ${Number.isFinite(eta) ? `${eta.toFixed(0)}s` : "?"}`);
-        }
-        break;
-      }
-      case "json":
-        console.log(JSON.stringify({ label: this.label, done, total: this.total, ...fields, rate, elapsed_s: elapsed }));
-        break;
-      case "none":
-        break;
-    }
+  step(done: number, fields: ProgressFields): void {
+    this.callback?.({ type: "step", label: this.label, done, total: this.total, fields });
   }
 
-  /** Prints a message without breaking the bar. */
-  log(message: string): void {
-    if (this.mode === "none") return;
-    if (this.mode === "json") console.log(JSON.stringify({ label: this.label, message }));
-    else if (this.bar) {
-      process.stderr.write("\r\x1b[K");
-      console.log(message);
-    } else console.log(message);
+  message(message: string): void {
+    this.callback?.({ type: "message", label: this.label, message });
   }
 
-  finish(): void {
-    this.bar?.stop();
-    this.bar = null;
+  end(): void {
+    this.callback?.({ type: "end", label: this.label });
   }
 }

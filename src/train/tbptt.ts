@@ -12,7 +12,7 @@ import type { Module } from "../nn/module.js";
 import type { Optimizer } from "../optim/optimizer.js";
 import { clipGradNorm, clipGradValue } from "../optim/clip.js";
 import { checkFiniteGradients, checkFiniteLoss } from "./guard.js";
-import { Progress, type ProgressMode } from "./progress.js";
+import { ProgressEmitter, type ProgressCallback } from "./progress.js";
 
 /** A recurrent state: a tensor, or an object/array of them (e.g. `{ h, c }`). */
 export type CarriedState = Tensor | readonly CarriedState[] | { readonly [key: string]: CarriedState };
@@ -48,7 +48,8 @@ export interface TbpttOptions<S extends CarriedState> {
   clipNorm?: number;
   clipValue?: number;
   onWindow?: (info: WindowInfo) => void;
-  progress?: ProgressMode;
+  /** Receives progress events; default none. */
+  progress?: ProgressCallback;
 }
 
 export interface TbpttResult {
@@ -68,7 +69,7 @@ export function truncatedBptt<S extends CarriedState>(model: Module, options: Tb
   const named = model.namedParameters();
   const params = named.map(([, t]) => t);
   const losses: number[] = [];
-  const progress = new Progress(options.progress ?? "none", epochs * windows, "tbptt");
+  const progress = new ProgressEmitter(options.progress, "tbptt", epochs * windows);
   let step = 0;
   try {
     for (let epoch = 0; epoch < epochs; epoch++) {
@@ -89,11 +90,11 @@ export function truncatedBptt<S extends CarriedState>(model: Module, options: Tb
         state = detachState(out.state);
         losses.push(loss);
         options.onWindow?.({ epoch, window: w, start, step, loss });
-        progress.update(step, { epoch: epoch + 1, loss });
+        progress.step(step, { epoch: epoch + 1, loss });
       }
     }
   } finally {
-    progress.finish();
+    progress.end();
   }
   return { losses, steps: step };
 }

@@ -1,9 +1,9 @@
 /**
  * The plain-TypeScript backend: the reference GEMM plus the pointwise gate kernels,
- * registered as the fallback on import so `kernels()` always has an implementation.
+ * always available (../select.ts falls back to it).
  * It is the oracle faster backends are tested against, not a tuned implementation.
  */
-import { setFallbackKernels, type Kernels } from "../kernels.js";
+import type { Kernels } from "../kernels.js";
 import { affineTs, gemmTs } from "./gemm.js";
 import {
   gruGatesBackwardTs,
@@ -26,4 +26,3 @@ export const tsKernels: Kernels = Object.freeze({
   gruGatesBackward: gruGatesBackwardTs,
 });
 
-setFallbackKernels(tsKernels);

@@ -37,11 +37,23 @@ export interface WasmInstance {
   readonly exports: Record<string, unknown>;
 }
 
+/** What `fetch` resolves to, as far as compiling a module goes. */
+export interface WasmResponse {
+  readonly ok: boolean;
+  readonly status: number;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
 export interface WasmApi {
   Module: { new (bytes: WasmBytes): WasmModule; imports(module: WasmModule): WasmImportDescriptor[] };
   Instance: new (module: WasmModule, imports: Record<string, unknown>) => WasmInstance;
   Memory: new (descriptor: WasmMemoryDescriptor) => WasmMemory;
   validate(bytes: WasmBytes): boolean;
+  compile(bytes: WasmBytes): Promise<WasmModule>;
+  /** Compiles while the bytes download; browsers have it, for responses served as application/wasm. */
+  compileStreaming?(source: WasmResponse | Promise<WasmResponse>): Promise<WasmModule>;
+  /** Given a compiled module, resolves to its instance. */
+  instantiate(module: WasmModule, imports: Record<string, unknown>): Promise<WasmInstance>;
 }
 
 /** The engine's WebAssembly object, or null where there is none. */

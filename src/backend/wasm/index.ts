@@ -1,24 +1,26 @@
 /**
- * Loading the WebAssembly kernels in Node: probe for 128-bit SIMD and for shared memory,
- * read the matching build next to the compiled sources, instantiate it synchronously, and
- * fall back a step at a time: SIMD with a shared memory (build/wasm/kernels-simd-shared.wasm,
- * whose buffers the ops compute in without copies) → SIMD with a private memory
- * (kernels-simd.wasm; a browser page that is not cross-origin isolated has no shared
- * memory) → scalar (kernels-scalar.wasm) → stay on the TypeScript kernels. Callers elsewhere
- * (a browser, a bundler) pass the module bytes in `LoadWasmOptions` or use
- * `instantiateWasmKernels` from ./kernels.js directly.
+ * Loading the WebAssembly kernels, on any platform: probe the engine for 128-bit SIMD and
+ * shared memory, find the matching build's module and instantiate it, falling back a step
+ * at a time: SIMD with a shared memory (kernels-simd-shared.wasm, whose buffers the ops
+ * compute in without copies) → SIMD with a private memory (kernels-simd.wasm; a page that
+ * is not cross-origin isolated has no shared memory) → scalar (kernels-scalar.wasm).
  *
- * @example
- *   import { useWasmKernels } from "../src/backend/wasm/index.js"; // as bench/run.ts does
- *   if (!useWasmKernels()) console.warn("no wasm: staying on the TypeScript kernels");
+ * Where a build's module comes from, first match wins: bytes passed in `LoadWasmOptions`;
+ * a module compiled ahead by `compileWasmBuilds` (asynchronous: what a browser does, see
+ * `initBackend`); the synchronous file reader a platform layer registers with
+ * `setWasmBytesReader` (rnnkit's Node entry reads the files next to ./files.ts). Choosing
+ * which backend is active is ../select.ts; this file only loads.
  */
-import { readFileSync } from "node:fs";
-import { useKernels } from "../kernels.js";
-import { wasmApi, type WasmBytes } from "./api.js";
-import { instantiateWasmKernels, type WasmKernelOptions, type WasmKernels } from "./kernels.js";
+import { wasmApi, type WasmBytes, type WasmModule, type WasmResponse } from "./api.js";
+import { wasmBuildUrl, type WasmBuild } from "./files.js";
+import {
+  instantiateWasmKernels, instantiateWasmKernelsAsync, type WasmKernelOptions, type WasmKernels,
+} from "./kernels.js";
 
-export { defaultWasmKernelOptions, instantiateWasmKernels, type WasmKernelOptions, type WasmKernels } from "./kernels.js";
-export { setThreads, threads } from "./threads-node.js";
+export {
+  defaultWasmKernelOptions, instantiateWasmKernels, instantiateWasmKernelsAsync, type WasmKernelOptions, type WasmKernels,
+} from "./kernels.js";
+export { wasmBuildUrl, type WasmBuild } from "./files.js";
 export type { WasmBytes } from "./api.js";
 
 /**
@@ -37,16 +39,92 @@ export function simdSupported(): boolean {
   return wasmApi()?.validate(SIMD_PROBE) ?? false;
 }
 
-/** Whether this engine can make a shared WebAssembly memory (Node can; a browser only when cross-origin isolated). */
+/**
+ * Whether this engine can make a shared WebAssembly memory: Node can; a browser page or
+ * worker only when it is cross-origin isolated (served with COOP and COEP headers).
+ */
 export function sharedMemorySupported(): boolean {
   const api = wasmApi();
   if (api === null || typeof SharedArrayBuffer !== "function") return false;
+  if ((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === false) return false;
   try {
     new api.Memory({ initial: 1, maximum: 1, shared: true });
     return true;
   } catch {
     return false;
   }
+}
+
+/** Reads a build's module bytes synchronously, or throws saying why it cannot. */
+export type WasmBytesReader = (build: WasmBuild, url: URL) => WasmBytes;
+
+let reader: WasmBytesReader | null = null;
+const compiled = new Map<WasmBuild, WasmModule>();
+
+/** Registers (or with null, removes) the platform's synchronous reader of the build files. */
+export function setWasmBytesReader(read: WasmBytesReader | null): void {
+  reader = read;
+}
+
+/** Whether a module for `build` can be had without waiting: compiled ahead, or a reader is registered. */
+export function wasmBuildAvailable(build: WasmBuild): boolean {
+  return compiled.has(build) || reader !== null;
+}
+
+/** The builds this engine can run, best first. */
+export function usableBuilds(): WasmBuild[] {
+  if (wasmApi() === null) return [];
+  if (!simdSupported()) return ["scalar"];
+  return sharedMemorySupported() ? ["simd-shared", "simd", "scalar"] : ["simd", "scalar"];
+}
+
+/** Where `compileWasmBuilds` gets a build from: a URL (fetched) or the bytes themselves. */
+export type WasmBuildSource = URL | string | WasmBytes;
+
+/**
+ * Compiles the builds this engine can run (or those named), without blocking, and keeps
+ * the compiled modules for `loadWasmKernels`. Each build is fetched from `sources[build]`
+ * when given, else from its URL next to ./files.ts; `WebAssembly.compileStreaming` is used
+ * where the engine has it. Returns the builds compiled and, for each one that failed, why.
+ */
+export async function compileWasmBuilds(
+  sources: Partial<Record<WasmBuild, WasmBuildSource>> = {}, builds: WasmBuild[] = usableBuilds(),
+): Promise<{ compiled: WasmBuild[]; failed: Partial<Record<WasmBuild, string>> }> {
+  const api = wasmApi();
+  const failed: Partial<Record<WasmBuild, string>> = {};
+  if (api === null) {
+    for (const b of builds) failed[b] = "this engine has no WebAssembly";
+    return { compiled: [], failed };
+  }
+  const fetchFn = (globalThis as { fetch?: (url: string) => Promise<WasmResponse> }).fetch;
+  await Promise.all(builds.map(async (build) => {
+    if (compiled.has(build)) return;
+    const source = sources[build] ?? wasmBuildUrl(build);
+    try {
+      let module: WasmModule;
+      if (typeof source === "string" || source instanceof URL) {
+        if (reader !== null && sources[build] === undefined) {
+          module = await api.compile(reader(build, new URL(String(source))));
+        } else {
+          if (fetchFn === undefined) throw new Error("no fetch() to download the module with");
+          const response = fetchFn(String(source));
+          const ok = async (r: WasmResponse) => {
+            if (!r.ok) throw new Error(`fetch ${String(source)} answered ${r.status}`);
+            return r;
+          };
+          module = api.compileStreaming !== undefined
+            ? await api.compileStreaming(response.then(ok)).catch(async () => api.compile(await (await ok(await response)).arrayBuffer()))
+            : await api.compile(await (await ok(await response)).arrayBuffer());
+        }
+      } else {
+        module = await api.compile(source);
+      }
+      compiled.set(build, module);
+    } catch (e) {
+      failed[build] = (e as Error).message;
+    }
+  }));
+  return { compiled: builds.filter((b) => compiled.has(b)), failed };
 }
 
 export interface LoadWasmOptions extends WasmKernelOptions {
@@ -59,26 +137,54 @@ export interface LoadWasmOptions extends WasmKernelOptions {
   /** The shared-memory feature test, replaceable like `probe`. */
   sharedProbe?: () => boolean;
   /**
-   * Module bytes supplied by the caller instead of read from build/wasm/. `simdBytes`
-   * without `sharedBytes` skips the shared build: the caller chose its SIMD module.
+   * Module bytes supplied by the caller instead of found as the file header says.
+   * `simdBytes` without `sharedBytes` skips the shared build: the caller chose its SIMD module.
    */
   sharedBytes?: WasmBytes;
   simdBytes?: WasmBytes;
   scalarBytes?: WasmBytes;
 }
 
-/** Where `npm run build:wasm` puts a build, relative to this file once compiled (build/src/backend/wasm/). */
-function buildUrl(file: string): URL {
-  return new URL(`../../../wasm/${file}`, import.meta.url);
+/** The kernels, or null and why each build that was tried did not load. */
+export interface WasmLoadResult {
+  kernels: WasmKernels | null;
+  /** One line per build tried and refused, e.g. "simd: no module: …". */
+  refused: string[];
 }
 
-function tryInstantiate(bytes: () => WasmBytes, options: WasmKernelOptions): WasmKernels | null {
-  try {
-    return instantiateWasmKernels(bytes(), options);
-  } catch {
-    // Missing file, or an engine that rejects the module: the caller tries the next build.
-    return null;
+/** Synchronous loading with the reasons kept (`loadWasmKernels` drops them). */
+export function loadWasm(options: LoadWasmOptions = {}): WasmLoadResult {
+  const {
+    simd, probe = simdSupported, shared, sharedProbe = sharedMemorySupported, sharedBytes, simdBytes, scalarBytes, ...thresholds
+  } = options;
+  const refused: string[] = [];
+  if (wasmApi() === null) return { kernels: null, refused: ["this engine has no WebAssembly"] };
+  const attempt = (build: WasmBuild, bytes: WasmBytes | undefined): WasmKernels | null => {
+    try {
+      if (bytes !== undefined) return instantiateWasmKernels(bytes, thresholds);
+      const module = compiled.get(build);
+      if (module !== undefined) return instantiateWasmKernels(module, thresholds);
+      if (reader === null) {
+        throw new Error("no module: compile it first (`await initBackend()`), or pass its bytes");
+      }
+      return instantiateWasmKernels(reader(build, wasmBuildUrl(build)), thresholds);
+    } catch (e) {
+      refused.push(`${build}: ${(e as Error).message}`);
+      return null;
+    }
+  };
+  if (simd ?? probe()) {
+    // Bytes for the private-memory SIMD build and none for the shared one name the module wanted.
+    if ((shared ?? sharedProbe()) && (sharedBytes !== undefined || simdBytes === undefined)) {
+      const k = attempt("simd-shared", sharedBytes);
+      if (k !== null) return { kernels: k, refused };
+    }
+    const k = attempt("simd", simdBytes);
+    if (k !== null) return { kernels: k, refused };
+  } else if (simd === undefined) {
+    refused.push("simd: this engine does not validate 128-bit SIMD");
   }
+  return { kernels: attempt("scalar", scalarBytes), refused };
 }
 
 /**
@@ -87,28 +193,12 @@ function tryInstantiate(bytes: () => WasmBytes, options: WasmKernelOptions): Was
  * (or if those fail to load) the scalar build.
  */
 export function loadWasmKernels(options: LoadWasmOptions = {}): WasmKernels | null {
-  const {
-    simd, probe = simdSupported, shared, sharedProbe = sharedMemorySupported, sharedBytes, simdBytes, scalarBytes, ...thresholds
-  } = options;
-  if (wasmApi() === null) return null;
-  if (simd ?? probe()) {
-    // Bytes for the private-memory SIMD build and none for the shared one name the module wanted.
-    if ((shared ?? sharedProbe()) && (sharedBytes !== undefined || simdBytes === undefined)) {
-      const k = tryInstantiate(() => sharedBytes ?? readFileSync(buildUrl("kernels-simd-shared.wasm")), thresholds);
-      if (k !== null) return k;
-    }
-    const k = tryInstantiate(() => simdBytes ?? readFileSync(buildUrl("kernels-simd.wasm")), thresholds);
-    if (k !== null) return k;
-  }
-  return tryInstantiate(() => scalarBytes ?? readFileSync(buildUrl("kernels-scalar.wasm")), thresholds);
+  return loadWasm(options).kernels;
 }
 
-/**
- * Makes the wasm kernels the active backend when they load; returns whether they did.
- * On false nothing changes (the TypeScript kernels stay). `useKernels(null)` switches back.
- */
-export function useWasmKernels(options: LoadWasmOptions = {}): boolean {
-  const k = loadWasmKernels(options);
-  if (k !== null) useKernels(k);
-  return k !== null;
+/** Instantiates a compiled build without blocking (a browser's main thread must). */
+export async function loadCompiledBuild(build: WasmBuild, options: WasmKernelOptions = {}): Promise<WasmKernels> {
+  const module = compiled.get(build);
+  if (module === undefined) throw new Error(`${build}: not compiled`);
+  return instantiateWasmKernelsAsync(module, options);
 }

@@ -1,9 +1,8 @@
 /**
  * The WebAssembly backend's `Kernels`: wraps one instance of the AssemblyScript kernels
  * (kernels/ at the repository root, built to build/wasm/) behind the kernel contract.
- * Platform-neutral: it takes the module's bytes (or a compiled `WebAssembly.Module`, which
- * is how a browser that must compile asynchronously hands it over) and never touches the
- * file system; the Node loader with the feature probes is `./index.ts`.
+ * Platform-neutral: it takes the module's bytes or a compiled `WebAssembly.Module` and never
+ * touches the file system; finding the builds and probing the engine is `./index.ts`.
  *
  * Data movement. The contract passes typed arrays. Operands that already lie in the
  * module's memory are used in place; every other operand is copied into a scratch region
@@ -24,7 +23,7 @@
 import type { Floats } from "../../tensor/tensor.js";
 import type { KernelMemory, Kernels, RnnActivation } from "../kernels.js";
 import { tsKernels } from "../ts/index.js";
-import { wasmApi, type WasmApi, type WasmBytes, type WasmMemory, type WasmModule } from "./api.js";
+import { wasmApi, type WasmApi, type WasmBytes, type WasmInstance, type WasmMemory, type WasmModule } from "./api.js";
 import { Arena, ARENA_ALIGN } from "./arena.js";
 import type { GemmArgs, Team } from "./team.js";
 
@@ -143,31 +142,59 @@ function importsMemory(api: WasmApi, module: WasmModule): boolean {
   return api.Module.imports(module).some((d) => d.kind === "memory");
 }
 
+/** The imports a module needs and the memory its kernels will compute in. */
+interface Prepared {
+  imports: Record<string, Record<string, unknown>>;
+  /** The shared memory made for a module that imports one; null for a module with its own. */
+  memory: WasmMemory | null;
+  opts: Required<WasmKernelOptions>;
+}
+
+function prepare(api: WasmApi, module: WasmModule, options: WasmKernelOptions): Prepared {
+  const opts = { ...defaultWasmKernelOptions, ...options };
+  if (!importsMemory(api, module)) return { imports: {}, memory: null, opts };
+  const maximum = Math.max(1, Math.min(MAX_PAGES, Math.floor(opts.maxMemoryBytes / PAGE_BYTES)));
+  // Room for the static data and gemm's scratch from the start; the arena grows it.
+  const memory = new api.Memory({ initial: Math.min(64, maximum), maximum, shared: true });
+  return { imports: { env: { memory } }, memory, opts };
+}
+
+function wrap(api: WasmApi, module: WasmModule, instance: WasmInstance, p: Prepared): WasmKernels {
+  const ex = instance.exports;
+  let memory = p.memory;
+  if (memory === null) {
+    if (!(ex.memory instanceof api.Memory)) throw new Error("wasm kernels: the module exports no memory");
+    memory = ex.memory;
+  }
+  return new WasmKernelsImpl(exportsOf(ex), module, memory, p.memory !== null, p.opts);
+}
+
+function requireApi(): WasmApi {
+  const api = wasmApi();
+  if (api === null) throw new Error("wasm kernels: this engine has no WebAssembly");
+  return api;
+}
+
 /**
  * Instantiates the kernels synchronously from module bytes or a compiled module and wraps
  * them as `Kernels` named "wasm-simd" or "wasm-scalar" after the build. A module that
  * imports its memory gets a fresh shared memory. Throws if the engine rejects the module
  * (e.g. the SIMD build where SIMD is missing, a shared build without shared memory).
+ * A browser's main thread refuses to compile or instantiate modules of this size
+ * synchronously: there, use `instantiateWasmKernelsAsync`.
  */
 export function instantiateWasmKernels(source: WasmBytes | WasmModule, options: WasmKernelOptions = {}): WasmKernels {
-  const api = wasmApi();
-  if (api === null) throw new Error("wasm kernels: this engine has no WebAssembly");
-  const opts = { ...defaultWasmKernelOptions, ...options };
+  const api = requireApi();
   const module = source instanceof api.Module ? source : new api.Module(source as WasmBytes);
-  let memory: WasmMemory;
-  let ex: Record<string, unknown>;
-  const shared = importsMemory(api, module);
-  if (shared) {
-    const maximum = Math.max(1, Math.min(MAX_PAGES, Math.floor(opts.maxMemoryBytes / PAGE_BYTES)));
-    // Room for the static data and gemm's scratch from the start; the arena grows it.
-    memory = new api.Memory({ initial: Math.min(64, maximum), maximum, shared: true });
-    ex = new api.Instance(module, { env: { memory } }).exports;
-  } else {
-    ex = new api.Instance(module, {}).exports;
-    if (!(ex.memory instanceof api.Memory)) throw new Error("wasm kernels: the module exports no memory");
-    memory = ex.memory;
-  }
-  return new WasmKernelsImpl(exportsOf(ex), module, memory, shared, opts);
+  const p = prepare(api, module, options);
+  return wrap(api, module, new api.Instance(module, p.imports), p);
+}
+
+/** `instantiateWasmKernels` for a compiled module, instantiated without blocking (as a browser's main thread requires). */
+export async function instantiateWasmKernelsAsync(module: WasmModule, options: WasmKernelOptions = {}): Promise<WasmKernels> {
+  const api = requireApi();
+  const p = prepare(api, module, options);
+  return wrap(api, module, await api.instantiate(module, p.imports), p);
 }
 
 /** Columns of a packed B panel (kernels/gemm.ts NR) and rows of an A block (MR) in the SIMD build. */

@@ -1,13 +1,13 @@
 /**
  * A helper thread of the wasm kernels (Node `worker_threads`): instantiates the kernels on
- * the caller's shared memory and serves its slice of each split product (./team.ts) until
- * told to stop. Started by ./threads-node.ts with everything it needs in `workerData`.
+ * the caller's shared memory and serves its slice of each split product (../backend/wasm/team.ts) until
+ * told to stop. Started by ./threads.ts with everything it needs in `workerData`.
  */
 import { workerData } from "node:worker_threads";
-import { wasmApi, type WasmMemory, type WasmModule } from "./api.js";
-import { serve, SLOT, SLOT_INTS } from "./team.js";
+import { wasmApi, type WasmMemory, type WasmModule } from "../backend/wasm/api.js";
+import { serve, SLOT, SLOT_INTS } from "../backend/wasm/team.js";
 
-/** What ./threads-node.ts passes to each helper. */
+/** What ./threads.ts passes to each helper. */
 export interface HelperData {
   module: WasmModule;
   memory: WasmMemory;

@@ -1,0 +1,207 @@
+/**
+ * Which kernels run: chosen by name with `useBackend`, or, when nothing was chosen, the
+ * best one available, picked lazily on first use (WebAssembly SIMD, else scalar
+ * WebAssembly, else the TypeScript reference with a one-line warning). `backendInfo()` says
+ * which is active and why. Reads no environment: the Node layer maps RNNKIT_BACKEND and
+ * RNNKIT_THREADS onto these calls.
+ *
+ * Where modules must compile asynchronously (a browser page or worker), `await
+ * initBackend()` once before first use; in Node the package's entry registers a file reader
+ * and nothing needs awaiting.
+ *
+ * @example
+ * import { initBackend, backendInfo, useBackend } from "rnnkit";
+ * await initBackend();                 // browser: compiles the builds this engine can run
+ * console.log(backendInfo().name);     // "wasm-simd"
+ * useBackend("ts");                    // the reference kernels, explicitly
+ */
+import { setDefaultKernels, kernels, useKernels, type Kernels } from "./kernels.js";
+import { tsKernels } from "./ts/index.js";
+import {
+  compileWasmBuilds, loadCompiledBuild, loadWasm, usableBuilds, wasmBuildAvailable,
+  type WasmBuild, type WasmBuildSource, type WasmBytes, type WasmKernelOptions, type WasmKernels,
+} from "./wasm/index.js";
+import type { SpawnHelpers } from "./wasm/kernels.js";
+
+/** The backends by name: the TypeScript reference, and the two WebAssembly builds. */
+export type BackendName = "ts" | "wasm-scalar" | "wasm-simd";
+
+export const BACKEND_NAMES: readonly BackendName[] = Object.freeze(["ts", "wasm-scalar", "wasm-simd"]);
+
+/** What is active, and why. */
+export interface BackendInfo {
+  readonly name: BackendName;
+  /** "chosen" by `useBackend`/`initBackend({ backend })`, or the lazy "default". */
+  readonly how: "chosen" | "default";
+  /** Why this one: what was chosen, or what the default tried and found. */
+  readonly reason: string;
+  /** Whether the kernels compute in a shared memory (wasm-simd only; needed for threads). */
+  readonly sharedMemory: boolean;
+  /** Threads that large products run on (see `setThreads`). */
+  readonly threads: number;
+}
+
+/** A backend that cannot be used here; the message says why. */
+export class BackendError extends Error {
+  constructor(readonly backend: BackendName, reason: string) {
+    super(`backend '${backend}' cannot be used: ${reason}`);
+    this.name = "BackendError";
+  }
+}
+
+export interface UseBackendOptions extends WasmKernelOptions {
+  /** wasm-simd: compute in a shared memory (threads, no copies)? Default: where the engine can. */
+  shared?: boolean;
+  /** The module bytes of the build to load, instead of finding them. */
+  bytes?: WasmBytes;
+}
+
+const reasons = new WeakMap<Kernels, { how: "chosen" | "default"; reason: string }>();
+let spawner: SpawnHelpers | null = null;
+let warn: (message: string) => void = (m) => console.warn(m);
+
+function isWasm(k: Kernels): k is WasmKernels {
+  return typeof (k as Partial<WasmKernels>).setThreads === "function";
+}
+
+function infoOf(k: Kernels): BackendInfo {
+  const why = reasons.get(k) ?? { how: "chosen" as const, reason: "set directly as kernels" };
+  const name = (BACKEND_NAMES as readonly string[]).includes(k.name) ? (k.name as BackendName) : "ts";
+  return { name, ...why, sharedMemory: isWasm(k) && k.shared, threads: isWasm(k) ? k.threads : 1 };
+}
+
+function wasmOptions(name: "wasm-scalar" | "wasm-simd", options: UseBackendOptions) {
+  const { shared, bytes, ...thresholds } = options;
+  return name === "wasm-scalar"
+    ? { ...thresholds, simd: false, scalarBytes: bytes }
+    : { ...thresholds, simd: true, probe: () => true, shared, simdBytes: shared === true ? undefined : bytes, sharedBytes: shared === true ? bytes : undefined };
+}
+
+/**
+ * Makes `name` the active backend, or throws a `BackendError` saying why it cannot load
+ * here (no WebAssembly, no SIMD, no module compiled or found). Thresholds in `options`
+ * route small calls of a wasm backend to TypeScript; 0 sends every call to wasm.
+ */
+export function useBackend(name: BackendName, options: UseBackendOptions = {}): BackendInfo {
+  let k: Kernels;
+  if (name === "ts") {
+    k = tsKernels;
+  } else if (name === "wasm-simd" || name === "wasm-scalar") {
+    const { kernels: loaded, refused } = loadWasm(wasmOptions(name, options));
+    if (loaded === null || loaded.name !== name) throw new BackendError(name, refused.join("; ") || "no build loaded");
+    k = loaded;
+  } else {
+    const unknown: never = name;
+    throw new BackendError(unknown, `unknown backend (expected one of ${BACKEND_NAMES.join(", ")})`);
+  }
+  reasons.set(k, { how: "chosen", reason: `chosen by useBackend('${name}')` });
+  useKernels(k);
+  return infoOf(k);
+}
+
+/** The best backend that loads without waiting; warns once when it has to be the TypeScript one. */
+function pickDefault(): Kernels {
+  const { kernels: k, refused } = loadWasm();
+  if (k !== null) {
+    const also = refused.length > 0 ? ` (${refused.join("; ")})` : "";
+    reasons.set(k, { how: "default", reason: `best available: ${k.name}${k.shared ? " in shared memory" : ""}${also}` });
+    return k;
+  }
+  const why = refused.join("; ");
+  reasons.set(tsKernels, { how: "default", reason: `WebAssembly kernels unavailable: ${why}` });
+  warn(
+    `rnnkit: using the TypeScript reference kernels, many times slower than WebAssembly (${why}). ` +
+    "In a browser, `await initBackend()` before first use; `useBackend(\"ts\")` chooses them explicitly.",
+  );
+  return tsKernels;
+}
+setDefaultKernels(pickDefault);
+
+/** The active backend and why (picks the default first if nothing was chosen yet). */
+export function backendInfo(): BackendInfo {
+  return infoOf(kernels());
+}
+
+export interface InitBackendOptions extends UseBackendOptions {
+  /** Choose this backend once compiled (throws if it cannot load); default: the best available. */
+  backend?: BackendName;
+  /** Where to fetch builds from instead of next to the library's files (a URL or the bytes). */
+  sources?: Partial<Record<WasmBuild, WasmBuildSource>>;
+}
+
+/**
+ * Compiles the WebAssembly builds this engine can run, without blocking, then makes the
+ * named backend (or the best available) active. The one `await` a browser page or worker
+ * needs before first use; harmless in Node. Throws `BackendError` only when a backend was
+ * named and cannot load.
+ */
+export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
+  const { backend, sources, ...rest } = options;
+  const wanted: WasmBuild[] = backend === "ts" ? [] : backend === "wasm-scalar" ? ["scalar"] : usableBuilds();
+  const { compiled, failed } = await compileWasmBuilds(sources, wanted);
+  if (backend !== undefined) {
+    if (backend !== "ts" && compiled.length === 0) {
+      throw new BackendError(backend, Object.entries(failed).map(([b, why]) => `${b}: ${why}`).join("; ") || "no build for this engine");
+    }
+    if (backend === "ts") return useBackend("ts");
+    // Instantiate without blocking, then let useBackend pick that instance's build.
+    const build = backend === "wasm-scalar" ? "scalar" : rest.shared === false ? "simd" : compiled.find((b) => b !== "scalar");
+    if (build === undefined) throw new BackendError(backend, `no SIMD build compiled (${JSON.stringify(failed)})`);
+    const { shared: _s, bytes: _b, ...thresholds } = rest;
+    const k = await loadCompiledBuild(build, thresholds);
+    reasons.set(k, { how: "chosen", reason: `chosen by initBackend({ backend: '${backend}' })` });
+    useKernels(k);
+    return infoOf(k);
+  }
+  for (const build of compiled) {
+    try {
+      const k = await loadCompiledBuild(build, rest);
+      const skipped = Object.entries(failed).map(([b, why]) => `${b}: ${why}`);
+      reasons.set(k, { how: "default", reason: `best available: ${k.name}${k.shared ? " in shared memory" : ""}${skipped.length ? ` (${skipped.join("; ")})` : ""}` });
+      useKernels(k);
+      return infoOf(k);
+    } catch (e) {
+      failed[build] = (e as Error).message;
+    }
+  }
+  return backendInfo();
+}
+
+/**
+ * Registers how helper threads start on this platform (the Node entry registers
+ * worker_threads); without one, `setThreads` keeps one thread.
+ */
+export function setHelperSpawner(spawn: SpawnHelpers | null): void {
+  spawner = spawn;
+}
+
+/** Replaces where the fallback warning goes (default console.warn); tests capture it. */
+export function setBackendWarning(sink: (message: string) => void): void {
+  warn = sink;
+}
+
+/**
+ * Splits the active wasm kernels' large GEMMs between n threads: the calling one and n − 1
+ * helpers on the same shared memory. Returns the number of threads in effect: 1 where the
+ * active kernels cannot use helpers (the TypeScript kernels, a private-memory build) or
+ * this platform starts none. Results are the same bits for every n. Default: 1.
+ * @example setThreads(2);
+ */
+export function setThreads(n: number): number {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`setThreads: n must be a positive integer, got ${n}`);
+  const k = kernels();
+  if (!isWasm(k)) return 1;
+  if (spawner === null) return n === 1 ? k.setThreads(1, () => null) : 1;
+  return k.setThreads(n, spawner);
+}
+
+/** Threads the active kernels' large products run on. */
+export function threads(): number {
+  const k = kernels();
+  return isWasm(k) ? k.threads : 1;
+}
+
+/** Whether a wasm build can load without waiting (compiled ahead or readable). */
+export function wasmReady(): boolean {
+  return usableBuilds().some(wasmBuildAvailable);
+}

@@ -1,0 +1,34 @@
+/**
+ * The environment variables rnnkit understands, mapped onto the core's calls; the core
+ * itself reads no environment. `RNNKIT_BACKEND` = ts | wasm-scalar | wasm-simd (or `wasm`,
+ * the best WebAssembly build) chooses the backend (`useBackend`, which throws if it cannot
+ * load); `RNNKIT_THREADS` = n splits large products between n threads (`setThreads`).
+ * The CLI and the test runner apply them; a program calls `configureFromEnvironment()`.
+ */
+import "./platform.js";
+import { BACKEND_NAMES, backendInfo, useBackend, setThreads, type BackendInfo, type BackendName } from "../backend/select.js";
+import { loadWasm } from "../backend/wasm/index.js";
+import { useKernels } from "../backend/kernels.js";
+
+/** Applies RNNKIT_BACKEND and RNNKIT_THREADS from `env` (default process.env); returns the backend then active. */
+export function configureFromEnvironment(env: Record<string, string | undefined> = process.env): BackendInfo {
+  const backend = env.RNNKIT_BACKEND;
+  if (backend !== undefined && backend !== "") {
+    if (backend === "wasm") {
+      const { kernels, refused } = loadWasm();
+      if (kernels === null) throw new Error(`RNNKIT_BACKEND=wasm: no WebAssembly build loads here (${refused.join("; ")})`);
+      useKernels(kernels);
+    } else if ((BACKEND_NAMES as readonly string[]).includes(backend)) {
+      useBackend(backend as BackendName);
+    } else {
+      throw new Error(`RNNKIT_BACKEND must be one of ${BACKEND_NAMES.join(", ")} or wasm, got '${backend}'`);
+    }
+  }
+  const threadCount = env.RNNKIT_THREADS;
+  if (threadCount !== undefined && threadCount !== "") {
+    const n = Number(threadCount);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`RNNKIT_THREADS must be a positive integer, got '${threadCount}'`);
+    setThreads(n);
+  }
+  return backendInfo();
+}

@@ -1,0 +1,23 @@
+/**
+ * rnnkit's Node layer (`import … from "rnnkit/node"`): files on disk (model files,
+ * checkpoints, safetensors, written atomically; MNIST IDX files), the terminal progress
+ * bar, and the RNNKIT_BACKEND / RNNKIT_THREADS environment variables. Importing it also
+ * registers Node's hooks with the core (the WebAssembly builds read from disk, worker
+ * threads for `setThreads`). Everything else comes from the platform-neutral `rnnkit`.
+ *
+ * @example
+ * import { LSTM, Rng } from "rnnkit";
+ * import { saveModel, loadModel } from "rnnkit/node";
+ * saveModel("lstm.safetensors", new LSTM({ inputSize: 3, hiddenSize: 8, rng: new Rng(0) }));
+ * const { model } = loadModel<LSTM>("lstm.safetensors");
+ */
+import "./platform.js";
+
+export {
+  saveModel, loadModel, saveCheckpoint, loadCheckpoint, readCheckpointFile, checkpointFile, saveSafetensors, loadSafetensors,
+} from "./files.js";
+export { writeFileAtomic } from "./atomic.js";
+export { readIdx } from "./idx-files.js";
+export { loadMnistDir } from "./mnist-files.js";
+export { terminalProgress, type ProgressMode } from "./progress.js";
+export { configureFromEnvironment } from "./environment.js";

@@ -1,0 +1,23 @@
+/**
+ * What the core needs from Node, registered on import: a synchronous reader of the
+ * WebAssembly builds (the files next to src/backend/wasm/files.ts once compiled, so the
+ * lazy default backend loads without an `await`) and worker_threads helpers for
+ * `setThreads`. The package's Node entry imports this; so does `rnnkit/node`.
+ */
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { setHelperSpawner } from "../backend/select.js";
+import { setWasmBytesReader, wasmBuildUrl, type WasmBuild } from "../backend/wasm/index.js";
+import { spawnNodeHelpers } from "./threads.js";
+
+/** Reads a build's module file (by default the one shipped next to the loader). */
+export function readWasmBuild(build: WasmBuild, url: URL = wasmBuildUrl(build)): Uint8Array {
+  try {
+    return readFileSync(fileURLToPath(url));
+  } catch (e) {
+    throw new Error(`cannot read the ${build} build at ${fileURLToPath(url)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+setWasmBytesReader(readWasmBuild);
+setHelperSpawner(spawnNodeHelpers);

@@ -1,0 +1,104 @@
+/**
+ * Choosing the backend: by name (`useBackend`, which throws saying why a backend cannot
+ * load), lazily by default (the best WebAssembly build, else the TypeScript reference with
+ * one warning), asynchronously (`initBackend`, what a browser does), and `backendInfo`.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { kernels, useKernels } from "../src/backend/kernels.js";
+import {
+  BackendError, backendInfo, initBackend, setBackendWarning, setThreads, useBackend,
+} from "../src/backend/select.js";
+import { setWasmBytesReader, sharedMemorySupported, simdSupported } from "../src/backend/wasm/index.js";
+import { readWasmBuild } from "../src/node/platform.js";
+import { LSTM } from "../src/nn/recurrent.js";
+import { Rng } from "../src/tensor/random.js";
+import { Tensor } from "../src/tensor/tensor.js";
+
+const JUNK = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x99]);
+
+/** Runs `body` with the backend state restored afterwards (and warnings captured). */
+function isolated(body: (warnings: string[]) => void | Promise<void>) {
+  return async () => {
+    const before = kernels();
+    const warnings: string[] = [];
+    setBackendWarning((m) => warnings.push(m));
+    try {
+      await body(warnings);
+    } finally {
+      setBackendWarning((m) => console.warn(m));
+      setWasmBytesReader(readWasmBuild);
+      useKernels(before);
+    }
+  };
+}
+
+test("useBackend picks each backend by name and says so", isolated(() => {
+  assert.ok(simdSupported(), "Node 20 validates 128-bit SIMD");
+  for (const name of ["ts", "wasm-scalar", "wasm-simd"] as const) {
+    const info = useBackend(name);
+    assert.equal(info.name, name);
+    assert.equal(info.how, "chosen");
+    assert.match(info.reason, new RegExp(`useBackend\\('${name}'\\)`));
+    assert.equal(kernels().name, name);
+    assert.deepEqual(backendInfo(), info);
+  }
+  assert.equal(useBackend("wasm-simd").sharedMemory, sharedMemorySupported());
+  assert.equal(useBackend("wasm-simd", { shared: false }).sharedMemory, false);
+}));
+
+test("useBackend throws a BackendError with the reason, and the active backend stays", isolated(() => {
+  useBackend("ts");
+  assert.throws(() => useBackend("wasm-simd", { bytes: JUNK, shared: false }), (e: unknown) =>
+    e instanceof BackendError && e.backend === "wasm-simd" && /cannot be used: simd: /.test(e.message));
+  assert.throws(() => useBackend("wasm-scalar", { bytes: JUNK }), /backend 'wasm-scalar' cannot be used: scalar: /);
+  assert.throws(() => useBackend("gpu" as never), /unknown backend \(expected one of ts, wasm-scalar, wasm-simd\)/);
+  assert.equal(backendInfo().name, "ts");
+}));
+
+test("the lazy default is the best WebAssembly build, picked on first use, without a warning", isolated((warnings) => {
+  useKernels(null);
+  const lstm = new LSTM({ inputSize: 2, hiddenSize: 4, rng: new Rng(0) }); // first use picks
+  assert.equal(lstm.forward(Tensor.zeros([3, 1, 2])).output.shape.join(), "3,1,4");
+  const info = backendInfo();
+  assert.equal(info.name, "wasm-simd");
+  assert.equal(info.how, "default");
+  assert.match(info.reason, /^best available: wasm-simd/);
+  assert.deepEqual(warnings, []);
+}));
+
+test("with no module to be had, the default falls back to TypeScript with one warning naming why", isolated((warnings) => {
+  setWasmBytesReader(null);
+  useKernels(null);
+  const info = backendInfo();
+  assert.equal(info.name, "ts");
+  assert.equal(info.how, "default");
+  assert.match(info.reason, /WebAssembly kernels unavailable: .*no module: compile it first/);
+  backendInfo();
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0], /^rnnkit: using the TypeScript reference kernels.*await initBackend\(\)/);
+  assert.throws(() => useBackend("wasm-simd"), /no module: compile it first \(`await initBackend\(\)`\)/);
+}));
+
+test("initBackend compiles without blocking, then makes the best (or the named) backend active", isolated(async () => {
+  setWasmBytesReader(null);
+  useKernels(null);
+  const sources = {
+    "simd-shared": readWasmBuild("simd-shared"), simd: readWasmBuild("simd"), scalar: readWasmBuild("scalar"),
+  };
+  const info = await initBackend({ sources });
+  assert.equal(info.name, "wasm-simd");
+  assert.equal(info.how, "default");
+  const scalar = await initBackend({ backend: "wasm-scalar", sources });
+  assert.equal(scalar.name, "wasm-scalar");
+  assert.equal(scalar.how, "chosen");
+  // Compiled ahead, the builds now load synchronously too, with no reader.
+  assert.equal(useBackend("wasm-simd").name, "wasm-simd");
+  assert.equal((await initBackend({ backend: "ts" })).name, "ts");
+}));
+
+test("setThreads rejects a bad count and keeps one thread on the TypeScript kernels", isolated(() => {
+  useBackend("ts");
+  assert.equal(setThreads(3), 1);
+  assert.throws(() => setThreads(0), /positive integer, got 0/);
+}));
