@@ -4,7 +4,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { tsKernels } from "../src/backend/ts/index.js";
-import { kernels, type RnnActivation } from "../src/backend/kernels.js";
+import { kernels, useKernels, type RnnActivation } from "../src/backend/kernels.js";
+import { useBackend } from "../src/backend/select.js";
 import { Rng } from "../src/tensor/random.js";
 import type { Floats } from "../src/tensor/tensor.js";
 import { referenceGemm } from "./support/gemm-reference.js";
@@ -62,9 +63,14 @@ function gemmCase(
   }
 }
 
-test("ts backend is registered as the fallback on import", () => {
-  assert.equal(kernels().name, "ts");
-  assert.equal(tsKernels.name, "ts");
+test("the ts backend is the reference kernels, chosen by name", () => {
+  const before = kernels();
+  try {
+    assert.equal(useBackend("ts").name, "ts");
+    assert.equal(kernels(), tsKernels);
+  } finally {
+    useKernels(before);
+  }
 });
 
 test("gemm float64: all transpose cases, awkward sizes, offsets, leading dims, NaN-filled C with beta 0", () => {

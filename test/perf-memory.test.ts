@@ -300,7 +300,7 @@ test("recurrent op: pooled workspaces reused across shapes (poisoned with NaN in
     try {
       want = runOp(spec, 5, 3, 10, lengths);
     } finally {
-      useKernels(null);
+      useKernels(tsKernels);
     }
     const K = shared();
     useKernels(K);
@@ -311,7 +311,7 @@ test("recurrent op: pooled workspaces reused across shapes (poisoned with NaN in
       sameRun(`${name} after other shapes`, runOp(spec, 5, 3, 10, lengths), want);
       assert.ok(poolFor(K).cachedBytes > 0, "the workspaces went back to the pool");
     } finally {
-      useKernels(null);
+      useKernels(tsKernels);
     }
   }
 });
@@ -338,7 +338,7 @@ test("recurrent op: a second backward after the workspace was reused recomputes 
       w.forEach((t, i) => sameBits(`${cell} grad ${i} from the recomputed workspace`, t.grad!, once[i]));
     }
   } finally {
-    useKernels(null);
+    useKernels(tsKernels);
   }
 });
 
@@ -393,7 +393,7 @@ test("streaming step: equals the sequence path bit for bit at B = 1 (and closely
       }
     }
   } finally {
-    useKernels(null);
+    useKernels(tsKernels);
   }
 });
 
@@ -406,7 +406,7 @@ test("allocResidentFloats: zeros in wasm memory where the backend has it, an ord
     assert.ok(a.every((v) => v === 0));
     assert.ok(allocResidentFloats("float64", 3) instanceof Float64Array);
   } finally {
-    useKernels(null);
+    useKernels(tsKernels);
   }
   assert.ok(!(allocResidentFloats("float32", 4).buffer instanceof SharedArrayBuffer), "the TS kernels have no memory of their own");
 });
@@ -429,7 +429,7 @@ test("Module parameters live in wasm memory where the backend has it, with the v
     lstm.loadStateDict({ ...dict, bias_hh_l0: { shape: [20], data: new Float32Array(20).fill(0.5) } });
     assert.ok(K.memory!.holds(lstm.parameters()[3].data) && lstm.parameters()[3].data.every((v) => v === 0.5));
   } finally {
-    useKernels(null);
+    useKernels(tsKernels);
   }
   const plain = new LSTM({ inputSize: 3, hiddenSize: 5, rng: new Rng(4) });
   assert.ok(!(plain.parameters()[0].data.buffer instanceof SharedArrayBuffer), "the TS kernels keep ordinary arrays");

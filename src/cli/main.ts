@@ -3,11 +3,13 @@
  * The `rnnkit` command line. Thin: parses arguments and calls library functions.
  */
 import { Command, Option } from "commander";
-import "../backend/default.js";
+import { configureFromEnvironment } from "../node/environment.js";
 import { checkFixtures } from "./check-fixtures.js";
 import { runDemo } from "./demo.js";
 import { repro } from "./repro.js";
 import { sampleFromFile, type SampleArgs } from "./sample.js";
+
+configureFromEnvironment();
 
 const program = new Command();
 program.name("rnnkit").description("Recurrent neural networks (RNN, LSTM, GRU) from their equations.");
