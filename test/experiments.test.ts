@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { resolveConfig, spread } from "../src/experiments/experiment.js";
 import { findExperiment, runExperiment, formatSummary } from "../src/experiments/index.js";
-import { parseReproArgs } from "../src/cli/repro.js";
+import { parseReproArgs } from "../src/experiments/repro.js";
 
 test("config overrides are typed, unknown keys refused, quick applied first", () => {
   const e = findExperiment("linear");

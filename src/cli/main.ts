@@ -1,63 +1,10 @@
 #!/usr/bin/env node
 /**
- * The `rnnkit` command line. Thin: parses arguments and calls library functions.
+ * The `rnnkit` command line as the package installs it: RNNKIT_BACKEND / RNNKIT_THREADS
+ * applied, then the commands of ./program.ts.
  */
-import { Command, Option } from "commander";
 import { configureFromEnvironment } from "../node/environment.js";
-import { checkFixtures } from "./check-fixtures.js";
-import { runDemo } from "./demo.js";
-import { repro } from "./repro.js";
-import { sampleFromFile, type SampleArgs } from "./sample.js";
+import { makeProgram, runProgram } from "./program.js";
 
 configureFromEnvironment();
-
-const program = new Command();
-program.name("rnnkit").description("Recurrent neural networks (RNN, LSTM, GRU) from their equations.");
-
-program
-  .command("check-fixtures")
-  .description("check the library against PyTorch reference fixtures (files or directories of the fixture format)")
-  .argument("<paths...>", "fixture files or directories")
-  .addOption(new Option("--dtype <dtype>", "precision to run in").choices(["float32", "float64", "both"]).default("float32"))
-  .option("--json", "one JSON line per case", false)
-  .option("-q, --quiet", "print only failing cases and the summary", false)
-  .action((paths: string[], opts: { dtype: "float32" | "float64" | "both"; json: boolean; quiet: boolean }) => {
-    process.exitCode = checkFixtures(paths, opts);
-  });
-
-program
-  .command("demo")
-  .description("train a small LSTM on a built-in task and print its loss falling")
-  .option("--seed <n>", "random seed", "1")
-  .option("--steps <n>", "training steps", "200")
-  .action((opts: { seed: string; steps: string }) => {
-    runDemo({ seed: Number(opts.seed), steps: Number(opts.steps) });
-  });
-
-program
-  .command("repro")
-  .description("rerun a classic experiment and write reports/<name>/ (results.json, report.md, plots); 'all --quick' runs every one briefly")
-  .argument("<name>", "experiment name or 'all'")
-  .argument("[settings...]", "--quick, --out DIR, --progress MODE, and --key=value config overrides")
-  .allowUnknownOption()
-  .helpOption(false)
-  .action(async (name: string, settings: string[]) => {
-    process.exitCode = await repro([name, ...settings]);
-  });
-
-program
-  .command("sample")
-  .description("generate text from a saved character model (one with its vocabulary in the metadata, as `repro charnn` saves)")
-  .argument("<model-file>", "a model file, e.g. reports/charnn/charnn-lstm.safetensors")
-  .option("--prime <text>", "text the model reads first and that starts the output (default: start from a newline)")
-  .option("--temperature <t>", "softmax temperature; 0 = always the most likely character", "0.8")
-  .option("--length <n>", "characters to generate", "500")
-  .option("--seed <n>", "random seed of the sampling", "0")
-  .action((file: string, opts: SampleArgs) => {
-    process.stdout.write(`${sampleFromFile(file, opts)}\n`);
-  });
-
-program.parseAsync(process.argv).catch((e: unknown) => {
-  console.error(`rnnkit: ${(e as Error).message}`);
-  process.exitCode = 2;
-});
+runProgram(makeProgram());

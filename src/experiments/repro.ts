@@ -3,7 +3,7 @@
  * Settings are `--key=value` pairs applied over the experiment's config; unknown keys
  * are refused. `all` runs every experiment (settings are not allowed there).
  */
-import { experiments, findExperiment, formatSummary, runExperiment, type ReproResult } from "../experiments/index.js";
+import { experiments, findExperiment, formatSummary, runExperiment, type ReproResult } from "./index.js";
 import type { ProgressMode } from "../node/progress.js";
 
 export interface ReproArgs {
