@@ -1,6 +1,7 @@
 /**
- * Test support (no tests here): where the PyTorch fixtures are, reading a fixture file,
- * and running one case through its family with a clear failure message.
+ * Test support (no tests here): where the PyTorch fixtures are (the small set committed in
+ * test/fixtures, and the full set in ../shared/fixtures when present), reading a fixture
+ * file, and running one case through its family with a clear failure message.
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
@@ -10,17 +11,34 @@ import type { DType } from "../../src/tensor/tensor.js";
 import { Comparison, type FixtureCase, type FixtureFamily } from "../../src/fixtures/format.js";
 import { readFixtureFile } from "../../src/fixtures/run.js";
 
-/** The shared fixtures directory: $RNNKIT_FIXTURES, else the first `shared/fixtures` above this file. */
-export function fixturesDir(): string {
-  if (process.env.RNNKIT_FIXTURES) return process.env.RNNKIT_FIXTURES;
+/**
+ * The repository root: the first directory above this file that holds test/fixtures (this
+ * file runs from build/test/support/, and the JSON files are not copied into build/).
+ */
+export function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
-    const candidate = join(dir, "shared", "fixtures");
-    if (existsSync(join(candidate, "rnn_layers.json"))) return candidate;
+    if (existsSync(join(dir, "test", "fixtures", "manifest.json"))) return dir;
     const parent = dirname(dir);
-    if (parent === dir) throw new Error("shared/fixtures not found above the test file; set RNNKIT_FIXTURES");
+    if (parent === dir) throw new Error("test/fixtures/manifest.json not found above the test file");
     dir = parent;
   }
+}
+
+/** The small fixture set committed with the code (tools/make_fixtures.py writes it). */
+export function committedFixturesDir(): string {
+  return join(repoRoot(), "test", "fixtures");
+}
+
+/** The full reference set beside the repository (../shared/fixtures), or null when it is absent. */
+export function sharedFixturesDir(): string | null {
+  const dir = join(repoRoot(), "..", "shared", "fixtures");
+  return existsSync(join(dir, "rnn_layers.json")) ? dir : null;
+}
+
+/** The fixtures the unit tests read: $RNNKIT_FIXTURES when set, else the committed set. */
+export function fixturesDir(): string {
+  return process.env.RNNKIT_FIXTURES || committedFixturesDir();
 }
 
 /** Every case of one fixture file (e.g. "losses.json"); fails if there is none. */
