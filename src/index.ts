@@ -58,6 +58,7 @@ export { StepRunner, type Streamable, type StepResult } from "./nn/streaming.js"
 export { uniformInit, pytorchRecurrentInit, glorotUniform, zeros, constant, orthogonal } from "./nn/init.js";
 export { withoutForgetGate, forgetGateIsOff, setForgetGateBias, FORGET_GATE_OFF_BIAS } from "./nn/lstm-variants.js";
 export { sampleLogits } from "./nn/sampling.js";
+export { generateText, type GenerateOptions } from "./nn/generate.js";
 
 // Optimizers, clipping, schedules
 export {

@@ -7,7 +7,7 @@
 import { loadModel } from "../node/files.js";
 import { SequenceToSequence } from "../nn/topologies.js";
 import { Rng } from "../tensor/random.js";
-import { generateText } from "../experiments/charnn.js";
+import { generateText } from "../nn/generate.js";
 
 /** The metadata key that holds the vocabulary: a JSON array of one-character strings, index = class id. */
 export const VOCAB_KEY = "rnnkit.vocab";

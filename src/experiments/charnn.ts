@@ -28,8 +28,6 @@ import { lineChart } from "./plot.js";
 import { Rng } from "../tensor/random.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { SequenceToSequence, runRecurrent, type RecurrentState } from "../nn/topologies.js";
-import { StepRunner } from "../nn/streaming.js";
-import { sampleLogits } from "../nn/sampling.js";
 import { oneHot } from "../ops/gather.js";
 import { reshape } from "../ops/movement.js";
 import { crossEntropy } from "../ops/loss.js";
@@ -39,6 +37,7 @@ import { clipGradNorm, clipGradValue } from "../optim/clip.js";
 import { noGrad } from "../autograd/tape.js";
 import { specOf } from "../io/model-file.js";
 import { saveModel } from "../node/files.js";
+import { generateText } from "../nn/generate.js";
 import { CharVocab, embeddedCorpus } from "../data/corpus.js";
 
 /** The flat config: part (a) keys start with `min`, the rest are part (b)'s. */
@@ -360,50 +359,4 @@ function save(dir: string, ctx: RunContext, file: string, model: SequenceToSeque
   const path = join(dir === "report" ? ctx.reportDir : dir, file);
   saveModel(path, model, specOf(model), { "rnnkit.vocab": JSON.stringify(vocab.chars) });
   return path;
-}
-
-export interface GenerateOptions {
-  /** Characters read before generating (at least one); the last one's prediction is the first sample. */
-  prime: string;
-  /** Characters to generate. */
-  length: number;
-  /** 0 = greedy; 1 = the model's distribution. */
-  temperature: number;
-  rng: Rng;
-  /** State before the prime; zeros when omitted. */
-  state?: RecurrentState;
-}
-
-/**
- * Generates `length` characters (the prime not included) from a character model: a
- * SequenceToSequence whose input is a one-hot character and whose output is the logits
- * of the next, stepped one character at a time with `StepRunner`.
- */
-export function generateText(model: SequenceToSequence, chars: readonly string[], options: GenerateOptions): string {
-  const V = chars.length;
-  const { prime, length, temperature, rng } = options;
-  if (model.rnn.spec.inputSize !== V || model.head.options.outFeatures !== V) {
-    throw new Error(`generateText: the model reads ${model.rnn.spec.inputSize} and predicts ${model.head.options.outFeatures} classes, but the vocabulary has ${V} characters`);
-  }
-  if (prime.length === 0) throw new Error("generateText: the prime needs at least one character");
-  const index = new Map(chars.map((c, i) => [c, i]));
-  const runner = new StepRunner(model);
-  let state = options.state ?? runner.initialState(1);
-  let next = -1;
-  const feed = (id: number) => {
-    const r = runner.step(oneHot([id], V), state);
-    state = r.state;
-    next = sampleLogits(r.y.data, temperature, rng);
-  };
-  for (const ch of prime) {
-    const id = index.get(ch);
-    if (id === undefined) throw new Error(`generateText: the prime's character ${JSON.stringify(ch)} is not in the model's vocabulary`);
-    feed(id);
-  }
-  let out = "";
-  for (let i = 0; i < length; i++) {
-    out += chars[next];
-    if (i + 1 < length) feed(next);
-  }
-  return out;
 }

@@ -1,0 +1,56 @@
+/**
+ * Text from a character model: a SequenceToSequence that reads one-hot characters and
+ * predicts the logits of the next, stepped one character at a time with `StepRunner` and
+ * its samples fed back in.
+ */
+import { oneHot } from "../ops/gather.js";
+import type { Rng } from "../tensor/random.js";
+import { sampleLogits } from "./sampling.js";
+import { StepRunner } from "./streaming.js";
+import type { RecurrentState, SequenceToSequence } from "./topologies.js";
+
+export interface GenerateOptions {
+  /** Characters read before generating (at least one); the last one's prediction is the first sample. */
+  prime: string;
+  /** Characters to generate. */
+  length: number;
+  /** 0 = greedy; 1 = the model's distribution. */
+  temperature: number;
+  rng: Rng;
+  /** State before the prime; zeros when omitted. */
+  state?: RecurrentState;
+}
+
+/**
+ * Generates `length` characters (the prime not included) from a character model: a
+ * SequenceToSequence whose input is a one-hot character and whose output is the logits
+ * of the next, stepped one character at a time with `StepRunner`.
+ */
+export function generateText(model: SequenceToSequence, chars: readonly string[], options: GenerateOptions): string {
+  const V = chars.length;
+  const { prime, length, temperature, rng } = options;
+  if (model.rnn.spec.inputSize !== V || model.head.options.outFeatures !== V) {
+    throw new Error(`generateText: the model reads ${model.rnn.spec.inputSize} and predicts ${model.head.options.outFeatures} classes, but the vocabulary has ${V} characters`);
+  }
+  if (prime.length === 0) throw new Error("generateText: the prime needs at least one character");
+  const index = new Map(chars.map((c, i) => [c, i]));
+  const runner = new StepRunner(model);
+  let state = options.state ?? runner.initialState(1);
+  let next = -1;
+  const feed = (id: number) => {
+    const r = runner.step(oneHot([id], V), state);
+    state = r.state;
+    next = sampleLogits(r.y.data, temperature, rng);
+  };
+  for (const ch of prime) {
+    const id = index.get(ch);
+    if (id === undefined) throw new Error(`generateText: the prime's character ${JSON.stringify(ch)} is not in the model's vocabulary`);
+    feed(id);
+  }
+  let out = "";
+  for (let i = 0; i < length; i++) {
+    out += chars[next];
+    if (i + 1 < length) feed(next);
+  }
+  return out;
+}

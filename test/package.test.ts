@@ -1,0 +1,160 @@
+/**
+ * The package as users get it: `npm pack`, install the tarball into a fresh project with
+ * npm's cache only (no network), then (a) a Node ESM script trains a few steps from the
+ * installed package and must find the SIMD WebAssembly backend active, saves and reloads
+ * the model through `rnnkit/node`, and runs the `rnnkit` command; (b) a strict TypeScript
+ * consumer compiles against the shipped types. Also: what the tarball holds, and the
+ * installed size (reported).
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const root = resolve(".");
+const work = mkdtempSync(join(tmpdir(), "rnnkit-package-"));
+const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+
+function run(cmd: string, args: string[], cwd: string): string {
+  const r = spawnSync(cmd, args, { cwd, encoding: "utf8", env: { ...process.env, npm_config_fund: "false", npm_config_audit: "false" } });
+  assert.equal(r.status, 0, `${cmd} ${args.join(" ")} failed in ${cwd}:\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
+function bytesUnder(dir: string): number {
+  let total = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    total += e.isDirectory() ? bytesUnder(p) : e.isFile() ? statSync(p).size : 0;
+  }
+  return total;
+}
+
+// The build is already there (npm test builds first), so the pack skips prepack's rebuild.
+const packed = JSON.parse(run(npm, ["pack", "--json", "--ignore-scripts", "--pack-destination", work], root)) as Array<{
+  filename: string; files: Array<{ path: string }>;
+}>;
+const tarball = join(work, packed[0].filename);
+const files = packed[0].files.map((f) => f.path);
+const app = join(work, "app");
+mkdirSync(app);
+
+/**
+ * A lockfile for the fresh project: rnnkit from the tarball, and its dependencies exactly
+ * as the repository's lockfile resolves them (every entry not marked dev), so `npm ci
+ * --offline` installs from npm's cache, which the repository's own `npm ci` filled.
+ */
+function appLockfile(): object {
+  const lock = JSON.parse(readFileSync(join(root, "package-lock.json"), "utf8")) as { packages: Record<string, Record<string, unknown>> };
+  const own = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as Record<string, unknown>;
+  const spec = `file:${tarball}`;
+  const packages: Record<string, unknown> = {
+    "": { name: "app", dependencies: { rnnkit: spec } },
+    "node_modules/rnnkit": { version: own.version, resolved: spec, dependencies: own.dependencies, bin: own.bin, engines: own.engines },
+  };
+  for (const [path, entry] of Object.entries(lock.packages)) {
+    if (!path.startsWith("node_modules/") || entry.dev === true || entry.link === true) continue;
+    // The registry's tarball address, which npm looks up in its cache by the integrity.
+    const name = path.slice(path.lastIndexOf("node_modules/") + "node_modules/".length);
+    const resolved = entry.resolved ?? `https://registry.npmjs.org/${name}/-/${name.split("/").at(-1)}-${entry.version as string}.tgz`;
+    packages[path] = { ...entry, resolved };
+  }
+  return { name: "app", lockfileVersion: 3, requires: true, packages };
+}
+writeFileSync(join(app, "package.json"), JSON.stringify({ name: "app", private: true, type: "module", dependencies: { rnnkit: `file:${tarball}` } }));
+writeFileSync(join(app, "package-lock.json"), JSON.stringify(appLockfile(), null, 2));
+run(npm, ["ci", "--offline", "--no-audit", "--no-fund", "--ignore-scripts"], app);
+
+test("the tarball holds the three WebAssembly builds, the types and the CLI; no experiments, tests or source maps", () => {
+  for (const build of ["kernels-simd-shared.wasm", "kernels-simd.wasm", "kernels-scalar.wasm"]) {
+    assert.ok(files.includes(`build/src/backend/wasm/${build}`), `${build} missing from the tarball`);
+  }
+  for (const f of ["build/src/index.d.ts", "build/src/node/index.d.ts", "build/src/tasks.d.ts", "build/src/cli/main.js"]) {
+    assert.ok(files.includes(f), `${f} missing from the tarball`);
+  }
+  const stray = files.filter((f) => /experiments|\/test\/|\.map$|^src\//.test(f));
+  assert.deepEqual(stray, [], "the tarball ships what only the repository needs");
+});
+
+test("installed: a Node ESM script trains from the package on the SIMD WebAssembly backend", () => {
+  const script = `
+    import { Rng, SequenceToVector, Adam, mseLoss, backendInfo, encodeModel, decodeModel, noGrad } from "rnnkit";
+    import { saveModel, loadModel } from "rnnkit/node";
+    import { linearRecurrence } from "rnnkit/tasks";
+    const rng = new Rng(7);
+    const { x, y } = linearRecurrence(rng, 16, 8);
+    const model = new SequenceToVector({ cell: "lstm", inputSize: 1, hiddenSize: 32, outputSize: 1, rng });
+    const opt = new Adam(model.parameters(), { lr: 0.01 });
+    const losses = [];
+    for (let step = 0; step < 20; step++) {
+      opt.zeroGrad();
+      const loss = mseLoss(model.forward(x), y);
+      loss.backward();
+      opt.step();
+      losses.push(loss.item());
+    }
+    const back = decodeModel(encodeModel(model)).model;
+    saveModel("model.safetensors", model);
+    const fromFile = loadModel("model.safetensors").model;
+    const same = noGrad(() => [model, back, fromFile].map((m) => Array.from(m.forward(x).data).join()));
+    console.log(JSON.stringify({ info: backendInfo(), first: losses[0], last: losses.at(-1), same: same[0] === same[1] && same[1] === same[2] }));
+  `;
+  writeFileSync(join(app, "train.mjs"), script);
+  const out = JSON.parse(run(process.execPath, ["train.mjs"], app).trim().split("\n").at(-1)!);
+  assert.equal(out.info.name, "wasm-simd", `installed package runs ${out.info.name}: ${out.info.reason}`);
+  assert.equal(out.info.how, "default");
+  assert.equal(out.info.sharedMemory, true);
+  assert.ok(out.last < out.first, `loss ${out.first} → ${out.last}`);
+  assert.equal(out.same, true, "a model reloaded from bytes and from a file gives the same outputs");
+});
+
+test("installed: every shipped module loads (no import reaches outside the package)", () => {
+  // The CLI entry runs its program and the helper-thread script expects worker data: both are run elsewhere.
+  const modules = files.filter((f) => f.endsWith(".js") && !f.endsWith("cli/main.js") && !f.endsWith("node/wasm-worker.js"));
+  const imports = modules.map((f) => `await import(${JSON.stringify(`./node_modules/rnnkit/${f}`)});`);
+  writeFileSync(join(app, "load-all.mjs"), `${imports.join("\n")}\nconsole.log("loaded ${modules.length}");`);
+  assert.match(run(process.execPath, ["load-all.mjs"], app), new RegExp(`loaded ${modules.length}`));
+});
+
+test("installed: RNNKIT_BACKEND is honoured by the rnnkit command, and a bad value is refused", () => {
+  const bin = join(app, "node_modules", ".bin", "rnnkit");
+  const ok = spawnSync(bin, ["demo", "--steps", "3"], { cwd: app, encoding: "utf8", env: { ...process.env, RNNKIT_BACKEND: "wasm-scalar" } });
+  assert.equal(ok.status, 0, ok.stderr);
+  const bad = spawnSync(bin, ["demo", "--steps", "3"], { cwd: app, encoding: "utf8", env: { ...process.env, RNNKIT_BACKEND: "cuda" } });
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /RNNKIT_BACKEND must be one of ts, wasm-scalar, wasm-simd or wasm, got 'cuda'/);
+});
+
+test("installed: a strict TypeScript consumer compiles against the shipped types", () => {
+  writeFileSync(join(app, "consumer.ts"), `
+    import { Rng, GRU, Tensor, useBackend, backendInfo, type BackendInfo, type ProgressEvent, encodeModel } from "rnnkit";
+    import { saveModel, terminalProgress } from "rnnkit/node";
+    import { echoSeries } from "rnnkit/tasks";
+    const info: BackendInfo = useBackend("wasm-simd");
+    const gru = new GRU({ inputSize: 2, hiddenSize: 4, rng: new Rng(1) });
+    const out: Tensor = gru.forward(Tensor.zeros([3, 1, 2])).output;
+    const bytes: Uint8Array = encodeModel(gru);
+    const onProgress: (e: ProgressEvent) => void = terminalProgress("none");
+    saveModel("gru.safetensors", gru);
+    echoSeries(new Rng(2), 10);
+    export const used = [info.name, backendInfo().reason, out.shape, bytes.length, onProgress];
+  `);
+  writeFileSync(join(app, "tsconfig.json"), JSON.stringify({
+    compilerOptions: {
+      strict: true, module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", lib: ["ES2022"], noEmit: true,
+      typeRoots: [join(root, "node_modules", "@types")], types: ["node"],
+    },
+    files: ["consumer.ts"],
+  }));
+  execFileSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(app, "tsconfig.json")], { cwd: app, encoding: "utf8" });
+});
+
+test("installed size of the library with its dependencies (goal: under 5 MB)", (t) => {
+  const bytes = bytesUnder(join(app, "node_modules"));
+  const packages = readdirSync(join(app, "node_modules")).filter((d) => !d.startsWith("."))
+    .flatMap((d) => (d.startsWith("@") ? readdirSync(join(app, "node_modules", d)).map((s) => `${d}/${s}`) : [d]));
+  t.diagnostic(`installed: ${packages.length} packages, ${(bytes / 1e6).toFixed(2)} MB (${packages.join(", ")})`);
+  assert.ok(bytes < 5e6, `${(bytes / 1e6).toFixed(2)} MB installed`);
+});
