@@ -19,7 +19,7 @@ export * from "./ops/index.js";
 export { mseLoss, crossEntropy, bceWithLogits, sequenceMask, type Reduction, type CrossEntropyOptions } from "./ops/loss.js";
 export {
   recurrent, recurrentParamNames, recurrentParamShapes, hiddenGradientNorms,
-  type RecurrentSpec, type CellKind, type RecurrentResult, type HiddenGradientNorms,
+  type RecurrentSpec, type CellKind, type RecurrentState, type RecurrentOptions, type RecurrentResult, type HiddenGradientNorms,
 } from "./ops/recurrent.js";
 
 export * from "./nn/index.js";

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
   fit, Rng, Tensor, Adam, SGD, stepDecay, NonFiniteError, CheckpointError, loadCheckpoint, saveCheckpoint,
-  Progress, LSTM, mseLoss, slice, reshape, Linear,
+  Progress, LSTM, mseLoss, slice, reshape, Linear, type RecurrentState,
 } from "../src/index.js";
 import { checkFiniteGradients } from "../src/train/guard.js";
 import { truncatedBptt, detachState } from "../src/train/tbptt.js";
@@ -153,12 +153,12 @@ test("truncated BPTT carries the detached state between windows and resets it ea
   const seenStates: Array<boolean> = [];
   const res = truncatedBptt(model, {
     length: L, windowSize: k, epochs: 2, optimizer: new SGD(params, { lr: 0.01 }),
-    forward: (start, size, state: { h: Tensor; c: Tensor } | null) => {
+    forward: (start, size, state: RecurrentState | null) => {
       seenStates.push(state !== null && state.h.node === null && !state.h.requiresGrad);
       const x = slice(stream, 0, start, start + size);
       const out = lstm.forward(x, state ?? undefined);
       const pred = head.forward(reshape(out.output, [size * B, 3]));
-      return { loss: mseLoss(pred, reshape(x, [size * B, 1])), state: { h: out.h, c: out.c } };
+      return { loss: mseLoss(pred, reshape(x, [size * B, 1])), state: out.state };
     },
   });
   assert.equal(res.losses.length, 8);
