@@ -4,7 +4,7 @@
  * training step (forward + BPTT backward + optimizer update over one batch), or for
  * W6 one streaming inference step with carried state.
  */
-import { Rng, Tensor, LSTM, RNN, GRU, Linear, mseLoss, crossEntropy, Adam, Adagrad, noGrad, reshape, slice, oneHot, type Module } from "../src/index.js";
+import { Rng, Tensor, LSTM, RNN, GRU, Linear, mseLoss, crossEntropy, Adam, Adagrad, noGrad, reshape, slice, oneHot, type Module, type RecurrentState } from "../src/index.js";
 
 export interface Workload {
   id: string;
@@ -131,11 +131,10 @@ const w6: Workload = {
   build(rng) {
     const x = randomTensor(rng, [1, 1, 32]);
     const lstm = new LSTM({ inputSize: 32, hiddenSize: 128, rng });
-    let state = { h: Tensor.zeros([1, 1, 128]), c: Tensor.zeros([1, 1, 128]) };
+    let state: RecurrentState = { h: Tensor.zeros([1, 1, 128]), c: Tensor.zeros([1, 1, 128]) };
     return () => {
       noGrad(() => {
-        const { h, c } = lstm.forward(x, state);
-        state = { h, c };
+        state = lstm.forward(x, state).state;
       });
     };
   },

@@ -6,7 +6,7 @@
  * not a tuned layer: there is no fused kernel behind it.
  */
 import { Module } from "../src/nn/module.js";
-import { pytorchRecurrentInit, uniformInit } from "../src/nn/init.js";
+import { fillPytorchRecurrent, fillUniform } from "../src/nn/init.js";
 import { Tensor, type DType } from "../src/tensor/tensor.js";
 import { Rng } from "../src/tensor/random.js";
 import { add, linear, mean, mul, reshape, sigmoid, slice, split, sub, tanh } from "../src/ops/index.js";
@@ -50,7 +50,7 @@ export class PeepholeLSTMCell extends Module {
     this.hiddenSize = H;
     // Every parameter drawn from U(±1/√H), PyTorch's recurrent default, in this order.
     const param = (name: string, shape: number[]): Tensor =>
-      this.registerParameter(name, pytorchRecurrentInit(Tensor.zeros(shape, { dtype }), rng, H));
+      this.registerParameter(name, fillPytorchRecurrent(Tensor.zeros(shape, { dtype }), rng, H));
     this.weight_ih = param("weight_ih", [4 * H, I]);
     this.weight_hh = param("weight_hh", [4 * H, H]);
     this.bias = param("bias", [4 * H]);
@@ -111,7 +111,7 @@ export function trainRunningMean(options: { seed: number; steps: number; lr: num
   const rng = new Rng(options.seed);
   const H = 8;
   const cell = new PeepholeLSTMCell({ inputSize: 1, hiddenSize: H, rng });
-  const readout = uniformInit(Tensor.zeros([1, H], { requiresGrad: true }), rng, 1 / Math.sqrt(H));
+  const readout = fillUniform(Tensor.zeros([1, H], { requiresGrad: true }), rng, 1 / Math.sqrt(H));
   const params = [...cell.parameters(), readout];
   const train = runningMeanTask(rng, 6, 32);
   const test = runningMeanTask(rng, 6, 64);

@@ -33,7 +33,7 @@ export {
 export { mseLoss, crossEntropy, bceWithLogits, sequenceMask, type Reduction, type CrossEntropyOptions } from "./ops/loss.js";
 export {
   recurrent, recurrentParamNames, recurrentParamShapes, hiddenGradientNorms,
-  type RecurrentSpec, type CellKind, type RecurrentResult, type HiddenGradientNorms,
+  type RecurrentSpec, type CellKind, type RecurrentState, type RecurrentOptions, type RecurrentResult, type HiddenGradientNorms,
 } from "./ops/recurrent.js";
 export type { RnnActivation } from "./backend/kernels.js";
 
@@ -44,18 +44,17 @@ export { Embedding, type EmbeddingOptions } from "./nn/embedding.js";
 export { Dropout, type DropoutOptions } from "./nn/dropout.js";
 export { Sequential, type TensorModule } from "./nn/sequential.js";
 export * from "./nn/cells/index.js";
-export {
-  RNN, LSTM, GRU,
-  type RecurrentLayerOptions, type RNNOptions, type RecurrentForwardOptions,
-  type RnnLayerState, type LstmLayerState, type RnnLayerOutput, type LstmLayerOutput,
-} from "./nn/recurrent.js";
+export { RNN, LSTM, GRU, type RecurrentLayerOptions, type RNNOptions, type RecurrentForwardOptions } from "./nn/recurrent.js";
 export {
   SequenceToVector, SequenceToSequence, VectorToSequence, EncoderDecoder, createRecurrentLayer, outputWidth,
-  type RecurrentLayerModule, type RecurrentState, type RecurrentBlockOptions, type HeadedOptions,
+  type RecurrentLayerModule, type RecurrentBlockOptions, type HeadedOptions,
   type SequenceForwardOptions, type EncoderDecoderOptions, type GreedyDecodeOptions,
 } from "./nn/topologies.js";
 export { StepRunner, type Streamable, type StepResult } from "./nn/streaming.js";
-export { uniformInit, pytorchRecurrentInit, glorotUniform, zeros, constant, orthogonal } from "./nn/init.js";
+export {
+  fillUniform, fillPytorchRecurrent, fillGlorotUniform, fillZeros, fillConstant, fillOrthogonal, fillTf1Recurrent,
+  type Tf1RecurrentOptions,
+} from "./nn/init.js";
 export { withoutForgetGate, forgetGateIsOff, setForgetGateBias, FORGET_GATE_OFF_BIAS } from "./nn/lstm-variants.js";
 export { sampleLogits } from "./nn/sampling.js";
 export { generateText, type GenerateOptions } from "./nn/generate.js";

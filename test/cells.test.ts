@@ -13,7 +13,8 @@ import { assertGradcheck } from "../src/autograd/gradcheck.js";
 import { Comparison, UnsupportedCase } from "../src/fixtures/format.js";
 import { readFixtureCases, runPassingCase } from "./support/fixtures.js";
 import { cellFamily } from "../src/fixtures/cells.js";
-import { GRUCell, LSTMCell, RNNCell, type RnnNonlinearity } from "../src/nn/cells/index.js";
+import { GRUCell, LSTMCell, RNNCell } from "../src/nn/cells/index.js";
+import type { RnnActivation } from "../src/backend/kernels.js";
 import { concat } from "../src/ops/index.js";
 
 const cases = readFixtureCases("cells.json");
@@ -74,7 +75,7 @@ function rand64(rng: Rng, shape: number[], bound = 1): Tensor {
   return t;
 }
 
-for (const nonlinearity of ["tanh", "relu", "sigmoid"] as RnnNonlinearity[]) {
+for (const nonlinearity of ["tanh", "relu", "sigmoid"] as RnnActivation[]) {
   test(`RNNCell (${nonlinearity}) gradchecks in float64, every parameter included`, () => {
     const rng = new Rng(11);
     const cell = new RNNCell({ inputSize: 3, hiddenSize: 4, nonlinearity, rng, dtype: "float64" });
@@ -174,7 +175,7 @@ test("cells refuse wrong shapes, sizes and dtypes with clear errors", () => {
   assert.throws(() => cell.forward(Tensor.zeros([2, 3], { dtype: "float64" })), TypeError);
   assert.throws(() => new GRUCell({ inputSize: 0, hiddenSize: 4, rng: new Rng(0) }), RangeError);
   assert.throws(
-    () => new RNNCell({ inputSize: 1, hiddenSize: 1, rng: new Rng(0), nonlinearity: "gelu" as RnnNonlinearity }),
+    () => new RNNCell({ inputSize: 1, hiddenSize: 1, rng: new Rng(0), nonlinearity: "gelu" as RnnActivation }),
     RangeError,
   );
 });

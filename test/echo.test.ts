@@ -12,7 +12,8 @@ import { truncatedBptt } from "../src/train/tbptt.js";
 import { crossEntropy } from "../src/ops/loss.js";
 import { resolveConfig } from "../src/experiments/experiment.js";
 import { binaryEntropy, echoExpectedLoss, echoProbability, echoRows, echoSeries, echoWindow } from "../src/data/echo.js";
-import { blockMeans, echo, EchoNet, type EchoState } from "../src/experiments/echo.js";
+import { blockMeans, echo, echoNet } from "../src/experiments/echo.js";
+import type { RecurrentState } from "../src/ops/recurrent.js";
 
 /** Acceptable distance of an empirical frequency from its probability, in standard errors. */
 const sigmas = 5;
@@ -123,11 +124,11 @@ test("echoRows and echoWindow: contiguous rows, one-hot inputs, targets in (t, b
   assert.throws(() => echoRows(series, 200), /cannot cut/);
 });
 
-test("EchoNet: TF1 Glorot limits, zero biases", () => {
+test("echoNet: TF1 Glorot limits, zero biases", () => {
   for (const H of [4, 16]) {
-    const net = new EchoNet("rnn", H, new Rng(1));
+    const net = echoNet("rnn", H, new Rng(1));
     const cellLimit = Math.sqrt(6 / (2 + H + H));
-    for (const [name, w] of net.layer.namedParameters()) {
+    for (const [name, w] of net.rnn.namedParameters()) {
       const max = Math.max(...Array.from(w.data, Math.abs));
       if (name.startsWith("bias")) assert.equal(max, 0, name);
       else assert.ok(max <= cellLimit && max > 0.5 * cellLimit, `${name} max ${max}, limit ${cellLimit}`);
@@ -140,41 +141,41 @@ test("EchoNet: TF1 Glorot limits, zero biases", () => {
 
 test("carrying the state across windows equals one unbroken forward pass", () => {
   for (const cell of ["rnn", "gru", "lstm"] as const) {
-    const net = new EchoNet(cell, 6, new Rng(2));
+    const net = echoNet(cell, 6, new Rng(2));
     const rows = echoRows(echoSeries(new Rng(4), 60), 3);
     noGrad(() => {
-      const whole = net.forward(echoWindow(rows, 0, 12).x, null).logits;
-      const a = net.forward(echoWindow(rows, 0, 5).x, null);
-      const b = net.forward(echoWindow(rows, 5, 7).x, a.state);
-      const pieces = concat([a.logits, b.logits], 0);
+      const whole = net.forward(echoWindow(rows, 0, 12).x);
+      const a = net.forwardWithState(echoWindow(rows, 0, 5).x);
+      const b = net.forwardWithState(echoWindow(rows, 5, 7).x, { state: a.state });
+      const pieces = concat([a.y, b.y], 0);
       for (let i = 0; i < whole.size; i++) assert.ok(Math.abs(whole.data[i] - pieces.data[i]) < float32Forward, `${cell} ${i}`);
     });
   }
 });
 
 test("truncatedBptt hands each window the previous window's final state, detached", () => {
-  const net = new EchoNet("rnn", 4, new Rng(3));
+  const net = echoNet("rnn", 4, new Rng(3));
   const rows = echoRows(echoSeries(new Rng(6), 400), 4);
-  const seen: Array<EchoState | null> = [];
-  const given: EchoState[] = [];
-  truncatedBptt<EchoState>(net, {
+  const seen: Array<RecurrentState | null> = [];
+  const given: RecurrentState[] = [];
+  truncatedBptt<RecurrentState>(net, {
     length: rows.steps,
     windowSize: 10,
     optimizer: new Adagrad(net.parameters(), { lr: 0.1, initialAccumulatorValue: 0.1 }),
     forward: (from, size, state) => {
       seen.push(state);
       const w = echoWindow(rows, from, size);
-      const out = net.forward(w.x, state);
+      const out = net.forwardWithState(w.x, { state: state ?? undefined });
       given.push(out.state);
-      return { loss: crossEntropy(out.logits, w.y), state: out.state };
+      return { loss: crossEntropy(out.y, w.y), state: out.state };
     },
   });
   assert.equal(seen.length, 10);
   assert.equal(seen[0], null);
   for (let k = 1; k < seen.length; k++) {
     const s = seen[k]!;
-    assert.equal(s[0].node, null, "the carried state must be cut from the graph");
-    assert.deepEqual(Array.from(s[0].data), Array.from(given[k - 1][0].data));
+    assert.equal(s.h.node, null, "the carried state must be cut from the graph");
+    assert.deepEqual(Array.from(s.h.data), Array.from(given[k - 1].h.data));
   }
 });
 

@@ -28,9 +28,8 @@ import {
   SequenceToVector,
   StepRunner,
   VectorToSequence,
-  type RecurrentState,
 } from "../src/nn/index.js";
-import type { CellKind } from "../src/ops/recurrent.js";
+import type { CellKind, RecurrentState } from "../src/ops/recurrent.js";
 
 /** Named tolerances (STYLE principle 11). */
 const tol = {
@@ -515,7 +514,7 @@ test("streaming: refuses bidirectional models, a misshaped x and a state that do
   const runner = new StepRunner(new SequenceToSequence({ cell: "lstm", inputSize: 2, hiddenSize: 3, outputSize: 1, rng: new Rng(0) }));
   assert.throws(() => runner.step(Tensor.zeros([4, 3])), (e: Error) => e instanceof ShapeError && /x/.test(e.message) && /\[4, 3\]/.test(e.message));
   assert.throws(() => runner.step(Tensor.zeros([4, 2]), runner.initialState(2)), (e: Error) => e instanceof ShapeError && /state\.h \[1, 2, 3\]/.test(e.message));
-  assert.throws(() => runner.step(Tensor.zeros([2, 2]), { h: Tensor.zeros([1, 2, 3]) }), /needs c/);
+  assert.throws(() => runner.step(Tensor.zeros([2, 2]), { h: Tensor.zeros([1, 2, 3]) }), /LSTM: state\.c is missing/);
 });
 
 // ---------------------------------------------------------------------------------------------

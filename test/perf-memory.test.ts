@@ -267,7 +267,7 @@ function runOp(spec: RecurrentSpec, T: number, B: number, seed: number, lengths?
   const x = randomTensor(rng, spec.batchFirst ? [B, T, spec.inputSize] : [T, B, spec.inputSize]);
   x.requiresGrad = true;
   const w = weightsFor(spec, seed + 1);
-  const { output, hN } = recurrent(spec, x, w, undefined, undefined, lengths);
+  const { output, state: { h: hN } } = recurrent(spec, x, w, { lengths });
   const seedOut = randomTensor(rng, [...output.shape]).data;
   const seedH = randomTensor(rng, [spec.numLayers * D, B, spec.hiddenSize]).data;
   output.backward(seedOut);
@@ -377,17 +377,18 @@ test("streaming step: equals the sequence path bit for bit at B = 1 (and closely
           const h0 = randomTensor(rng, [L, B, 20]);
           const c0 = cell === "lstm" ? randomTensor(rng, [L, B, 20]) : undefined;
           // With grad the op records a graph, so it runs the sequence path.
-          const full = recurrent(spec, x, w, h0, c0);
+          const state = c0 ? { h: h0, c: c0 } : { h: h0 };
+          const full = recurrent(spec, x, w, { state });
           assert.ok(full.output.requiresGrad);
           for (const weights of [w, wResident]) {
-            const fast = noGrad(() => recurrent(spec, x, weights, h0, c0));
+            const fast = noGrad(() => recurrent(spec, x, weights, { state }));
             assert.equal(fast.output.requiresGrad, false);
             assert.deepEqual(fast.output.shape, full.output.shape);
             const what = `${cell} L=${L} batchFirst=${batchFirst} bias=${bias} B=${B}`;
             const check = B === 1 ? sameBits : close;
             check(`${what} output`, fast.output.data, full.output.data);
-            check(`${what} hN`, fast.hN.data, full.hN.data);
-            if (c0) check(`${what} cN`, fast.cN!.data, full.cN!.data);
+            check(`${what} state.h`, fast.state.h.data, full.state.h.data);
+            if (c0) check(`${what} state.c`, fast.state.c!.data, full.state.c!.data);
           }
         }
       }

@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { Rng, Tensor, LSTM, GRU, RNN, noGrad, type Module } from "../src/index.js";
+import { Rng, Tensor, LSTM, GRU, RNN, noGrad, type Module, type RecurrentResult } from "../src/index.js";
 import { saveModel } from "../src/node/index.js";
 
 const python = "/usr/bin/python3";
@@ -18,7 +18,7 @@ const hasTorch = spawnSync(python, ["-c", "import torch"]).status === 0;
 test("model files load into PyTorch's recurrent modules with the same outputs", { skip: hasTorch ? false : "PyTorch (python3-torch) is not installed" }, () => {
   const dir = mkdtempSync(join(tmpdir(), "rnnkit-torch-"));
   const rng = new Rng(9);
-  const models: Array<[string, Module & { forward(x: Tensor): { output: Tensor; h: Tensor } }]> = [
+  const models: Array<[string, Module & { forward(x: Tensor): RecurrentResult }]> = [
     ["lstm", new LSTM({ inputSize: 3, hiddenSize: 5, numLayers: 2, bidirectional: true, rng })],
     ["gru", new GRU({ inputSize: 3, hiddenSize: 4, rng })],
     ["rnn", new RNN({ inputSize: 3, hiddenSize: 4, nonlinearity: "relu", rng })],
@@ -33,7 +33,7 @@ test("model files load into PyTorch's recurrent modules with the same outputs", 
     assert.equal(res.status, 0, res.stderr);
     const torchOut = JSON.parse(readFileSync(join(dir, `${name}.out.json`), "utf8"));
     const ours = noGrad(() => model.forward(x));
-    for (const [key, a, e] of [["output", ours.output.data, torchOut.output], ["h_n", ours.h.data, torchOut.h_n]] as const) {
+    for (const [key, a, e] of [["output", ours.output.data, torchOut.output], ["h_n", ours.state.h.data, torchOut.h_n]] as const) {
       assert.equal(a.length, e.length, `${name} ${key}`);
       for (let i = 0; i < e.length; i++) assert.ok(Math.abs(a[i] - e[i]) <= 1e-5 + 1e-4 * Math.abs(e[i]), `${name} ${key}[${i}]: ${a[i]} vs torch ${e[i]}`);
     }

@@ -16,6 +16,7 @@ import {
   recurrentParamShapes,
   type CellKind,
   type RecurrentSpec,
+  type RecurrentState,
 } from "../src/ops/recurrent.js";
 import { GRU, LSTM, RNN } from "../src/nn/recurrent.js";
 import type { RnnActivation } from "../src/backend/kernels.js";
@@ -76,6 +77,8 @@ interface Problem {
   x: Tensor;
   h0: Tensor;
   c0: Tensor | undefined;
+  /** h0, and c0 for the LSTM. */
+  state: RecurrentState;
   weights: Tensor[];
 }
 
@@ -84,12 +87,9 @@ function problem(seed: number, spec: RecurrentSpec, T: number, B: number, dtype:
   const D = spec.bidirectional ? 2 : 1;
   const state = [spec.numLayers * D, B, spec.hiddenSize];
   const x = randomTensor(rng, spec.batchFirst ? [B, T, spec.inputSize] : [T, B, spec.inputSize], dtype, 1.5);
-  return {
-    spec, x,
-    h0: randomTensor(rng, state, dtype),
-    c0: spec.cell === "lstm" ? randomTensor(rng, state, dtype) : undefined,
-    weights: randomWeights(rng, spec, dtype),
-  };
+  const h0 = randomTensor(rng, state, dtype);
+  const c0 = spec.cell === "lstm" ? randomTensor(rng, state, dtype) : undefined;
+  return { spec, x, h0, c0, state: c0 ? { h: h0, c: c0 } : { h: h0 }, weights: randomWeights(rng, spec, dtype) };
 }
 
 /** One flat tensor of all given tensors, as a tape node, so gradcheck sees every output. */
@@ -113,7 +113,7 @@ function flatConcat(parts: Tensor[]): Tensor {
   return out;
 }
 
-/** gradcheck over x, h0, c0 and every weight of the fused op, all outputs included. */
+/** gradcheck over x, state.h, state.c and every weight of the fused op, all outputs included. */
 function checkGradients(p: Problem, lengths?: number[]): void {
   const inputs = [p.x, p.h0, ...(p.c0 ? [p.c0] : []), ...p.weights];
   const lstm = p.spec.cell === "lstm";
@@ -121,8 +121,8 @@ function checkGradients(p: Problem, lengths?: number[]): void {
     const [x, h0, ...rest] = ts;
     const c0 = lstm ? rest[0] : undefined;
     const ws = lstm ? rest.slice(1) : rest;
-    const r = recurrent(p.spec, x, ws, h0, c0, lengths);
-    return flatConcat(r.cN ? [r.output, r.hN, r.cN] : [r.output, r.hN]);
+    const r = recurrent(p.spec, x, ws, { state: c0 ? { h: h0, c: c0 } : { h: h0 }, lengths });
+    return flatConcat(r.state.c ? [r.output, r.state.h, r.state.c] : [r.output, r.state.h]);
   };
   const report = gradcheck(fn, inputs, tol.gradcheck);
   assert.ok(report.ok, `gradcheck worst ratio ${report.worstRatio} at ${JSON.stringify(report.worstAt)}`);
@@ -154,9 +154,9 @@ test("backward accumulates: a second backward doubles every gradient", () => {
   const p = problem(103, specOf("gru", { bidirectional: true }), 4, 2);
   for (const t of [p.x, p.h0, ...p.weights]) t.requiresGrad = true;
   const seed = Float64Array.from({ length: 4 * 2 * 6 }, (_, i) => Math.sin(i));
-  recurrent(p.spec, p.x, p.weights, p.h0).output.backward(seed);
+  recurrent(p.spec, p.x, p.weights, { state: p.state }).output.backward(seed);
   const once = [p.x, p.h0, ...p.weights].map((t) => Float64Array.from(t.grad!));
-  recurrent(p.spec, p.x, p.weights, p.h0).output.backward(seed);
+  recurrent(p.spec, p.x, p.weights, { state: p.state }).output.backward(seed);
   [p.x, p.h0, ...p.weights].forEach((t, i) => {
     for (let j = 0; j < t.size; j++) assert.ok(Math.abs(t.grad![j] - 2 * once[i][j]) <= tol.sameMath64 * (1 + Math.abs(once[i][j])));
   });
@@ -164,10 +164,10 @@ test("backward accumulates: a second backward doubles every gradient", () => {
 
 test("no tape node without an input that requires grad, or under noGrad", () => {
   const p = problem(104, specOf("lstm"), 3, 2);
-  assert.equal(recurrent(p.spec, p.x, p.weights, p.h0, p.c0).output.node, null);
+  assert.equal(recurrent(p.spec, p.x, p.weights, { state: p.state }).output.node, null);
   p.weights[0].requiresGrad = true;
-  assert.notEqual(recurrent(p.spec, p.x, p.weights, p.h0, p.c0).output.node, null);
-  assert.equal(noGrad(() => recurrent(p.spec, p.x, p.weights, p.h0, p.c0)).output.node, null);
+  assert.notEqual(recurrent(p.spec, p.x, p.weights, { state: p.state }).output.node, null);
+  assert.equal(noGrad(() => recurrent(p.spec, p.x, p.weights, { state: p.state })).output.node, null);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -225,10 +225,11 @@ function naiveLayer(spec: RecurrentSpec, x: Tensor, w: Tensor[], h0: Tensor, c0?
 for (const [cell, act] of [["rnn", "sigmoid"], ["rnn", "relu"], ["lstm", undefined], ["gru", undefined]] as const) {
   test(`fused ${cell}${act ? ` ${act}` : ""} equals the cell stepped by hand`, () => {
     const p = problem(105, specOf(cell, { nonlinearity: act, inputSize: 3, hiddenSize: 5 }), 6, 2);
-    const r = recurrent(p.spec, p.x, p.weights, p.h0, p.c0);
+    const r = recurrent(p.spec, p.x, p.weights, { state: p.state });
     const want = naiveLayer(p.spec, p.x, p.weights, p.h0, p.c0);
     want.out.forEach((v, i) => assert.ok(Math.abs(r.output.data[i] - v) <= tol.sameMath64, `output[${i}]`));
-    if (r.cN) want.c.forEach((v, i) => assert.ok(Math.abs(r.cN!.data[i] - v) <= tol.sameMath64, `cN[${i}]`));
+    const c = r.state.c;
+    if (c) want.c.forEach((v, i) => assert.ok(Math.abs(c.data[i] - v) <= tol.sameMath64, `state.c[${i}]`));
   });
 }
 
@@ -249,17 +250,17 @@ test("batchFirst equals time-major with x, output and grad_x transposed", () => 
   const xbf = swap01(tm.x);
   for (const t of [tm.x, xbf, ...tm.weights]) t.requiresGrad = true;
   const lengths = [2, 4, 3];
-  const a = recurrent(tm.spec, tm.x, tm.weights, tm.h0, tm.c0, lengths);
+  const a = recurrent(tm.spec, tm.x, tm.weights, { state: tm.state, lengths });
   const seed = Float64Array.from({ length: a.output.size }, (_, i) => Math.cos(i));
   a.output.backward(seed);
   const gradsTm = tm.weights.map((w) => Float64Array.from(w.grad!));
   for (const w of tm.weights) w.zeroGrad();
-  const b = recurrent(bfSpec, xbf, tm.weights, tm.h0, tm.c0, lengths);
+  const b = recurrent(bfSpec, xbf, tm.weights, { state: tm.state, lengths });
   assert.deepEqual(b.output.shape, [3, 4, 6]);
   b.output.backward(swap01(new Tensor(seed, a.output.shape)).data);
   assert.deepEqual(Array.from(swap01(b.output).data), Array.from(a.output.data));
-  assert.deepEqual(Array.from(b.hN.data), Array.from(a.hN.data));
-  assert.deepEqual(Array.from(b.cN!.data), Array.from(a.cN!.data));
+  assert.deepEqual(Array.from(b.state.h.data), Array.from(a.state.h.data));
+  assert.deepEqual(Array.from(b.state.c!.data), Array.from(a.state.c!.data));
   assert.deepEqual(Array.from(swap01(new Tensor(xbf.grad!, xbf.shape)).data), Array.from(tm.x.grad!));
   tm.weights.forEach((w, i) => assert.deepEqual(Array.from(w.grad!), Array.from(gradsTm[i])));
 });
@@ -270,8 +271,8 @@ test("packed: padded inputs and padded output gradients have no effect; padded x
     const T = 5, B = 3, lengths = [4, 1, 5];
     const run = (p: Problem, seedOut: Float64Array) => {
       for (const t of [p.x, p.h0, ...p.weights]) t.requiresGrad = true;
-      const r = recurrent(spec, p.x, p.weights, p.h0, p.c0, lengths);
-      const loss = flatConcat([r.output, r.hN]);
+      const r = recurrent(spec, p.x, p.weights, { state: p.state, lengths });
+      const loss = flatConcat([r.output, r.state.h]);
       const seed = new Float64Array(loss.size);
       seed.set(seedOut);
       for (let i = r.output.size; i < seed.length; i++) seed[i] = Math.sin(i);
@@ -294,7 +295,7 @@ test("packed: padded inputs and padded output gradients have no effect; padded x
     const ra = run(pa, seedA);
     const rb = run(pb, seedB);
     assert.deepEqual(Array.from(rb.output.data), Array.from(ra.output.data), `${cell} output`);
-    assert.deepEqual(Array.from(rb.hN.data), Array.from(ra.hN.data), `${cell} hN`);
+    assert.deepEqual(Array.from(rb.state.h.data), Array.from(ra.state.h.data), `${cell} state.h`);
     pa.weights.forEach((w, i) => assert.deepEqual(Array.from(pb.weights[i].grad!), Array.from(w.grad!), `${cell} weight ${i}`));
     assert.deepEqual(Array.from(pb.h0.grad!), Array.from(pa.h0.grad!), `${cell} h0 grad`);
     for (let t = 0; t < T; t++) {
@@ -317,14 +318,14 @@ test("packed with unsorted lengths equals running each sequence alone", () => {
   const spec = specOf("gru", { numLayers: 2, bidirectional: true });
   const T = 5, B = 3, lengths = [3, 5, 2], H = 3, D = 2;
   const p = problem(108, spec, T, B);
-  const all = recurrent(spec, p.x, p.weights, p.h0, undefined, lengths);
+  const all = recurrent(spec, p.x, p.weights, { state: p.state, lengths });
   for (let b = 0; b < B; b++) {
     const len = lengths[b];
     const x1 = Tensor.zeros([len, 1, 2], { dtype: "float64" });
     for (let t = 0; t < len; t++) x1.data.set(p.x.data.subarray((t * B + b) * 2, (t * B + b) * 2 + 2), t * 2);
     const h1 = Tensor.zeros([4, 1, H], { dtype: "float64" });
     for (let kd = 0; kd < 4; kd++) h1.data.set(p.h0.data.subarray((kd * B + b) * H, (kd * B + b + 1) * H), kd * H);
-    const one = recurrent(spec, x1, p.weights, h1);
+    const one = recurrent(spec, x1, p.weights, { state: { h: h1 } });
     for (let t = 0; t < len; t++) {
       for (let i = 0; i < D * H; i++) {
         const a = all.output.data[(t * B + b) * D * H + i], e = one.output.data[t * D * H + i];
@@ -333,7 +334,7 @@ test("packed with unsorted lengths equals running each sequence alone", () => {
     }
     for (let kd = 0; kd < 4; kd++) {
       for (let j = 0; j < H; j++) {
-        assert.ok(Math.abs(all.hN.data[(kd * B + b) * H + j] - one.hN.data[kd * H + j]) <= tol.sameMath64, `hN[${kd},${b},${j}]`);
+        assert.ok(Math.abs(all.state.h.data[(kd * B + b) * H + j] - one.state.h.data[kd * H + j]) <= tol.sameMath64, `state.h[${kd},${b},${j}]`);
       }
     }
   }
@@ -344,12 +345,14 @@ test("LSTM: two chunks with the state carried equal one run over the whole seque
   const x = randomTensor(new Rng(10), [6, 3, 2]);
   const whole = lstm.forward(x);
   const first = lstm.forward(new Tensor(x.data.slice(0, 4 * 3 * 2), [4, 3, 2]));
-  const second = lstm.forward(new Tensor(x.data.slice(4 * 3 * 2), [2, 3, 2]), first);
+  const second = lstm.forward(new Tensor(x.data.slice(4 * 3 * 2), [2, 3, 2]), first.state);
   for (let i = 0; i < second.output.size; i++) {
     assert.ok(Math.abs(second.output.data[i] - whole.output.data[4 * 3 * 4 + i]) <= tol.sameMath64);
   }
-  for (let i = 0; i < whole.h.size; i++) assert.ok(Math.abs(second.h.data[i] - whole.h.data[i]) <= tol.sameMath64);
-  for (let i = 0; i < whole.c.size; i++) assert.ok(Math.abs(second.c.data[i] - whole.c.data[i]) <= tol.sameMath64);
+  for (const key of ["h", "c"] as const) {
+    const [w, s] = [whole.state[key]!, second.state[key]!];
+    for (let i = 0; i < w.size; i++) assert.ok(Math.abs(s.data[i] - w.data[i]) <= tol.sameMath64, `state.${key}[${i}]`);
+  }
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -360,20 +363,21 @@ test("shape errors name the argument and both shapes", () => {
   const p = problem(109, spec, 3, 2, "float32");
   const bad = [...p.weights];
   bad[1] = Tensor.zeros([16, 5]);
-  assert.throws(() => recurrent(spec, p.x, bad, p.h0, p.c0), (e: unknown) =>
+  assert.throws(() => recurrent(spec, p.x, bad, { state: p.state }), (e: unknown) =>
     e instanceof ShapeError && e.message === "LSTM weight_hh_l0: expected shape [16, 4], got [16, 5]");
   assert.throws(() => recurrent(spec, Tensor.zeros([3, 2, 4]), p.weights), (e: unknown) =>
     e instanceof ShapeError && /LSTM x: expected shape \[\*, \*, 5\], got \[3, 2, 4\]/.test(e.message));
   assert.throws(() => recurrent(spec, Tensor.zeros([3, 5]), p.weights), (e: unknown) =>
     e instanceof ShapeError && /LSTM x: .*\[3, 5\]/.test(e.message));
-  assert.throws(() => recurrent(spec, p.x, p.weights, Tensor.zeros([1, 3, 4]), p.c0), (e: unknown) =>
-    e instanceof ShapeError && e.message === "LSTM h0: expected shape [1, 2, 4], got [1, 3, 4]");
-  assert.throws(() => recurrent(spec, p.x, p.weights, p.h0, Tensor.zeros([2, 2, 4])), (e: unknown) =>
-    e instanceof ShapeError && e.message === "LSTM c0: expected shape [1, 2, 4], got [2, 2, 4]");
+  assert.throws(() => recurrent(spec, p.x, p.weights, { state: { h: Tensor.zeros([1, 3, 4]), c: p.c0 } }), (e: unknown) =>
+    e instanceof ShapeError && e.message === "LSTM state.h: expected shape [1, 2, 4], got [1, 3, 4]");
+  assert.throws(() => recurrent(spec, p.x, p.weights, { state: { h: p.h0, c: Tensor.zeros([2, 2, 4]) } }), (e: unknown) =>
+    e instanceof ShapeError && e.message === "LSTM state.c: expected shape [1, 2, 4], got [2, 2, 4]");
   assert.throws(() => recurrent(spec, p.x, p.weights.slice(0, 3)), /LSTM: expected 4 parameter tensors \(weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0\), got 3/);
   const gruSpec = specOf("gru");
   const g = problem(110, gruSpec, 3, 2);
-  assert.throws(() => recurrent(gruSpec, g.x, g.weights, g.h0, g.h0), /GRU: c0 is given but only an LSTM has a cell state/);
+  assert.throws(() => recurrent(gruSpec, g.x, g.weights, { state: { h: g.h0, c: g.h0 } }), /GRU: state\.c is given, but only an LSTM has a cell state/);
+  assert.throws(() => recurrent(spec, p.x, p.weights, { state: { h: p.h0 } }), /LSTM: state\.c is missing: an LSTM's state is \{ h, c \}/);
   const bi = specOf("rnn", { numLayers: 2, bidirectional: true });
   const wbi = randomWeights(new Rng(1), bi);
   wbi[8] = Tensor.zeros([3, 3], { dtype: "float64" });
@@ -386,12 +390,12 @@ test("mixed dtypes are refused with a clear error", () => {
   const w = [...p.weights];
   w[0] = Tensor.zeros(w[0].shape, { dtype: "float32" });
   assert.throws(() => recurrent(p.spec, p.x, w), /RNN weight_ih_l0: dtype float32 does not match x \(float64\)/);
-  assert.throws(() => recurrent(p.spec, p.x, p.weights, Tensor.zeros([1, 2, 3])), /RNN h0: dtype float32/);
+  assert.throws(() => recurrent(p.spec, p.x, p.weights, { state: { h: Tensor.zeros([1, 2, 3]) } }), /RNN state\.h: dtype float32/);
 });
 
 test("lengths outside 1..T, of the wrong count or not integers are rejected", () => {
   const p = problem(112, specOf("gru"), 4, 3);
-  const run = (lengths: number[]) => () => recurrent(p.spec, p.x, p.weights, p.h0, undefined, lengths);
+  const run = (lengths: number[]) => () => recurrent(p.spec, p.x, p.weights, { state: p.state, lengths });
   assert.throws(run([0, 2, 3]), /GRU lengths\[0\]: must be an integer in 1\.\.4 \(T\), got 0/);
   assert.throws(run([5, 2, 3]), /GRU lengths\[0\]: must be an integer in 1\.\.4 \(T\), got 5/);
   assert.throws(run([2, 2.5, 3]), /lengths\[1\].*got 2.5/);
@@ -433,22 +437,38 @@ test("modules: PyTorch init range, deterministic per seed, state dict round-trip
   const ya = a.forward(x, undefined, { lengths: [4, 2] });
   const yc = c.forward(x, undefined, { lengths: [4, 2] });
   assert.deepEqual(Array.from(yc.output.data), Array.from(ya.output.data));
-  assert.deepEqual(Array.from(yc.h.data), Array.from(ya.h.data));
+  assert.deepEqual(Array.from(yc.state.h.data), Array.from(ya.state.h.data));
   assert.deepEqual(ya.output.shape, [4, 2, 32]);
-  assert.deepEqual(ya.h.shape, [2, 2, 16]);
+  assert.deepEqual(ya.state.h.shape, [2, 2, 16]);
 });
 
-test("module forward returns {output, h} or {output, h, c} and trains through the tape", () => {
+test("module forward returns { output, state: { h } } or { output, state: { h, c } } and trains through the tape", () => {
   const rng = new Rng(4);
   const lstm = new LSTM({ inputSize: 2, hiddenSize: 3, batchFirst: true, rng });
   const x = randomTensor(rng, [5, 4, 2], "float32");
-  const { output, h, c } = lstm.forward(x);
+  const { output, state } = lstm.forward(x);
   assert.deepEqual(output.shape, [5, 4, 3]);
-  assert.deepEqual(h.shape, [1, 5, 3]);
-  assert.deepEqual(c.shape, [1, 5, 3]);
-  h.backward(new Float32Array(h.size).fill(1));
+  assert.deepEqual(state.h.shape, [1, 5, 3]);
+  assert.deepEqual(state.c?.shape, [1, 5, 3]);
+  state.h.backward(new Float32Array(state.h.size).fill(1));
   assert.ok(lstm.parameters().every((t) => t.grad !== null && t.grad.some((v) => v !== 0)));
   const rnn = new RNN({ inputSize: 2, hiddenSize: 3, rng });
   const r = rnn.forward(randomTensor(rng, [5, 4, 2], "float32"));
-  assert.deepEqual(Object.keys(r).sort(), ["h", "output"]);
+  assert.deepEqual(Object.keys(r).sort(), ["output", "state"]);
+  assert.deepEqual(Object.keys(r.state), ["h"]);
+});
+
+test("a layer refuses a state of the wrong kind, naming the layer and the argument", () => {
+  const rng = new Rng(5);
+  const x = randomTensor(rng, [3, 2, 2], "float32");
+  const h = Tensor.zeros([1, 2, 3]);
+  const c = Tensor.zeros([1, 2, 3]);
+  const lstm = new LSTM({ inputSize: 2, hiddenSize: 3, rng });
+  assert.throws(() => lstm.forward(x, { h }), /^Error: LSTM: state\.c is missing/);
+  assert.doesNotThrow(() => lstm.forward(x, { h, c }));
+  for (const layer of [new RNN({ inputSize: 2, hiddenSize: 3, rng }), new GRU({ inputSize: 2, hiddenSize: 3, rng })]) {
+    const name = layer.constructor.name;
+    assert.throws(() => layer.forward(x, { h, c }), new RegExp(`^Error: ${name}: state\\.c is given, but only an LSTM has a cell state`));
+    assert.doesNotThrow(() => layer.forward(x, { h }));
+  }
 });

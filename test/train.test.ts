@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
   fit, Rng, Tensor, Adam, SGD, stepDecay, NonFiniteError, CheckpointError, LSTM, mseLoss, slice, reshape, Linear,
-  type ProgressEvent,
+  type ProgressEvent, type RecurrentState,
 } from "../src/index.js";
 import { checkpointFile, loadCheckpoint, readCheckpointFile, saveCheckpoint } from "../src/node/files.js";
 import { Progress, terminalProgress } from "../src/node/progress.js";
@@ -157,12 +157,12 @@ test("truncated BPTT carries the detached state between windows and resets it ea
   const seenStates: Array<boolean> = [];
   const res = truncatedBptt(model, {
     length: L, windowSize: k, epochs: 2, optimizer: new SGD(params, { lr: 0.01 }),
-    forward: (start, size, state: { h: Tensor; c: Tensor } | null) => {
+    forward: (start, size, state: RecurrentState | null) => {
       seenStates.push(state !== null && state.h.node === null && !state.h.requiresGrad);
       const x = slice(stream, 0, start, start + size);
       const out = lstm.forward(x, state ?? undefined);
       const pred = head.forward(reshape(out.output, [size * B, 3]));
-      return { loss: mseLoss(pred, reshape(x, [size * B, 1])), state: { h: out.h, c: out.c } };
+      return { loss: mseLoss(pred, reshape(x, [size * B, 1])), state: out.state };
     },
   });
   assert.equal(res.losses.length, 8);

@@ -64,11 +64,12 @@ test("hiddenGradientNorms: ∂L/∂h0 and ∂L/∂c0 equal the tape's gradients 
     const dhN = rand([4, 2, 4]);
     const lengths = [5, 3];
 
-    const records = hiddenGradientNorms(spec, x, weights, { h0, c0, dOutput, dhN, lengths });
+    const state = c0 ? { h: h0, c: c0 } : { h: h0 };
+    const records = hiddenGradientNorms(spec, x, weights, { state, dOutput, dhN, lengths });
     h0.requiresGrad = true;
     if (c0) c0.requiresGrad = true;
-    const r = recurrent(spec, x, weights, h0, c0, lengths);
-    r.hN.grad = Float64Array.from(dhN.data);
+    const r = recurrent(spec, x, weights, { state, lengths });
+    r.state.h.grad = Float64Array.from(dhN.data);
     r.output.backward(dOutput.data);
     assert.equal(records.length, 4);
     for (const [kd, rec] of records.entries()) {

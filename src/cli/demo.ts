@@ -29,7 +29,7 @@ export function runDemo({ seed, steps }: DemoOptions): { first: number; last: nu
   const optimizer = new Adam([...lstm.parameters(), ...head.parameters()], { lr: 0.01 });
 
   const predict = (x: Tensor): Tensor => {
-    const { h } = lstm.forward(x); // h: [1, B, H], the state after the last step
+    const { h } = lstm.forward(x).state; // h: [1, B, H], the state after the last step
     return head.forward(reshape(slice(h, 0, 0, 1), [x.shape[1], H]));
   };
 

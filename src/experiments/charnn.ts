@@ -27,7 +27,8 @@ import { defineExperiment, type Figure, type Plot, type RunContext } from "./exp
 import { lineChart } from "./plot.js";
 import { Rng } from "../tensor/random.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { SequenceToSequence, runRecurrent, type RecurrentState } from "../nn/topologies.js";
+import { SequenceToSequence } from "../nn/topologies.js";
+import type { RecurrentState } from "../ops/recurrent.js";
 import { oneHot } from "../ops/gather.js";
 import { reshape } from "../ops/movement.js";
 import { crossEntropy } from "../ops/loss.js";
@@ -35,6 +36,7 @@ import { Adagrad } from "../optim/adagrad.js";
 import { Adam } from "../optim/adam.js";
 import { clipGradNorm, clipGradValue } from "../optim/clip.js";
 import { noGrad } from "../autograd/tape.js";
+import { detachState } from "../train/tbptt.js";
 import { specOf } from "../io/model-file.js";
 import { saveModel } from "../node/files.js";
 import { generateText } from "../nn/generate.js";
@@ -220,8 +222,8 @@ function trainMinChar(text: string, vocab: CharVocab, config: CharnnConfig, ctx:
     }
     const inputs = ids.subarray(p, p + T), targets = ids.subarray(p + 1, p + T + 1);
     optimizer.zeroGrad();
-    const r = runRecurrent(model.rnn, reshape(oneHot(inputs, V), [T, 1, V]), state);
-    const loss = crossEntropy(model.head.forward(r.output), targets, { reduction: "sum" });
+    const r = model.forwardWithState(reshape(oneHot(inputs, V), [T, 1, V]), { state });
+    const loss = crossEntropy(r.y, targets, { reduction: "sum" });
     loss.backward();
     clipGradValue(params, config.minClip);
     optimizer.step();
@@ -267,8 +269,6 @@ function streamWindow(s: Streams, V: number, start: number, T: number): { x: Ten
   return { x: reshape(oneHot(inputs, V), [T, s.B, V]), targets };
 }
 
-const detachState = (s: RecurrentState): RecurrentState => (s.c ? { h: s.h.detach(), c: s.c.detach() } : { h: s.h.detach() });
-
 /**
  * Mean nats per character over ids read as up to 32 parallel streams with the state
  * carried through each, so every character but each stream's first is predicted.
@@ -282,9 +282,9 @@ export function streamLoss(model: SequenceToSequence, ids: Int32Array, V: number
     for (let start = 0; start < s.S - 1; start += window) {
       const T = Math.min(window, s.S - 1 - start);
       const { x, targets } = streamWindow(s, V, start, T);
-      const r = runRecurrent(model.rnn, x, state);
+      const r = model.forwardWithState(x, { state });
       state = r.state;
-      total += crossEntropy(model.head.forward(r.output), targets, { reduction: "sum" }).item();
+      total += crossEntropy(r.y, targets, { reduction: "sum" }).item();
       count += targets.length;
     }
   });
@@ -327,8 +327,8 @@ function trainLstm(text: string, vocab: CharVocab, config: CharnnConfig, ctx: Ru
     const { x, targets } = streamWindow(streams, V, window * T, T);
     optimizer.lr = config.lr * (config.lrEnd + (1 - config.lrEnd) * 0.5 * (1 + Math.cos(Math.PI * progressOf(steps, trainSeconds))));
     optimizer.zeroGrad();
-    const r = runRecurrent(model.rnn, x, state);
-    const loss = crossEntropy(model.head.forward(r.output), targets);
+    const r = model.forwardWithState(x, { state });
+    const loss = crossEntropy(r.y, targets);
     loss.backward();
     clipGradNorm(params, config.clipNorm);
     optimizer.step();

@@ -13,7 +13,8 @@ import { Rng } from "../tensor/random.js";
 import { Tensor } from "../tensor/tensor.js";
 import { RNN, LSTM } from "../nn/recurrent.js";
 import { Linear } from "../nn/linear.js";
-import { glorotUniform, zeros } from "../nn/init.js";
+import { topLayerState } from "../nn/topologies.js";
+import { fillGlorotUniform, fillTf1Recurrent, fillZeros } from "../nn/init.js";
 import { linearRecurrence } from "../data/synthetic.js";
 import { mseLoss } from "../ops/loss.js";
 import { Adam } from "../optim/adam.js";
@@ -24,19 +25,6 @@ import { reshape, slice, split } from "../ops/movement.js";
 import { lineChart } from "./plot.js";
 
 type Model = "rnn" | "lstm" | "lstm-bug";
-
-/** TF1-style init: each gate's input and recurrent matrices Glorot-uniform, biases zero. */
-function tf1Init(weights: readonly Tensor[], names: readonly string[], H: number, rng: Rng): void {
-  weights.forEach((w, k) => {
-    if (names[k].startsWith("bias")) return void zeros(w);
-    const [GH, fanIn] = w.shape;
-    const block = Tensor.zeros([H, fanIn]);
-    for (let g = 0; g < GH / H; g++) {
-      glorotUniform(block, rng, fanIn, H);
-      w.data.set(block.data, g * H * fanIn);
-    }
-  });
-}
 
 /** The published LSTM's step with f = σ(candidate pre-activation), from the fused layer's weights. */
 function buggyLstm(lstm: LSTM, x: Tensor): Tensor {
@@ -89,12 +77,13 @@ export const linear = defineExperiment({
         const train = take(0, config.train);
         const test = take(config.train, config.sequences);
         const layer = model === "rnn" ? new RNN({ inputSize: 1, hiddenSize: H, nonlinearity: "sigmoid", rng }) : new LSTM({ inputSize: 1, hiddenSize: H, rng });
-        tf1Init(layer.weights, layer.namedParameters().map(([n]) => n), H, rng);
+        // A hand-written TF1 cell: a Glorot-uniform variable per gate and matrix.
+        fillTf1Recurrent(layer, rng, { kernel: "matrix" });
         const head = new Linear({ inFeatures: H, outFeatures: 1, rng });
-        glorotUniform(head.weight, rng, H, 1);
-        zeros(head.bias!);
+        fillGlorotUniform(head.weight, rng, H, 1);
+        fillZeros(head.bias!);
         const predict = (x: Tensor) => {
-          const last = model === "lstm-bug" ? buggyLstm(layer as LSTM, x) : reshape(layer.forward(x).h, [x.shape[1], H]);
+          const last = model === "lstm-bug" ? buggyLstm(layer as LSTM, x) : topLayerState(layer, layer.forward(x).state.h);
           return head.forward(last);
         };
         const opt = new Adam([...layer.parameters(), ...head.parameters()], { lr: config.lr });

@@ -17,11 +17,10 @@
  * library's PyTorch default (every weight and bias U(±1/√H)). The full protocols take an
  * hour and more on the TypeScript kernels; the report gives the measured cost per update.
  */
-import { defineExperiment, spread, type Figure } from "./experiment.js";
+import { defineExperiment, spread, type ExperimentOutput, type Figure, type RunContext } from "./experiment.js";
 import { lineChart } from "./plot.js";
 import { Rng } from "../tensor/random.js";
-import { glorotUniform, zeros } from "../nn/init.js";
-import { recurrentParamNames } from "../ops/recurrent.js";
+import { fillGlorotUniform, fillTf1Recurrent, fillZeros } from "../nn/init.js";
 import { SequenceToVector } from "../nn/topologies.js";
 import { Adam } from "../optim/adam.js";
 import { crossEntropy } from "../ops/loss.js";
@@ -90,6 +89,145 @@ const defaults = {
 };
 type MnistConfig = typeof defaults;
 
+/** The data of a run: the three splits as row sequences, plus the first 128 test images. */
+interface MnistSets {
+  split: { train: number; valid: number; test: number; note: string };
+  /** Where the images came from, for the report. */
+  source: string;
+  /** Pixels per row: the input width of every step. */
+  inputSize: number;
+  trainSet: Dataset<MnistBatch>;
+  validSet: Dataset<MnistBatch>;
+  testSet: Dataset<MnistBatch>;
+  first128: Dataset<MnistBatch>;
+}
+
+/** Setup: checks the config, loads the data and cuts it into the protocol's splits. */
+function mnistSetup(config: MnistConfig, ctx: RunContext): { models: ModelName[]; sets: MnistSets } {
+  const models = (config.model === "all" ? [...MODELS] : config.model.split(",").map((m) => m.trim())) as ModelName[];
+  if (!models.every((m) => MODELS.includes(m))) throw new Error(`mnist: model must be rnn, lstm, lstm3, a comma-separated list of them, or all; got '${config.model}'`);
+  if (config.init !== "tf1" && config.init !== "torch") throw new Error(`mnist: init must be tf1 or torch, got '${config.init}'`);
+  for (const key of ["seeds", "lstm3Seeds"] as const) {
+    if (!Number.isInteger(config[key]) || config[key] < 1) throw new Error(`mnist: ${key} must be a positive integer, got ${config[key]}`);
+  }
+  const data: MnistData = config.data === "" ? loadEmbeddedMnist() : loadMnistDir(config.data);
+  const split = splitCounts(data, config.train, config.valid, config.test);
+  ctx.log(`data: ${data.source}; ${split.train} train, ${split.valid} validation, ${split.test} test${split.note ? ` (${split.note})` : ""}`);
+  const testSplit: MnistSplit = sliceMnist(data.test, 0, split.test);
+  return {
+    models,
+    sets: {
+      split,
+      source: data.source,
+      inputSize: data.train.cols,
+      validSet: rowSequences(sliceMnist(data.train, 0, split.valid)),
+      trainSet: rowSequences(sliceMnist(data.train, split.valid, split.valid + split.train)),
+      testSet: rowSequences(testSplit),
+      first128: rowSequences(sliceMnist(data.test, 0, Math.min(128, split.test))),
+    },
+  };
+}
+
+/** Train: one model with one seed under its protocol, then its test accuracies. */
+function mnistTrain(config: MnistConfig, model: ModelName, seed: number, sets: MnistSets, ctx: RunContext): RunResult {
+  const { split, trainSet, validSet, testSet, first128 } = sets;
+  const rng = new Rng(seed);
+  const cell = model === "rnn" ? "rnn" : "lstm";
+  const hiddenSize = model === "rnn" ? config.rnnHidden : model === "lstm" ? config.lstmHidden : config.lstm3Hidden;
+  const numLayers = model === "lstm3" ? config.lstm3Layers : 1;
+  const batch = batchOf(config, model);
+  const net = new SequenceToVector({ cell, inputSize: sets.inputSize, hiddenSize, numLayers, outputSize: 10, rng });
+  if (config.init === "tf1") tf1Init(net, rng);
+  const forward = (b: MnistBatch) => {
+    const logits = net.forward(b.x); // [B, 10]
+    return { loss: crossEntropy(logits, b.y), correct: countCorrect(logits, b.y), count: b.y.length };
+  };
+  const stepLosses: number[] = [];
+  const source = model === "lstm" ? nextBatchOrder(trainSet, config.lstmUpdates, batch, rng) : trainSet;
+  const r = fit(net, source, {
+    forward,
+    optimizer: new Adam(net.parameters(), { lr: config.lr }),
+    rng,
+    epochs: model === "lstm" ? 1 : config.epochs,
+    batchSize: batch,
+    shuffle: model !== "lstm",
+    validation: split.valid > 0 ? validSet : undefined,
+    progress: terminalProgress(ctx.progress),
+    callbacks: { onStep: (s) => void stepLosses.push(s.loss) },
+  });
+  const testAccuracy = evaluate(net, testSet, forward, batch).accuracy ?? NaN;
+  const first128Accuracy = evaluate(net, first128, forward, batch).accuracy ?? NaN;
+  const trainSeconds = r.history.reduce((a, h) => a + h.seconds, 0);
+  const res: RunResult = {
+    model, seed, testAccuracy, first128Accuracy, history: r.history, updates: r.steps,
+    secondsPerUpdate: trainSeconds / r.steps,
+    lossCurve: binLosses(stepLosses, config.lossBins, batch / split.train),
+  };
+  ctx.log(
+    `${model} seed ${seed}: test accuracy ${testAccuracy.toFixed(4)} (first 128: ${first128Accuracy.toFixed(4)}), ` +
+      `${r.steps} updates, ${res.secondsPerUpdate.toFixed(3)} s/update`,
+  );
+  return res;
+}
+
+/** Report: the figures against the published ones, the cost notes and the curves of seed 1. */
+function mnistReport(config: MnistConfig, models: readonly ModelName[], sets: MnistSets, results: readonly RunResult[]): ExperimentOutput {
+  const { split } = sets;
+  const deviations = protocolDeviations(config, split);
+  const figures: Figure[] = [];
+  const notes: string[] = [
+    `Data: ${sets.source}; ${split.train} training, ${split.valid} validation (the first images of the training file), ${split.test} test images.${split.note ? ` ${split.note}.` : ""}`,
+    config.init === "tf1"
+      ? "Init: the notebooks' TF1 defaults: per layer, [W_ih | W_hh] Glorot-uniform as one [I+H, G·H] kernel, zero biases, forget-gate bias 1 (BasicLSTMCell's forget_bias); dense head Glorot-uniform, zero bias. Loss: mean cross-entropy of the head on the top layer's final h."
+      : "Init: the library's PyTorch default (U(±1/√H), bias_ih and bias_hh), not the notebooks' TF1 Glorot-uniform kernels; loss: mean cross-entropy of the Linear head on the top layer's final h.",
+    `The LSTM protocol draws its ${config.lstmUpdates} batches as TF's next_batch does (a fresh permutation per pass, passes laid end to end); its validation accuracy is measured once, after the last update.`,
+  ];
+  for (const model of models) {
+    const runs = results.filter((r) => r.model === model);
+    const p = PUBLISHED[model];
+    const acc = spread(runs.map((r) => r.testAccuracy));
+    const ours = runs.length > 1
+      ? `${acc.mean.toFixed(4)} ± ${acc.std.toFixed(4)} (min ${acc.min.toFixed(4)}, max ${acc.max.toFixed(4)}, ${runs.length} seeds)`
+      : acc.mean.toFixed(4);
+    const dev = deviations[model];
+    if (model === "lstm") {
+      const f = spread(runs.map((r) => r.first128Accuracy));
+      figures.push({
+        name: `test accuracy on the first 128 images, ${p.title}`,
+        ours: runs.length > 1 ? `${f.mean.toFixed(4)} ± ${f.std.toFixed(4)} (${runs.length} seeds)` : f.mean.toFixed(4),
+        published: "0.9766",
+        verdict: verdict(f.mean, f.min, f.max, [p.first128!, p.first128!], dev, 0.02),
+      });
+      figures.push({ name: `test accuracy on the whole test split, ${p.title}`, ours, published: "— (only the first 128 were published)", verdict: dev.length ? `reported; ${dev.join(", ")}` : "reported for comparison" });
+    } else {
+      figures.push({ name: `test accuracy, ${p.title}`, ours, published: p.test, verdict: verdict(acc.mean, acc.min, acc.max, p.range, dev, 0.005) });
+    }
+    if (runs.length > 1) notes.push(`${model}: test accuracy per seed ${runs.map((r) => `${r.seed}: ${r.testAccuracy.toFixed(4)}`).join(", ")}.`);
+    const s = spread(runs.map((r) => r.secondsPerUpdate));
+    const protocolUpdates = model === "lstm" ? 781 : 10 * Math.ceil(55000 / 150);
+    notes.push(
+      `${model}: ${runs[0].updates} updates of batch ${batchOf(config, model)} at ${s.mean.toFixed(3)} s each (training only, this machine); ` +
+        (sameBatchAndSize(config, model)
+          ? `at that cost the full protocol (${protocolUpdates} updates) takes about ${((s.mean * protocolUpdates) / 60).toFixed(0)} min of training, plus evaluation.`
+          : "this run's batch or model size differs from the protocol's, so its cost per update does not extrapolate to the full run."),
+    );
+  }
+
+  const lossRows = results.filter((r) => r.seed === 1).flatMap((r) => r.lossCurve.map((c) => ({ ...c, model: r.model })));
+  const valRows = results.filter((r) => r.seed === 1).flatMap((r) =>
+    r.history.map((h) => ({ epoch: r.model === "lstm" ? (h.steps * config.lstmBatch) / split.train : h.epoch, accuracy: h.valAccuracy ?? NaN, model: r.model })),
+  );
+  return {
+    figures,
+    plots: [
+      lineChart({ name: "validation-accuracy", title: "Validation accuracy (seed 1)", rows: valRows, x: "epoch", y: "accuracy", series: "model", points: true, xTitle: "epochs (passes over the training images)", yTitle: "validation accuracy" }),
+      lineChart({ name: "training-loss", title: "Training loss (seed 1, mean over bins of updates)", rows: lossRows, x: "epoch", y: "loss", series: "model", logY: true, xTitle: "epochs (passes over the training images)", yTitle: "cross-entropy" }),
+    ],
+    data: { split, results },
+    notes,
+  };
+}
+
 export const mnist = defineExperiment({
   name: "mnist",
   title: "MNIST row by row (28 steps × 28 pixels): tanh RNN, LSTM, 3-layer LSTM",
@@ -99,142 +237,25 @@ export const mnist = defineExperiment({
   defaults,
   quick: { model: "rnn", seeds: 1, data: "", train: 2000, valid: 500, test: 1000, epochs: 1, batch: 20 },
   run(config, ctx) {
-    const models = (config.model === "all" ? [...MODELS] : config.model.split(",").map((m) => m.trim())) as ModelName[];
-    if (!models.every((m) => MODELS.includes(m))) throw new Error(`mnist: model must be rnn, lstm, lstm3, a comma-separated list of them, or all; got '${config.model}'`);
-    if (config.init !== "tf1" && config.init !== "torch") throw new Error(`mnist: init must be tf1 or torch, got '${config.init}'`);
-    for (const key of ["seeds", "lstm3Seeds"] as const) {
-      if (!Number.isInteger(config[key]) || config[key] < 1) throw new Error(`mnist: ${key} must be a positive integer, got ${config[key]}`);
-    }
-    const data: MnistData = config.data === "" ? loadEmbeddedMnist() : loadMnistDir(config.data);
-    const split = splitCounts(data, config.train, config.valid, config.test);
-    ctx.log(`data: ${data.source}; ${split.train} train, ${split.valid} validation, ${split.test} test${split.note ? ` (${split.note})` : ""}`);
-    const validSet = rowSequences(sliceMnist(data.train, 0, split.valid));
-    const trainSet = rowSequences(sliceMnist(data.train, split.valid, split.valid + split.train));
-    const testSplit: MnistSplit = sliceMnist(data.test, 0, split.test);
-    const testSet = rowSequences(testSplit);
-    const first128 = rowSequences(sliceMnist(data.test, 0, Math.min(128, split.test)));
-
+    const { models, sets } = mnistSetup(config, ctx);
     const results: RunResult[] = [];
     for (const model of models) {
       const seeds = model === "lstm3" ? config.lstm3Seeds : config.seeds;
-      for (let seed = 1; seed <= seeds; seed++) {
-        const rng = new Rng(seed);
-        const cell = model === "rnn" ? "rnn" : "lstm";
-        const hiddenSize = model === "rnn" ? config.rnnHidden : model === "lstm" ? config.lstmHidden : config.lstm3Hidden;
-        const numLayers = model === "lstm3" ? config.lstm3Layers : 1;
-        const batch = batchOf(config, model);
-        const net = new SequenceToVector({ cell, inputSize: data.train.cols, hiddenSize, numLayers, outputSize: 10, rng });
-        if (config.init === "tf1") tf1Init(net, rng);
-        const forward = (b: MnistBatch) => {
-          const logits = net.forward(b.x); // [B, 10]
-          return { loss: crossEntropy(logits, b.y), correct: countCorrect(logits, b.y), count: b.y.length };
-        };
-        const stepLosses: number[] = [];
-        const source = model === "lstm" ? nextBatchOrder(trainSet, config.lstmUpdates, batch, rng) : trainSet;
-        const r = fit(net, source, {
-          forward,
-          optimizer: new Adam(net.parameters(), { lr: config.lr }),
-          rng,
-          epochs: model === "lstm" ? 1 : config.epochs,
-          batchSize: batch,
-          shuffle: model !== "lstm",
-          validation: split.valid > 0 ? validSet : undefined,
-          progress: terminalProgress(ctx.progress),
-          callbacks: { onStep: (s) => void stepLosses.push(s.loss) },
-        });
-        const testAccuracy = evaluate(net, testSet, forward, batch).accuracy ?? NaN;
-        const first128Accuracy = evaluate(net, first128, forward, batch).accuracy ?? NaN;
-        const trainSeconds = r.history.reduce((a, h) => a + h.seconds, 0);
-        const res: RunResult = {
-          model, seed, testAccuracy, first128Accuracy, history: r.history, updates: r.steps,
-          secondsPerUpdate: trainSeconds / r.steps,
-          lossCurve: binLosses(stepLosses, config.lossBins, batch / split.train),
-        };
-        results.push(res);
-        ctx.log(
-          `${model} seed ${seed}: test accuracy ${testAccuracy.toFixed(4)} (first 128: ${first128Accuracy.toFixed(4)}), ` +
-            `${r.steps} updates, ${res.secondsPerUpdate.toFixed(3)} s/update`,
-        );
-      }
+      for (let seed = 1; seed <= seeds; seed++) results.push(mnistTrain(config, model, seed, sets, ctx));
     }
-
-    const deviations = protocolDeviations(config, split);
-    const figures: Figure[] = [];
-    const notes: string[] = [
-      `Data: ${data.source}; ${split.train} training, ${split.valid} validation (the first images of the training file), ${split.test} test images.${split.note ? ` ${split.note}.` : ""}`,
-      config.init === "tf1"
-        ? "Init: the notebooks' TF1 defaults: per layer, [W_ih | W_hh] Glorot-uniform as one [I+H, G·H] kernel, zero biases, forget-gate bias 1 (BasicLSTMCell's forget_bias); dense head Glorot-uniform, zero bias. Loss: mean cross-entropy of the head on the top layer's final h."
-        : "Init: the library's PyTorch default (U(±1/√H), bias_ih and bias_hh), not the notebooks' TF1 Glorot-uniform kernels; loss: mean cross-entropy of the Linear head on the top layer's final h.",
-      `The LSTM protocol draws its ${config.lstmUpdates} batches as TF's next_batch does (a fresh permutation per pass, passes laid end to end); its validation accuracy is measured once, after the last update.`,
-    ];
-    for (const model of models) {
-      const runs = results.filter((r) => r.model === model);
-      const p = PUBLISHED[model];
-      const acc = spread(runs.map((r) => r.testAccuracy));
-      const ours = runs.length > 1
-        ? `${acc.mean.toFixed(4)} ± ${acc.std.toFixed(4)} (min ${acc.min.toFixed(4)}, max ${acc.max.toFixed(4)}, ${runs.length} seeds)`
-        : acc.mean.toFixed(4);
-      const dev = deviations[model];
-      if (model === "lstm") {
-        const f = spread(runs.map((r) => r.first128Accuracy));
-        figures.push({
-          name: `test accuracy on the first 128 images, ${p.title}`,
-          ours: runs.length > 1 ? `${f.mean.toFixed(4)} ± ${f.std.toFixed(4)} (${runs.length} seeds)` : f.mean.toFixed(4),
-          published: "0.9766",
-          verdict: verdict(f.mean, f.min, f.max, [p.first128!, p.first128!], dev, 0.02),
-        });
-        figures.push({ name: `test accuracy on the whole test split, ${p.title}`, ours, published: "— (only the first 128 were published)", verdict: dev.length ? `reported; ${dev.join(", ")}` : "reported for comparison" });
-      } else {
-        figures.push({ name: `test accuracy, ${p.title}`, ours, published: p.test, verdict: verdict(acc.mean, acc.min, acc.max, p.range, dev, 0.005) });
-      }
-      if (runs.length > 1) notes.push(`${model}: test accuracy per seed ${runs.map((r) => `${r.seed}: ${r.testAccuracy.toFixed(4)}`).join(", ")}.`);
-      const s = spread(runs.map((r) => r.secondsPerUpdate));
-      const protocolUpdates = model === "lstm" ? 781 : 10 * Math.ceil(55000 / 150);
-      notes.push(
-        `${model}: ${runs[0].updates} updates of batch ${batchOf(config, model)} at ${s.mean.toFixed(3)} s each (training only, this machine); ` +
-          (sameBatchAndSize(config, model)
-            ? `at that cost the full protocol (${protocolUpdates} updates) takes about ${((s.mean * protocolUpdates) / 60).toFixed(0)} min of training, plus evaluation.`
-            : "this run's batch or model size differs from the protocol's, so its cost per update does not extrapolate to the full run."),
-      );
-    }
-
-    const lossRows = results.filter((r) => r.seed === 1).flatMap((r) => r.lossCurve.map((c) => ({ ...c, model: r.model })));
-    const valRows = results.filter((r) => r.seed === 1).flatMap((r) =>
-      r.history.map((h) => ({ epoch: r.model === "lstm" ? (h.steps * config.lstmBatch) / split.train : h.epoch, accuracy: h.valAccuracy ?? NaN, model: r.model })),
-    );
-    return {
-      figures,
-      plots: [
-        lineChart({ name: "validation-accuracy", title: "Validation accuracy (seed 1)", rows: valRows, x: "epoch", y: "accuracy", series: "model", points: true, xTitle: "epochs (passes over the training images)", yTitle: "validation accuracy" }),
-        lineChart({ name: "training-loss", title: "Training loss (seed 1, mean over bins of updates)", rows: lossRows, x: "epoch", y: "loss", series: "model", logY: true, xTitle: "epochs (passes over the training images)", yTitle: "cross-entropy" }),
-      ],
-      data: { split, results },
-      notes,
-    };
+    return mnistReport(config, models, sets, results);
   },
 });
 
 /**
- * TF1's defaults as the notebooks got them (see the file comment): a uniform draw over the
- * joint kernel [I+H, G·H] is, entry by entry, the same bound for W_ih and W_hh.
+ * TF1's defaults as the notebooks got them (see the file comment): the library's
+ * `fillTf1Recurrent` (one [I+H, G·H] kernel per layer, BasicLSTMCell's forget bias 1 for
+ * the LSTM), then the dense head Glorot-uniform with a zero bias.
  */
 export function tf1Init(net: SequenceToVector, rng: Rng): void {
-  const { spec, weights } = net.rnn;
-  const H = spec.hiddenSize;
-  const G = spec.cell === "lstm" ? 4 : spec.cell === "gru" ? 3 : 1;
-  recurrentParamNames(spec).forEach((name, k) => {
-    const w = weights[k];
-    if (name.startsWith("bias")) {
-      zeros(w);
-      if (spec.cell === "lstm" && name.startsWith("bias_ih")) w.data.fill(1, H, 2 * H); // gate order i, f, g, o
-      return;
-    }
-    const layer = Number(/_l(\d+)/.exec(name)![1]);
-    const fanIn = (layer === 0 ? spec.inputSize : H) + H;
-    glorotUniform(w, rng, fanIn, G * H);
-  });
-  glorotUniform(net.head.weight, rng, H, 10);
-  if (net.head.bias) zeros(net.head.bias);
+  fillTf1Recurrent(net.rnn, rng, net.rnn.spec.cell === "lstm" ? { forgetBias: 1 } : {});
+  fillGlorotUniform(net.head.weight, rng, net.rnn.spec.hiddenSize, net.head.options.outFeatures);
+  if (net.head.bias) fillZeros(net.head.bias);
 }
 
 /**

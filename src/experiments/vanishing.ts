@@ -8,7 +8,7 @@ import { defineExperiment } from "./experiment.js";
 import { Rng } from "../tensor/random.js";
 import { Tensor } from "../tensor/tensor.js";
 import { RNN, LSTM } from "../nn/recurrent.js";
-import { uniformInit } from "../nn/init.js";
+import { fillUniform } from "../nn/init.js";
 import { hiddenGradientNorms } from "../ops/recurrent.js";
 import { lineChart } from "./plot.js";
 
@@ -37,7 +37,7 @@ export const vanishing = defineExperiment({
     const variants: Array<[string, RNN | LSTM]> = [];
     variants.push(["tanh RNN", new RNN({ inputSize: I, hiddenSize: H, rng })]);
     const large = new RNN({ inputSize: I, hiddenSize: H, rng });
-    for (const w of large.weights) uniformInit(w, rng, config.largeScale / Math.sqrt(H));
+    for (const w of large.weights) fillUniform(w, rng, config.largeScale / Math.sqrt(H));
     variants.push([`tanh RNN, U(±${config.largeScale}/√H)`, large]);
     variants.push(["LSTM", new LSTM({ inputSize: I, hiddenSize: H, rng })]);
     const biased = new LSTM({ inputSize: I, hiddenSize: H, rng });

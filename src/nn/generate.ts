@@ -7,7 +7,8 @@ import { oneHot } from "../ops/gather.js";
 import type { Rng } from "../tensor/random.js";
 import { sampleLogits } from "./sampling.js";
 import { StepRunner } from "./streaming.js";
-import type { RecurrentState, SequenceToSequence } from "./topologies.js";
+import type { RecurrentState } from "../ops/recurrent.js";
+import type { SequenceToSequence } from "./topologies.js";
 
 export interface GenerateOptions {
   /** Characters read before generating (at least one); the last one's prediction is the first sample. */

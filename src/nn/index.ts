@@ -16,10 +16,6 @@ export {
   type RecurrentLayerOptions,
   type RNNOptions,
   type RecurrentForwardOptions,
-  type RnnLayerState,
-  type LstmLayerState,
-  type RnnLayerOutput,
-  type LstmLayerOutput,
 } from "./recurrent.js";
 export {
   SequenceToVector,
@@ -27,11 +23,9 @@ export {
   VectorToSequence,
   EncoderDecoder,
   createRecurrentLayer,
-  runRecurrent,
   outputWidth,
   topLayerState,
   type RecurrentLayerModule,
-  type RecurrentState,
   type RecurrentBlockOptions,
   type HeadedOptions,
   type SequenceForwardOptions,
@@ -39,4 +33,13 @@ export {
   type GreedyDecodeOptions,
 } from "./topologies.js";
 export { StepRunner, type Streamable, type StepResult } from "./streaming.js";
-export { uniformInit, pytorchRecurrentInit, glorotUniform, zeros, constant, orthogonal } from "./init.js";
+export {
+  fillUniform,
+  fillPytorchRecurrent,
+  fillGlorotUniform,
+  fillZeros,
+  fillConstant,
+  fillOrthogonal,
+  fillTf1Recurrent,
+  type Tf1RecurrentOptions,
+} from "./init.js";

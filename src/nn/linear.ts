@@ -5,7 +5,7 @@
 import { Module } from "./module.js";
 import { Tensor, type DType } from "../tensor/tensor.js";
 import type { Rng } from "../tensor/random.js";
-import { uniformInit } from "./init.js";
+import { fillUniform } from "./init.js";
 import { linear } from "../ops/matmul.js";
 
 export interface LinearOptions {
@@ -29,8 +29,8 @@ export class Linear extends Module {
     super();
     const { inFeatures: I, outFeatures: O, bias = true, rng, dtype = "float32" } = options;
     const bound = 1 / Math.sqrt(I);
-    this.weight = this.registerParameter("weight", uniformInit(Tensor.zeros([O, I], { dtype }), rng, bound));
-    this.bias = bias ? this.registerParameter("bias", uniformInit(Tensor.zeros([O], { dtype }), rng, bound)) : null;
+    this.weight = this.registerParameter("weight", fillUniform(Tensor.zeros([O, I], { dtype }), rng, bound));
+    this.bias = bias ? this.registerParameter("bias", fillUniform(Tensor.zeros([O], { dtype }), rng, bound)) : null;
   }
 
   /** x [..., I] → [..., O]. */

@@ -6,7 +6,7 @@
  * direction, variable lengths and the final state. No dropout, no projections.
  */
 import { Module } from "./module.js";
-import { pytorchRecurrentInit } from "./init.js";
+import { fillPytorchRecurrent } from "./init.js";
 import { Tensor, type DType } from "../tensor/tensor.js";
 import type { Rng } from "../tensor/random.js";
 import type { RnnActivation } from "../backend/kernels.js";
@@ -15,7 +15,9 @@ import {
   recurrentParamNames,
   recurrentParamShapes,
   type CellKind,
+  type RecurrentResult,
   type RecurrentSpec,
+  type RecurrentState,
 } from "../ops/recurrent.js";
 
 /** Options shared by the three layers (PyTorch's constructor arguments, camelCased). */
@@ -45,28 +47,11 @@ export interface RecurrentForwardOptions {
   lengths?: readonly number[];
 }
 
-/** The state of an RNN or GRU stack: h [L·D, B, H]. */
-export interface RnnLayerState {
-  h: Tensor;
-}
-
-/** The state of an LSTM stack: h and c, each [L·D, B, H]. */
-export interface LstmLayerState {
-  h: Tensor;
-  c: Tensor;
-}
-
-export interface RnnLayerOutput extends RnnLayerState {
-  /** [T, B, D·H] ([B, T, D·H] with batchFirst); exactly 0 at padded steps. */
-  output: Tensor;
-}
-
-export interface LstmLayerOutput extends LstmLayerState {
-  /** [T, B, D·H] ([B, T, D·H] with batchFirst); exactly 0 at padded steps. */
-  output: Tensor;
-}
-
-/** The part the three layers share: the spec, the parameters and the call of the fused op. */
+/**
+ * The three layers: the spec, the parameters and one forward over the fused op. Every
+ * layer takes and returns the one `RecurrentState` (h, and c for the LSTM); an LSTM
+ * refuses a state without c and an RNN or GRU one with c, naming the layer.
+ */
 abstract class RecurrentLayer extends Module {
   readonly spec: RecurrentSpec;
   /** Parameters in `recurrentParamNames(spec)` order. */
@@ -91,20 +76,25 @@ abstract class RecurrentLayer extends Module {
     const shapes = recurrentParamShapes(this.spec);
     const dtype = options.dtype ?? "float32";
     this.weights = recurrentParamNames(this.spec).map((name) =>
-      this.registerParameter(name, pytorchRecurrentInit(Tensor.zeros(shapes[name], { dtype }), options.rng, this.spec.hiddenSize)),
+      this.registerParameter(name, fillPytorchRecurrent(Tensor.zeros(shapes[name], { dtype }), options.rng, this.spec.hiddenSize)),
     );
   }
 
-  protected run(x: Tensor, h0?: Tensor, c0?: Tensor, options: RecurrentForwardOptions = {}) {
-    return recurrent(this.spec, x, this.weights, h0, c0, options.lengths);
+  /**
+   * x [T, B, I] (or [B, T, I] with batchFirst) from `state` (zeros when omitted) →
+   * output [T, B, D·H] (or [B, T, D·H]) and the final state, each part [L·D, B, H].
+   */
+  forward(x: Tensor, state?: RecurrentState, options: RecurrentForwardOptions = {}): RecurrentResult {
+    return recurrent(this.spec, x, this.weights, { state, lengths: options.lengths });
   }
 }
 
 /**
  * Elman RNN stack: h_t = act(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh), act ∈ tanh, relu, sigmoid.
+ * Its state is { h }.
  * @example
  * const rnn = new RNN({ inputSize: 3, hiddenSize: 8, nonlinearity: "relu", rng: new Rng(0) });
- * const { output, h } = rnn.forward(x); // x [T, B, 3] → output [T, B, 8], h [1, B, 8]
+ * const { output, state } = rnn.forward(x); // x [T, B, 3] → output [T, B, 8], state.h [1, B, 8]
  */
 export class RNN extends RecurrentLayer {
   constructor(options: RNNOptions) {
@@ -114,49 +104,32 @@ export class RNN extends RecurrentLayer {
     }
     super("rnn", options, act);
   }
-
-  /** x [T, B, I] (or [B, T, I]); state.h [L·D, B, H], zeros when omitted. */
-  forward(x: Tensor, state?: RnnLayerState, options?: RecurrentForwardOptions): RnnLayerOutput {
-    const { output, hN } = this.run(x, state?.h, undefined, options);
-    return { output, h: hN };
-  }
 }
 
 /**
- * LSTM stack (gates i|f|g|o):
+ * LSTM stack (gates i|f|g|o), whose state is { h, c }:
  *   c_t = σ(f)⊙c_{t−1} + σ(i)⊙tanh(g),   h_t = σ(o)⊙tanh(c_t)
  * @example
  * const lstm = new LSTM({ inputSize: 1, hiddenSize: 16, numLayers: 2, rng: new Rng(1) });
- * const { output, h, c } = lstm.forward(x);         // h, c: [2, B, 16]
- * const next = lstm.forward(x2, { h, c });            // carry the state on
+ * const { output, state } = lstm.forward(x);      // state.h, state.c: [2, B, 16]
+ * const next = lstm.forward(x2, state);            // carry the state on
  */
 export class LSTM extends RecurrentLayer {
   constructor(options: RecurrentLayerOptions) {
     super("lstm", options);
   }
-
-  /** x [T, B, I] (or [B, T, I]); state {h, c} each [L·D, B, H], zeros when omitted. */
-  forward(x: Tensor, state?: LstmLayerState, options?: RecurrentForwardOptions): LstmLayerOutput {
-    const { output, hN, cN } = this.run(x, state?.h, state?.c, options);
-    return { output, h: hN, c: cN! };
-  }
 }
 
 /**
- * GRU stack in PyTorch's form (gates r|z|n, reset applied after the recurrent product):
+ * GRU stack in PyTorch's form (gates r|z|n, reset applied after the recurrent product),
+ * whose state is { h }:
  *   n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn)),   h_t = (1−z)⊙n + z⊙h_{t−1}
  * @example
  * const gru = new GRU({ inputSize: 4, hiddenSize: 8, bidirectional: true, batchFirst: true, rng: new Rng(2) });
- * const { output, h } = gru.forward(x, undefined, { lengths: [5, 3] }); // x [2, 5, 4] → output [2, 5, 16]
+ * const { output, state } = gru.forward(x, undefined, { lengths: [5, 3] }); // x [2, 5, 4] → output [2, 5, 16]
  */
 export class GRU extends RecurrentLayer {
   constructor(options: RecurrentLayerOptions) {
     super("gru", options);
-  }
-
-  /** x [T, B, I] (or [B, T, I]); state.h [L·D, B, H], zeros when omitted. */
-  forward(x: Tensor, state?: RnnLayerState, options?: RecurrentForwardOptions): RnnLayerOutput {
-    const { output, hN } = this.run(x, state?.h, undefined, options);
-    return { output, h: hN };
   }
 }

@@ -8,12 +8,12 @@
  * bidirectional models, which need the whole sequence before their first output.
  */
 import type { Linear } from "./linear.js";
-import { runRecurrent, type RecurrentLayerModule, type RecurrentState } from "./topologies.js";
+import type { RecurrentLayerModule } from "./topologies.js";
 import { Tensor, type DType } from "../tensor/tensor.js";
 import { expectShape, sameShape, ShapeError, shapeToString } from "../tensor/shape.js";
 import { reshape } from "../ops/movement.js";
 import { noGrad } from "../autograd/tape.js";
-import { cellClassName } from "../ops/recurrent.js";
+import { cellClassName, type RecurrentState } from "../ops/recurrent.js";
 
 /** A model that can be streamed: a unidirectional recurrent stack whose top output feeds a Linear head. */
 export interface Streamable {
@@ -100,7 +100,7 @@ export class StepRunner {
     return noGrad(() => {
       // A one-step sequence has the same memory layout time-major and batch-first.
       const seq = reshape(x, this.#batchFirst ? [B, 1, this.#inputSize] : [1, B, this.#inputSize]);
-      const r = runRecurrent(this.#layer, seq, state);
+      const r = this.#layer.forward(seq, state);
       const top = reshape(r.output, [B, this.#hiddenSize]);
       return { y: this.#head.forward(top), state: r.state };
     });

@@ -20,18 +20,12 @@ import type { DType, Tensor } from "../tensor/tensor.js";
 import type { Rng } from "../tensor/random.js";
 import { ShapeError, shapeToString } from "../tensor/shape.js";
 import type { RnnActivation } from "../backend/kernels.js";
-import { cellClassName, type CellKind } from "../ops/recurrent.js";
+import { cellClassName, type CellKind, type RecurrentState } from "../ops/recurrent.js";
 import { reshape, slice, stack, transpose } from "../ops/movement.js";
 import { noGrad } from "../autograd/tape.js";
 
-/** Any of the three recurrent layer stacks. */
+/** Any of the three recurrent layer stacks; all three take and return a `RecurrentState`. */
 export type RecurrentLayerModule = RNN | LSTM | GRU;
-
-/** The state of any recurrent stack: h [L·D, B, H], and c [L·D, B, H] for the LSTM only. */
-export interface RecurrentState {
-  h: Tensor;
-  c?: Tensor;
-}
 
 /**
  * What fixes the recurrent stack of a topology: the layer's options (the generator draws
@@ -73,24 +67,6 @@ export function createRecurrentLayer(options: RecurrentBlockOptions): RecurrentL
       throw new Error(`createRecurrentLayer: unknown cell '${unknown as string}' (expected "rnn", "lstm" or "gru")`);
     }
   }
-}
-
-/**
- * Runs any of the three layers with one state type, so topology code need not branch
- * on the cell. An LSTM needs `state.c` whenever a state is given; the others refuse it.
- */
-export function runRecurrent(
-  layer: RecurrentLayerModule, x: Tensor, state?: RecurrentState, lengths?: readonly number[],
-): { output: Tensor; state: RecurrentState } {
-  const options = lengths === undefined ? undefined : { lengths };
-  if (layer instanceof LSTM) {
-    if (state !== undefined && state.c === undefined) throw new Error("LSTM: the state needs c beside h");
-    const r = layer.forward(x, state && { h: state.h, c: state.c! }, options);
-    return { output: r.output, state: { h: r.h, c: r.c } };
-  }
-  if (state?.c !== undefined) throw new Error(`${cellClassName(layer.spec.cell)}: state.c is for the LSTM only`);
-  const r = layer.forward(x, state && { h: state.h }, options);
-  return { output: r.output, state: { h: r.h } };
 }
 
 /** D·H: the width of a layer's output and of its top layer's final state. */
@@ -156,7 +132,7 @@ export class SequenceToVector extends HeadedRecurrent {
   protected readonly modelType = "SequenceToVector";
   /** x [T, B, I] (or [B, T, I]) → [B, O]. */
   forward(x: Tensor, options: SequenceForwardOptions = {}): Tensor {
-    const { state } = runRecurrent(this.rnn, x, options.state, options.lengths);
+    const { state } = this.rnn.forward(x, options.state, { lengths: options.lengths });
     return this.head.forward(topLayerState(this.rnn, state.h));
   }
 }
@@ -169,12 +145,20 @@ export class SequenceToVector extends HeadedRecurrent {
  * @example
  * const model = new SequenceToSequence({ cell: "gru", inputSize: 1, hiddenSize: 8, outputSize: 1, rng: new Rng(0) });
  * const y = model.forward(x); // x [T, B, 1] → [T, B, 1]
+ * // Truncated BPTT over a long stream: carry the final state into the next window.
+ * const r = model.forwardWithState(window, { state }); // r.y [T, B, 1]; state = detachState(r.state)
  */
 export class SequenceToSequence extends HeadedRecurrent {
   protected readonly modelType = "SequenceToSequence";
   /** x [T, B, I] (or [B, T, I]) → [T, B, O] (or [B, T, O]). */
   forward(x: Tensor, options: SequenceForwardOptions = {}): Tensor {
-    return this.head.forward(runRecurrent(this.rnn, x, options.state, options.lengths).output);
+    return this.forwardWithState(x, options).y;
+  }
+
+  /** `forward`, plus the layer stack's state after the last step (to carry into the next window). */
+  forwardWithState(x: Tensor, options: SequenceForwardOptions = {}): { y: Tensor; state: RecurrentState } {
+    const r = this.rnn.forward(x, options.state, { lengths: options.lengths });
+    return { y: this.head.forward(r.output), state: r.state };
   }
 }
 
@@ -199,7 +183,7 @@ export class VectorToSequence extends HeadedRecurrent {
     if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`VectorToSequence.forward: steps must be a positive integer, got ${steps}`);
     // stack() adds every copy's gradient back into v, so v may require grad.
     const x = stack(new Array<Tensor>(steps).fill(v), this.rnn.spec.batchFirst ? 1 : 0);
-    return this.head.forward(runRecurrent(this.rnn, x).output);
+    return this.head.forward(this.rnn.forward(x).output);
   }
 }
 
@@ -295,7 +279,7 @@ export class EncoderDecoder extends Module {
       if (src.rank !== 2) throw new ShapeError(`EncoderDecoder: src ${shapeToString(src.shape)} must be token ids [T_in, B]`);
       x = this.sourceEmbedding.forward(src);
     }
-    return runRecurrent(this.encoder, x, undefined, srcLengths).state;
+    return this.encoder.forward(x, undefined, { lengths: srcLengths }).state;
   }
 
   /** The decoder over ids tgtIn [T_out, B] from `state`: logits [T_out, B, V] and the state after the last step. */
@@ -306,7 +290,7 @@ export class EncoderDecoder extends Module {
         `EncoderDecoder: tgtIn ${shapeToString(tgtIn.shape)} must be token ids [T_out, ${B}] (state h ${shapeToString(state.h.shape)})`,
       );
     }
-    const r = runRecurrent(this.decoder, this.targetEmbedding.forward(tgtIn), state);
+    const r = this.decoder.forward(this.targetEmbedding.forward(tgtIn), state);
     return { logits: this.head.forward(r.output), state: r.state };
   }
 
@@ -341,7 +325,7 @@ export class EncoderDecoder extends Module {
       const done = new Array<boolean>(B).fill(false);
       let tokens = new Array<number>(B).fill(start);
       for (let t = 0; t < maxLength && done.includes(false); t++) {
-        const r = runRecurrent(this.decoder, this.targetEmbedding.forward(tokens, [1, B]), state);
+        const r = this.decoder.forward(this.targetEmbedding.forward(tokens, [1, B]), state);
         state = r.state;
         const logits = this.head.forward(r.output).data; // [1, B, V]
         tokens = tokens.map((_, b) => argmaxRow(logits, b * V, V));

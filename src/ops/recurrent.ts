@@ -53,14 +53,32 @@ export interface RecurrentSpec {
   batchFirst: boolean;
 }
 
-/** Result of `recurrent`. */
+/**
+ * The state of a recurrent layer stack between calls, the one state type of the op, the
+ * layers, the topologies and streaming: h, and c for the LSTM only, each [L·D, B, H] with
+ * layer k, direction d at index k·D + d. (A type alias rather than an interface so that it
+ * is a `CarriedState` for `truncatedBptt`, which needs an index signature.)
+ */
+export type RecurrentState = {
+  h: Tensor;
+  /** LSTM only: the cell state. */
+  c?: Tensor;
+};
+
+/** Options of `recurrent` (and of the layers' forward, which add the state as an argument). */
+export interface RecurrentOptions {
+  /** The state before the first step; zeros when omitted. An LSTM's needs `c`; an RNN's or GRU's must not have one. */
+  state?: RecurrentState;
+  /** Valid steps per batch row, each in 1..T, any order (PyTorch's packed sequences). */
+  lengths?: readonly number[];
+}
+
+/** Result of `recurrent` and of the layers' forward. */
 export interface RecurrentResult {
   /** Last layer's states, [T, B, D·H] (or [B, T, D·H] with batchFirst); 0 at padded steps. */
   output: Tensor;
-  /** Final hidden state of every layer and direction, [L·D, B, H], index k·D + d. */
-  hN: Tensor;
-  /** LSTM: final cell state, [L·D, B, H]; null otherwise. */
-  cN: Tensor | null;
+  /** The state after the last step (each row's last valid step with lengths): h, and c for the LSTM. */
+  state: RecurrentState;
 }
 
 /** Number of gate blocks G stacked in the weights: 1 (RNN), 4 (LSTM i|f|g|o), 3 (GRU r|z|n). */
@@ -686,9 +704,17 @@ interface PreparedCall {
 
 /** Checks every argument, naming it and both shapes in any ShapeError. */
 function prepare(
-  spec: RecurrentSpec, x: Tensor, weights: readonly Tensor[], h0?: Tensor, c0?: Tensor, lengths?: readonly number[],
+  spec: RecurrentSpec, x: Tensor, weights: readonly Tensor[], state?: RecurrentState, lengths?: readonly number[],
 ): PreparedCall {
   const who = cellClassName(spec.cell);
+  if (state !== undefined && spec.cell === "lstm" && state.c === undefined) {
+    throw new Error(`${who}: state.c is missing: an LSTM's state is { h, c }, each [L·D, B, H]`);
+  }
+  if (state?.c !== undefined && spec.cell !== "lstm") {
+    throw new Error(`${who}: state.c is given, but only an LSTM has a cell state (the ${who}'s state is { h })`);
+  }
+  const h0 = state?.h;
+  const c0 = state?.c;
   for (const key of ["inputSize", "hiddenSize", "numLayers"] as const) {
     if (!Number.isInteger(spec[key]) || spec[key] < 1) {
       throw new Error(`${who}: ${key} must be a positive integer, got ${spec[key]}`);
@@ -722,15 +748,13 @@ function prepare(
 
   const stateShape = [LD, B, H];
   const h0t = h0 ?? Tensor.zeros(stateShape, { dtype });
-  if (!sameShape(h0t.shape, stateShape)) expectShape(`${who} h0`, h0t.shape, stateShape);
-  sameDtype("h0", h0t);
+  if (!sameShape(h0t.shape, stateShape)) expectShape(`${who} state.h`, h0t.shape, stateShape);
+  sameDtype("state.h", h0t);
   let c0t: Tensor | null = null;
   if (spec.cell === "lstm") {
     c0t = c0 ?? Tensor.zeros(stateShape, { dtype });
-    if (!sameShape(c0t.shape, stateShape)) expectShape(`${who} c0`, c0t.shape, stateShape);
-    sameDtype("c0", c0t);
-  } else if (c0 !== undefined) {
-    throw new Error(`${who}: c0 is given but only an LSTM has a cell state`);
+    if (!sameShape(c0t.shape, stateShape)) expectShape(`${who} state.c`, c0t.shape, stateShape);
+    sameDtype("state.c", c0t);
   }
 
   let lens: Int32Array | null = null;
@@ -758,22 +782,22 @@ function prepare(
 
 /**
  * Runs a recurrent layer stack over a sequence, as one node on the autodiff tape
- * (inputs x, h0, c0?, ...weights; outputs output, hN, cN?). Gradients accumulate
- * into every input that requires grad.
+ * (inputs x, state.h, state.c?, ...weights; outputs output, final h, final c?).
+ * Gradients accumulate into every input that requires grad.
  *
  * @param x [T, B, I] ([B, T, I] with `spec.batchFirst`); its dtype is the op's dtype.
  * @param weights in `recurrentParamNames(spec)` order, PyTorch shapes.
- * @param h0 [L·D, B, H], zeros when omitted; index k·D + d.
- * @param c0 LSTM only, like h0.
- * @param lengths valid steps per batch row (1..T, any order): PyTorch's packed semantics.
+ * @param options.state the initial state, h (and c for the LSTM) [L·D, B, H]; zeros when omitted.
+ * @param options.lengths valid steps per batch row (1..T, any order): PyTorch's packed semantics.
  * @example
  * const spec = { cell: "lstm", inputSize: 3, hiddenSize: 4, numLayers: 1, bidirectional: false, bias: true, batchFirst: false } as const;
- * const { output, hN, cN } = recurrent(spec, x, weights); // output [T, B, 4], hN and cN [1, B, 4]
+ * const { output, state } = recurrent(spec, x, weights);     // output [T, B, 4], state.h and state.c [1, B, 4]
+ * const next = recurrent(spec, x2, weights, { state });        // carry the state on
  */
 export function recurrent(
-  spec: RecurrentSpec, x: Tensor, weights: readonly Tensor[], h0?: Tensor, c0?: Tensor, lengths?: readonly number[],
+  spec: RecurrentSpec, x: Tensor, weights: readonly Tensor[], options: RecurrentOptions = {},
 ): RecurrentResult {
-  const call = prepare(spec, x, weights, h0, c0, lengths);
+  const call = prepare(spec, x, weights, options.state, options.lengths);
   const { T, B } = call;
   const D = directions(spec);
   const H = spec.hiddenSize;
@@ -784,8 +808,7 @@ export function recurrent(
     const r = recurrentStep(spec, call.x, B, call.weights, call.h0.data, call.c0?.data ?? null);
     return {
       output: new Tensor(r.output, spec.batchFirst ? [B, 1, H] : [1, B, H]),
-      hN: new Tensor(r.hN, stateShape),
-      cN: r.cN ? new Tensor(r.cN, stateShape) : null,
+      state: r.cN ? { h: new Tensor(r.hN, stateShape), c: new Tensor(r.cN, stateShape) } : { h: new Tensor(r.hN, stateShape) },
     };
   }
   const ws = recurrentForward(spec, call.x, T, B, call.weights, call.h0.data, call.c0?.data ?? null, call.lengths);
@@ -795,11 +818,12 @@ export function recurrent(
   const output = new Tensor(outData, outShape);
   const hN = new Tensor(ws.hN, stateShape);
   const cN = ws.cN ? new Tensor(ws.cN, stateShape) : null;
+  const state: RecurrentState = cN ? { h: hN, c: cN } : { h: hN };
 
   if (!needsGrad(inputs)) {
     // No graph, so no backward: the workspace goes straight back to the pool.
     ws.lease.release();
-    return { output, hN, cN };
+    return { output, state };
   }
   const outputs = cN ? [output, hN, cN] : [output, hN];
   const backward = (grads: Floats[]): void => {
@@ -833,7 +857,7 @@ export function recurrent(
   // A graph that is dropped without a backward gives the workspace back when collected.
   ws.lease.bindTo(backward);
   record(cellClassName(spec.cell), inputs, outputs, backward);
-  return { output, hN, cN };
+  return { output, state };
 }
 
 /** ∂L/∂h_t (and ∂L/∂c_t) of one layer and direction, for every step, with their norms. */
@@ -854,10 +878,8 @@ export interface HiddenGradientNorms {
   dc0Norm: number | null;
 }
 
-export interface HiddenGradientOptions {
-  h0?: Tensor;
-  c0?: Tensor;
-  lengths?: readonly number[];
+/** The initial state and lengths as for `recurrent`, and the seeds of the backward sweep. */
+export interface HiddenGradientOptions extends RecurrentOptions {
   /** ∂L/∂output, shaped like `output`. */
   dOutput?: Tensor;
   /** ∂L/∂hN, [L·D, B, H]. */
@@ -888,7 +910,7 @@ function l2(v: ArrayLike<number>, from: number, to: number): number {
 export function hiddenGradientNorms(
   spec: RecurrentSpec, x: Tensor, weights: readonly Tensor[], options: HiddenGradientOptions,
 ): HiddenGradientNorms[] {
-  const call = prepare(spec, x, weights, options.h0, options.c0, options.lengths);
+  const call = prepare(spec, x, weights, options.state, options.lengths);
   const { T, B } = call;
   const D = directions(spec);
   const H = spec.hiddenSize;

@@ -41,7 +41,7 @@ export class SignClassifier extends Module {
     this.head = this.registerModule("head", new Linear({ inFeatures: 6, outFeatures: 2, rng }));
   }
   forward(x: Tensor): Tensor {
-    const { h } = this.lstm.forward(x);
+    const { h } = this.lstm.forward(x).state;
     return this.head.forward(reshape(slice(h, 0, 0, 1), [x.shape[1], 6]));
   }
 }

@@ -6,7 +6,7 @@
  * does not loop over time (src/nn/recurrent.ts does).
  */
 import { Module } from "../module.js";
-import { pytorchRecurrentInit } from "../init.js";
+import { fillPytorchRecurrent } from "../init.js";
 import { Tensor, type DType } from "../../tensor/tensor.js";
 import type { Rng } from "../../tensor/random.js";
 import { expectShape, ShapeError, shapeToString } from "../../tensor/shape.js";
@@ -54,7 +54,7 @@ export abstract class RecurrentCell<S> extends Module {
     this.hiddenSize = H;
     this.dtype = dtype;
     const make = (name: string, shape: number[]): Tensor =>
-      this.registerParameter(name, pytorchRecurrentInit(Tensor.zeros(shape, { dtype }), rng, H));
+      this.registerParameter(name, fillPytorchRecurrent(Tensor.zeros(shape, { dtype }), rng, H));
     this.weight_ih = make("weight_ih", [gates * H, I]);
     this.weight_hh = make("weight_hh", [gates * H, H]);
     this.bias_ih = bias ? make("bias_ih", [gates * H]) : null;

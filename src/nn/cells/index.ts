@@ -3,6 +3,6 @@
  * layers that run them over time, fused and hoisted, are in src/nn/recurrent.ts.
  */
 export { RecurrentCell, type CellOptions } from "./cell.js";
-export { RNNCell, type RNNCellOptions, type RnnNonlinearity } from "./rnn.js";
+export { RNNCell, type RNNCellOptions } from "./rnn.js";
 export { LSTMCell, type LstmState } from "./lstm.js";
 export { GRUCell } from "./gru.js";

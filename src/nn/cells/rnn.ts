@@ -4,13 +4,12 @@
  */
 import type { Tensor } from "../../tensor/tensor.js";
 import { add, relu, sigmoid, tanh } from "../../ops/elementwise.js";
+import type { RnnActivation } from "../../backend/kernels.js";
 import { RecurrentCell, type CellOptions } from "./cell.js";
-
-export type RnnNonlinearity = "tanh" | "relu" | "sigmoid";
 
 export interface RNNCellOptions extends CellOptions {
   /** act in the equation below (default tanh). PyTorch offers tanh and relu; sigmoid is an extra. */
-  nonlinearity?: RnnNonlinearity;
+  nonlinearity?: RnnActivation;
 }
 
 /**
@@ -23,7 +22,7 @@ export interface RNNCellOptions extends CellOptions {
  * for (const x of xs) h = cell.forward(x, h); // x [2, 3] → h [2, 8]
  */
 export class RNNCell extends RecurrentCell<Tensor> {
-  readonly nonlinearity: RnnNonlinearity;
+  readonly nonlinearity: RnnActivation;
 
   constructor(options: RNNCellOptions) {
     super("RNNCell", 1, options);
