@@ -8,12 +8,12 @@ import "./backend/default.js";
 export { Tensor, parameter, allocFloats, type DType, type Floats, type TensorOptions } from "./tensor/tensor.js";
 export { ShapeError, sizeOf, shapeToString, type Shape } from "./tensor/shape.js";
 export { Rng, type RngState } from "./tensor/random.js";
-export { noGrad, isGradEnabled } from "./autograd/tape.js";
+export { noGrad, isGradEnabled, type BackwardOptions } from "./autograd/tape.js";
 export { gradcheck, assertGradcheck, type GradcheckOptions, type GradcheckReport } from "./autograd/gradcheck.js";
 export { kernels, useKernels, type Kernels, type KernelMemory, type RnnActivation } from "./backend/kernels.js";
 export { tsKernels } from "./backend/ts/index.js";
 export { useWasmKernels, loadWasmKernels, simdSupported, setThreads, threads, type LoadWasmOptions } from "./backend/wasm/index.js";
-export { allocResidentFloats } from "./backend/resident.js";
+export { allocResidentFloats, freeResidentFloats } from "./backend/resident.js";
 
 export * from "./ops/index.js";
 export { mseLoss, crossEntropy, bceWithLogits, sequenceMask, type Reduction, type CrossEntropyOptions } from "./ops/loss.js";
