@@ -14,7 +14,7 @@ import "./backend/select.js";
 export { Tensor, parameter, type DType, type Floats, type TensorOptions } from "./tensor/tensor.js";
 export { ShapeError, type Shape } from "./tensor/shape.js";
 export { Rng, type RngState } from "./tensor/random.js";
-export { noGrad, isGradEnabled } from "./autograd/tape.js";
+export { noGrad, isGradEnabled, type BackwardOptions } from "./autograd/tape.js";
 export { gradcheck, assertGradcheck, type GradcheckOptions, type GradcheckReport } from "./autograd/gradcheck.js";
 
 // Backends

@@ -2,8 +2,9 @@
 // memory staying valid as it grows; kernels giving bit-identical results whether their
 // operands lie in wasm memory or are copied in (and on the private-memory build); the
 // `affine` kernel against the GEMMs it replaces; the recurrent op's pooled workspaces
-// (nothing read that was not written, reuse across shapes, a backward after the workspace
-// went back to the pool); and the streaming fast path against the sequence path.
+// (nothing read that was not written, reuse across shapes, a second backward, a workspace
+// moved out of wasm memory); and the streaming fast path against the sequence path.
+// test/memory-lifetimes.test.ts checks that long loops keep wasm memory flat.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { tsKernels } from "../src/backend/ts/index.js";
@@ -270,7 +271,7 @@ function runOp(spec: RecurrentSpec, T: number, B: number, seed: number, lengths?
   const { output, state: { h: hN } } = recurrent(spec, x, w, { lengths });
   const seedOut = randomTensor(rng, [...output.shape]).data;
   const seedH = randomTensor(rng, [spec.numLayers * D, B, spec.hiddenSize]).data;
-  output.backward(seedOut);
+  output.backward(seedOut, { retainGraph: true });
   hN.backward(seedH);
   pool.poison();
   return {
@@ -316,9 +317,10 @@ test("recurrent op: pooled workspaces reused across shapes (poisoned with NaN in
   }
 });
 
-test("recurrent op: a second backward after the workspace was reused recomputes it (the same gradients again)", () => {
+test("recurrent op: a second backward needs retainGraph, and then gives the same gradients, also from a workspace moved to the heap", () => {
   const K = shared();
   useKernels(K);
+  const pool = poolFor(K);
   try {
     for (const cell of ["rnn", "lstm", "gru"] as CellKind[]) {
       const spec: RecurrentSpec = { cell, inputSize: 3, hiddenSize: 4, numLayers: 2, bidirectional: true, bias: true, batchFirst: false };
@@ -327,15 +329,18 @@ test("recurrent op: a second backward after the workspace was reused recomputes 
       const w = weightsFor(spec, 21);
       const { output } = recurrent(spec, x, w);
       const seed = randomTensor(rng, [...output.shape]).data;
-      output.backward(seed);
+      output.backward(seed, { retainGraph: true });
       const once = w.map((t) => Float32Array.from(t.grad!));
-      // Another call of the same shapes takes the pooled workspace and overwrites it.
-      recurrent(spec, randomTensor(rng, [4, 2, 3]), w).output.backward(seed);
+      // Newer graphs of the same shapes push this one's workspace out of wasm memory; the
+      // buffers it left are reused by them and then poisoned.
+      for (let i = 0; i <= pool.maxKeptLeases; i++) recurrent(spec, randomTensor(rng, [4, 2, 3]), w);
+      assert.equal(pool.keptLeases, pool.maxKeptLeases);
+      pool.poison();
       w.forEach((t) => t.zeroGrad());
       output.zeroGrad(); // the root's gradient accumulates too
-      poolFor(K).poison();
       output.backward(seed);
-      w.forEach((t, i) => sameBits(`${cell} grad ${i} from the recomputed workspace`, t.grad!, once[i]));
+      w.forEach((t, i) => sameBits(`${cell} grad ${i} from the moved workspace`, t.grad!, once[i]));
+      assert.throws(() => output.backward(seed), /retainGraph/);
     }
   } finally {
     useKernels(tsKernels);
@@ -352,6 +357,41 @@ test("workspace leases: give back once, refuse use after release; the pool hands
   assert.throws(() => lease.take("float32", 1), /after release/);
   assert.equal(pool.take("float32", 10), a);
   assert.notEqual(pool.take("float64", 10), a);
+});
+
+test("kept leases: past maxKeptLeases the oldest moves to the heap, its views relocated, its wasm buffers back in the pool", () => {
+  const K = shared();
+  const pool = new FloatPool(K.memory, { maxKeptLeases: 1 });
+  const other = K.memory!.alloc(8)!;
+  const first = new WorkspaceLease(pool);
+  const big = first.take("float32", 100);
+  big.forEach((_, i) => (big[i] = i));
+  const f64 = first.take("float64", 3);
+  let views = { part: big.subarray(10, 20), whole: big, other, f64 };
+  let moves = 0;
+  first.keep((move) => {
+    moves++;
+    views = { part: move(views.part), whole: move(views.whole), other: move(views.other), f64: move(views.f64) };
+  });
+  assert.equal(pool.keptLeases, 1);
+  const second = new WorkspaceLease(pool);
+  second.take("float32", 5);
+  second.keep(() => assert.fail("the newest kept lease stays"));
+  assert.equal(moves, 1);
+  assert.ok(first.moved && !second.moved);
+  assert.equal(pool.keptLeases, 1);
+  assert.ok(!K.memory!.holds(views.whole) && !K.memory!.holds(views.part), "moved to the heap");
+  assert.deepEqual(Array.from(views.part), [10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+  assert.equal(views.part.buffer, views.whole.buffer, "a view stays a view of the same copy");
+  assert.equal(views.other, other, "a buffer of no lease is left alone");
+  assert.equal(views.f64, f64, "heap buffers are not copied");
+  assert.equal(pool.cachedBytes, 400, "the wasm buffer went back to the pool (the float64 one is still leased)");
+  assert.equal(pool.take("float32", 100), big, "and is handed out again");
+  first.release();
+  assert.equal(pool.cachedBytes, 24, "the heap copy is not cached where the pool has wasm memory; the float64 buffer is");
+  second.release();
+  assert.equal(pool.keptLeases, 0);
+  K.memory!.free(other);
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -21,6 +21,12 @@ export interface KernelMemory {
   free(buf: Float32Array): void;
   /** Whether the kernels take `buf` without a copy. */
   holds(buf: Floats): boolean;
+  /**
+   * Bytes allocated and not yet freed: resident parameters, pooled workspaces (cached ones
+   * included) and the kernels' own scratch. For diagnostics: a loop whose figure keeps
+   * rising is leaking (docs/memory.md).
+   */
+  readonly liveBytes: number;
 }
 
 export interface Kernels {

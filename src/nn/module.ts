@@ -2,9 +2,14 @@
  * Module: a container of named parameters and sub-modules, with PyTorch's naming
  * (`encoder.weight_ih_l0`) and `state_dict` semantics. Loading refuses a missing,
  * extra or wrongly shaped tensor by name and writes nothing unless all of them fit.
+ *
+ * Lifetime: with the WebAssembly kernels the parameters live in wasm memory, which the
+ * garbage collector does not see and which never shrinks. `dispose()` frees them at once;
+ * a program that makes models in a loop (hyper-parameter searches, tests, a page that
+ * rebuilds its model) must call it. See docs/memory.md.
  */
-import { Tensor } from "../tensor/tensor.js";
-import { allocResidentFloats } from "../backend/resident.js";
+import { Tensor, type Floats } from "../tensor/tensor.js";
+import { allocResidentFloats, freeResidentFloats } from "../backend/resident.js";
 import { kernels } from "../backend/kernels.js";
 import { sameShape, shapeToString, ShapeError, type Shape } from "../tensor/shape.js";
 
@@ -19,6 +24,9 @@ export type StateDict = Record<string, TensorRecord>;
 export abstract class Module {
   #params = new Map<string, Tensor>();
   #children = new Map<string, Module>();
+  /** Storage this module allocated in backend memory for its parameters, freed by `dispose()`. */
+  #resident: Floats[] = [];
+  #disposed = false;
   /** Training mode (dropout active). */
   training = true;
 
@@ -29,11 +37,13 @@ export abstract class Module {
    * them on every call), else `t` itself. Keep the returned tensor, not `t`.
    */
   protected registerParameter(name: string, t: Tensor): Tensor {
+    this.#checkLive("registerParameter");
     if (this.#params.has(name) || this.#children.has(name)) throw new Error(`Module: duplicate name '${name}'`);
     let p = t;
     if (t.dtype === "float32" && t.node === null && kernels().memory !== undefined && !kernels().memory!.holds(t.data)) {
       p = new Tensor(allocResidentFloats("float32", t.size), t.shape, { name: t.name });
       p.data.set(t.data);
+      this.#resident.push(p.data);
     }
     p.requiresGrad = true;
     p.name ??= name;
@@ -43,6 +53,7 @@ export abstract class Module {
 
   /** Registers a sub-module under `name`; returns it. */
   protected registerModule<M extends Module>(name: string, m: M): M {
+    this.#checkLive("registerModule");
     if (this.#params.has(name) || this.#children.has(name)) throw new Error(`Module: duplicate name '${name}'`);
     this.#children.set(name, m);
     return m;
@@ -50,6 +61,7 @@ export abstract class Module {
 
   /** Parameters with dotted names, own ones first (in registration order), then each child's. */
   namedParameters(prefix = ""): Array<[string, Tensor]> {
+    this.#checkLive("namedParameters");
     const out: Array<[string, Tensor]> = [];
     for (const [n, t] of this.#params) out.push([prefix + n, t]);
     for (const [n, m] of this.#children) out.push(...m.namedParameters(`${prefix}${n}.`));
@@ -105,5 +117,38 @@ export abstract class Module {
 
   eval(): this {
     return this.train(false);
+  }
+
+  /**
+   * Frees, at once, what this module and its sub-modules hold in backend memory — the
+   * parameters `registerParameter` placed there — instead of leaving it to the garbage
+   * collector, which does not see that memory. Afterwards the module is unusable: its
+   * methods, its forward and any use of its parameter tensors (an optimizer step, a graph
+   * recorded through it that has not been backpropagated yet) throw an Error saying so.
+   * Take a `stateDict()` first to keep the values. A parameter that another module also
+   * registered becomes unusable there too. Calling it again does nothing.
+   * @example
+   * const model = new SequenceToVector({ cell: "lstm", inputSize: 3, hiddenSize: 64, outputSize: 2, rng });
+   * try { train(model); } finally { model.dispose(); }
+   */
+  dispose(): void {
+    if (this.#disposed) return;
+    for (const m of this.#children.values()) m.dispose();
+    const who = this.constructor.name;
+    for (const [name, p] of this.#params) {
+      if (p.revokedBecause === null) p.revokeData(`${who}: parameter '${p.name ?? name}' was freed by ${who}.dispose(); the module can no longer be used`);
+    }
+    for (const buf of this.#resident) freeResidentFloats(buf);
+    this.#resident = [];
+    this.#disposed = true;
+  }
+
+  /** Whether `dispose()` has run. */
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+
+  #checkLive(what: string): void {
+    if (this.#disposed) throw new Error(`${this.constructor.name}.${what}: the module was disposed (dispose()) and can no longer be used`);
   }
 }

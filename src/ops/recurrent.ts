@@ -31,7 +31,7 @@
 import { kernels, type Kernels, type RnnActivation } from "../backend/kernels.js";
 // The default kernels (WebAssembly, else TypeScript) register on import, whatever the entry point.
 import "../backend/select.js";
-import { poolFor, WorkspaceLease } from "../backend/pool.js";
+import { poolFor, WorkspaceLease, type Relocate } from "../backend/pool.js";
 import { gradOf, needsGrad, record } from "../autograd/tape.js";
 import { expectShape, sameShape, ShapeError, shapeToString } from "../tensor/shape.js";
 import { allocFloats, Tensor, type DType, type Floats } from "../tensor/tensor.js";
@@ -206,9 +206,11 @@ interface DirectionWorkspace {
 /**
  * Everything the forward saves for the backward, for the whole stack. Its buffers come
  * from the backend's pool (src/backend/pool.ts) through `lease` — in wasm memory where the
- * backend has one, so the per-step kernels copy nothing — and go back when the backward
- * has run (or the graph is dropped, or at once without a graph). The results handed to
- * the caller (`output`, `hN`, `cN`) are ordinary arrays of their own.
+ * backend has one, so the per-step kernels copy nothing — and go back at once without a
+ * graph, else when the tape releases the node (right after its backward). A graph dropped
+ * without backward has its lease moved to the JS heap once newer ones push it out of the
+ * pool's kept leases (`relocateWorkspace`). The results handed to the caller (`output`,
+ * `hN`, `cN`) are ordinary arrays of their own.
  */
 interface RecurrentWorkspace {
   T: number;
@@ -234,6 +236,22 @@ interface RecurrentWorkspace {
   ones: Floats;
   /** Owner of every pooled buffer above. */
   lease: WorkspaceLease;
+}
+
+/** Points every view of a leased buffer at its copy after the pool moved the lease (`WorkspaceLease.keep`). */
+function relocateWorkspace(ws: RecurrentWorkspace, move: Relocate): void {
+  ws.inputs = ws.inputs.map((x) => move(x));
+  ws.weights = ws.weights.map((w) => ({
+    wIh: move(w.wIh), wHh: move(w.wHh), bIh: w.bIh && move(w.bIh), bHh: w.bHh && move(w.bHh),
+  }));
+  for (const dw of ws.dirs) {
+    dw.gates = move(dw.gates);
+    dw.gi = dw.gi && move(dw.gi);
+    dw.gh = dw.gh && move(dw.gh);
+    dw.h = move(dw.h);
+    dw.c = dw.c && move(dw.c);
+    dw.tanhC = dw.tanhC && move(dw.tanhC);
+  }
 }
 
 /** Time in processing order: step s of direction d reads time t. */
@@ -827,36 +845,28 @@ export function recurrent(
   }
   const outputs = cN ? [output, hN, cN] : [output, hN];
   const backward = (grads: Floats[]): void => {
-    // A second backward through this graph after the first gave the workspace back finds
-    // it reused: recompute the forward (same inputs, same result) into a fresh one.
-    const saved = ws.lease.released
-      ? recurrentForward(spec, call.x, T, B, call.weights, call.h0.data, call.c0?.data ?? null, call.lengths)
-      : ws;
     const dOut = spec.batchFirst ? swapLeadingAxes(grads[0], B, T, D * H, allocFloats(ws.dtype, grads[0].length)) : grads[0];
     const xGrad = gradOf(x);
     const dxTM = xGrad && spec.batchFirst ? allocFloats(ws.dtype, x.size) : xGrad;
-    try {
-      recurrentBackward(
-        spec, saved,
-        { dOutput: dOut, dhN: grads[1], dcN: cN ? grads[2] : null },
-        {
-          dx: dxTM,
-          dh0: gradOf(call.h0),
-          dc0: call.c0 ? gradOf(call.c0) : null,
-          dWeights: weights.map((w) => gradOf(w)),
-        },
-      );
-    } finally {
-      saved.lease.release();
-    }
+    recurrentBackward(
+      spec, ws,
+      { dOutput: dOut, dhN: grads[1], dcN: cN ? grads[2] : null },
+      {
+        dx: dxTM,
+        dh0: gradOf(call.h0),
+        dc0: call.c0 ? gradOf(call.c0) : null,
+        dWeights: weights.map((w) => gradOf(w)),
+      },
+    );
     if (xGrad && dxTM !== xGrad) {
       const back = swapLeadingAxes(dxTM!, T, B, spec.inputSize, allocFloats(ws.dtype, x.size));
       addInto(xGrad, 0, back);
     }
   };
-  // A graph that is dropped without a backward gives the workspace back when collected.
-  ws.lease.bindTo(backward);
-  record(cellClassName(spec.cell), inputs, outputs, backward);
+  // The tape gives the workspace back after the backward; a graph dropped without one has
+  // it moved to the heap once newer graphs push it out of the pool's kept leases.
+  ws.lease.keep((move) => relocateWorkspace(ws, move));
+  record(cellClassName(spec.cell), inputs, outputs, backward, () => ws.lease.release());
   return { output, state };
 }
 

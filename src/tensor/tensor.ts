@@ -3,7 +3,7 @@
  * for gradient checks and references), plus the autodiff bookkeeping. Ops live in
  * `src/ops`; this file holds only construction, access and `backward()`.
  */
-import { runBackward, type TapeNode } from "../autograd/tape.js";
+import { runBackward, type BackwardOptions, type TapeNode } from "../autograd/tape.js";
 import { ShapeError, shapeToString, sizeOf, stridesOf, validateShape, type Shape } from "./shape.js";
 
 export type DType = "float32" | "float64";
@@ -27,7 +27,9 @@ type Nested = number | readonly Nested[];
 
 export class Tensor {
   readonly shape: readonly number[];
-  readonly data: Floats;
+  #data: Floats | null;
+  /** Why `data` is gone, once `revokeData` took it. */
+  #revokedBecause = "";
   /** Accumulated gradient of the last `backward()`; same length as `data`. */
   grad: Floats | null = null;
   requiresGrad: boolean;
@@ -41,9 +43,37 @@ export class Tensor {
       throw new ShapeError(`Tensor: ${data.length} values do not fill shape ${shapeToString(shape)}`);
     }
     this.shape = Object.freeze([...shape]);
-    this.data = data;
+    this.#data = data;
     this.requiresGrad = options.requiresGrad ?? false;
     this.name = options.name;
+  }
+
+  /** The values, row-major. Throws once the storage was revoked (a parameter of a disposed Module). */
+  get data(): Floats {
+    const d = this.#data;
+    if (d === null) throw new Error(this.#revokedBecause);
+    return d;
+  }
+
+  /**
+   * Takes the storage away from this tensor and returns it, so that its owner can free it
+   * (`Module.dispose()` does, for parameters in backend memory): from now on any use of the
+   * tensor — reading `data`, an op, an optimizer step — throws an Error with `reason`.
+   * The gradient and graph are dropped too. Views of the storage made earlier (`detach()`,
+   * `subarray`) are not tracked: they must not be used after the storage is freed.
+   */
+  revokeData(reason: string): Floats {
+    const d = this.data;
+    this.#data = null;
+    this.#revokedBecause = reason;
+    this.grad = null;
+    this.node = null;
+    return d;
+  }
+
+  /** Why `revokeData` took the storage (the message any use throws), or null while the tensor has it. */
+  get revokedBecause(): string | null {
+    return this.#data === null ? this.#revokedBecause : null;
   }
 
   static zeros(shape: Shape, options: TensorOptions = {}): Tensor {
@@ -131,10 +161,13 @@ export class Tensor {
 
   /**
    * Reverse-mode differentiation from this tensor. Without a seed the tensor must hold
-   * one value (a loss) and is seeded with 1. Gradients accumulate into `.grad`.
+   * one value (a loss) and is seeded with 1. Gradients accumulate into `.grad`. Ops that
+   * saved activations in backend memory (the fused recurrent layers) give them back as
+   * their backward finishes, so a second backward through them throws unless the first
+   * passed `{ retainGraph: true }`.
    */
-  backward(seed?: Floats): void {
-    runBackward(this, seed);
+  backward(seed?: Floats, options?: BackwardOptions): void {
+    runBackward(this, seed, options);
   }
 
   /** A tensor sharing this one's data, cut from the graph. */

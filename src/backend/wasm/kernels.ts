@@ -270,6 +270,10 @@ class ArenaMemory implements KernelMemory {
     this.arena.free(buf.byteOffset);
   }
 
+  get liveBytes(): number {
+    return this.arena.liveBytes;
+  }
+
   holds(buf: Floats): boolean {
     if (!(buf instanceof Float32Array)) return false;
     const b = buf.buffer;
