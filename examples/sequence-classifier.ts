@@ -4,7 +4,8 @@
  */
 import {
   Rng, Tensor, SequenceToVector, Adam, crossEntropy, countCorrect, fit, StepRunner, type Dataset,
-} from "../src/index.js";
+} from "../src/node/entry.js"; // "rnnkit" as Node resolves it
+import { fileURLToPath } from "node:url";
 import { saveModel, loadModel } from "../src/node/index.js";
 
 /** n sequences of T values ±1; the label is 1 when their sum is positive. */
@@ -53,4 +54,12 @@ export function classifyStreaming(path: string, values: number[]): number[] {
     probabilityPositive.push(1 / (1 + Math.exp(a - b)));
   }
   return probabilityPositive;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const last = trainClassifier("classifier.safetensors", 6);
+  console.log(`validation accuracy ${last.valAccuracy!.toFixed(3)} after 6 epochs; saved classifier.safetensors`);
+  const values = [1, 1, 1, -1, -1, -1, -1];
+  const p = classifyStreaming("classifier.safetensors", values);
+  values.forEach((v, t) => console.log(`step ${t + 1}: read ${v > 0 ? "+1" : "-1"}, P(sum so far > 0) = ${p[t].toFixed(3)}`));
 }

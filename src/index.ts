@@ -7,6 +7,8 @@
  *
  * The kernels are picked lazily on first use (WebAssembly SIMD where it loads); in a
  * browser, `await initBackend()` once first. `backendInfo()` says which is active and why.
+ *
+ * @module rnnkit
  */
 import "./backend/select.js";
 

@@ -3,6 +3,8 @@
  * synthetic task generators (linear recurrence, the echo task, the long-time-lag task),
  * a small embedded text corpus with a character vocabulary, and MNIST as row sequences
  * from parsed IDX bytes. Platform-neutral; reading IDX files from disk is `rnnkit/node`.
+ *
+ * @module rnnkit/tasks
  */
 export { linearRecurrence, type RegressionSet } from "./data/synthetic.js";
 export { embeddedCorpus, CharVocab } from "./data/corpus.js";

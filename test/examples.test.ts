@@ -5,11 +5,13 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { trainClassifier, classifyStreaming } from "../examples/sequence-classifier.js";
 import { trainTextModel, generate } from "../examples/text-model.js";
+import { quickstart } from "../examples/quickstart.js";
 
 const dir = mkdtempSync(join(tmpdir(), "rnnkit-examples-"));
 
@@ -34,15 +36,43 @@ test("the text model's loss falls and it generates text from its vocabulary", ()
   assert.equal(generate(path, vocab, "The ", 40, 0.8, 3), text, "same seed, same text");
 });
 
+test("the quick start trains, reports its kernels, and reloads its model with the same outputs", () => {
+  const lines: string[] = [];
+  const orig = console.log;
+  console.log = (...a: unknown[]) => void lines.push(a.join(" "));
+  let r;
+  try {
+    r = quickstart(join(dir, "quickstart.safetensors"), 20);
+  } finally {
+    console.log = orig;
+  }
+  assert.match(lines[0], /^kernels: wasm-simd \(/);
+  const first = r.history[0], last = r.history.at(-1)!;
+  assert.ok(last.valLoss! < first.valLoss! * 0.5, `validation loss ${first.valLoss} → ${last.valLoss}`);
+  assert.equal(r.sameAfterReload, true);
+});
+
+test("each example runs as a program and prints what it shows", () => {
+  const run = (file: string) => spawnSync(process.execPath, [resolve(file)], { cwd: dir, encoding: "utf8" });
+  const classifier = run("build/examples/sequence-classifier.js");
+  assert.equal(classifier.status, 0, classifier.stderr);
+  assert.match(classifier.stdout, /validation accuracy 0\.9\d\d after 6 epochs/);
+  assert.match(classifier.stdout, /step 7: read -1, P\(sum so far > 0\) = 0\.\d+/);
+  const peephole = run("build/examples/peephole-lstm.js");
+  assert.equal(peephole.status, 0, peephole.stderr);
+  assert.match(peephole.stdout, /held-out MSE \d\.\d{4}/);
+});
+
 test("README code blocks are quoted from the tested examples", () => {
   const readme = readFileSync(resolve("README.md"), "utf8");
-  const examples = ["examples/sequence-classifier.ts", "examples/text-model.ts"].map((f) => readFileSync(resolve(f), "utf8")).join("\n");
+  const files = readdirSync(resolve("examples"), { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts"));
+  const examples = files.map((f) => readFileSync(resolve("examples", f), "utf8")).join("\n");
   const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
   assert.ok(blocks.length >= 2, "the README shows the examples");
   for (const block of blocks) {
     for (const line of block.split("\n").filter((l) => l.trim() !== "" && !l.trim().startsWith("//"))) {
       const asInRepo = line
-        .replace('from "rnnkit"', 'from "../src/index.js"')
+        .replace('from "rnnkit"', 'from "../src/node/entry.js"')
         .replace('from "rnnkit/node"', 'from "../src/node/index.js"')
         .replace('from "rnnkit/tasks"', 'from "../src/tasks.js"');
       assert.ok(examples.includes(asInRepo), `README line not found in the examples: ${line}`);

@@ -10,6 +10,8 @@
  * import { saveModel, loadModel } from "rnnkit/node";
  * saveModel("lstm.safetensors", new LSTM({ inputSize: 3, hiddenSize: 8, rng: new Rng(0) }));
  * const { model } = loadModel<LSTM>("lstm.safetensors");
+ *
+ * @module rnnkit/node
  */
 import "./platform.js";
 
