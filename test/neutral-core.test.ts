@@ -2,7 +2,7 @@
  * The guard that keeps the core platform-neutral: the package's browser entries (`rnnkit`,
  * `rnnkit/tasks`) bundled by esbuild for `platform=browser` with every Node built-in
  * refused, so an accidental `node:` import fails here, and the bundle must not read
- * `process` or call `require`. The Node layer is checked the other way round: it is the
+ * `process`, call `require` or use Node's other globals (`Buffer`, `__dirname`, …). The Node layer is checked the other way round: it is the
  * only place allowed to import Node built-ins.
  */
 import { test } from "node:test";
@@ -40,6 +40,9 @@ for (const entry of ["src/index.ts", "src/tasks.ts"]) {
     assert.ok(text.length > 10000, "the bundle holds the library");
     assert.ok(!/\bprocess\s*\./.test(text), "the core reads `process`");
     assert.ok(!/\brequire\s*\(/.test(text), "the core calls require()");
+    for (const nodeGlobal of ["Buffer", "__dirname", "__filename", "global", "setImmediate"]) {
+      assert.ok(!new RegExp(`(?<![.\\w])${nodeGlobal}\\b`).test(text), `the core uses Node's global ${nodeGlobal}`);
+    }
     if (entry === "src/index.ts") {
       assert.ok(/new URL\("\.\/kernels-simd\.wasm", import\.meta\.url\)/.test(text), "the wasm builds are found next to the loader");
     }

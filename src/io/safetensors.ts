@@ -61,7 +61,7 @@ export function encodeSafetensors(tensors: Iterable<[string, NamedTensor]>, meta
   }
   header.__metadata__ = { ...metadata, [CHECKSUM_KEY]: sha256(body) };
   let json = JSON.stringify(header);
-  json += " ".repeat((8 - ((8 + Buffer.byteLength(json)) % 8)) % 8);
+  json += " ".repeat((8 - ((8 + new TextEncoder().encode(json).length) % 8)) % 8);
   const headerBytes = new TextEncoder().encode(json);
   const out = new Uint8Array(8 + headerBytes.length + body.length);
   new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
