@@ -39,6 +39,11 @@ export interface BackendInfo {
   readonly sharedMemory: boolean;
   /** Threads that large products run on (see `setThreads`). */
   readonly threads: number;
+  /**
+   * Bytes now allocated in the kernels' own memory (wasm-simd in shared memory: parameters,
+   * workspaces, scratch; see docs/memory.md), 0 for backends that compute on ordinary arrays.
+   */
+  readonly memoryBytes: number;
 }
 
 /** A backend that cannot be used here; the message says why. */
@@ -67,7 +72,9 @@ function isWasm(k: Kernels): k is WasmKernels {
 function infoOf(k: Kernels): BackendInfo {
   const why = reasons.get(k) ?? { how: "chosen" as const, reason: "set directly as kernels" };
   const name = (BACKEND_NAMES as readonly string[]).includes(k.name) ? (k.name as BackendName) : "ts";
-  return { name, ...why, sharedMemory: isWasm(k) && k.shared, threads: isWasm(k) ? k.threads : 1 };
+  return {
+    name, ...why, sharedMemory: isWasm(k) && k.shared, threads: isWasm(k) ? k.threads : 1, memoryBytes: k.memory?.liveBytes ?? 0,
+  };
 }
 
 function wasmOptions(name: "wasm-scalar" | "wasm-simd", options: UseBackendOptions) {

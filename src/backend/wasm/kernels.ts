@@ -1,6 +1,6 @@
 /**
  * The WebAssembly backend's `Kernels`: wraps one instance of the AssemblyScript kernels
- * (kernels/ at the repository root, built to build/wasm/) behind the kernel contract.
+ * (kernels/ at the repository root, built next to ./files.ts) behind the kernel contract.
  * Platform-neutral: it takes the module's bytes or a compiled `WebAssembly.Module` and never
  * touches the file system; finding the builds and probing the engine is `./index.ts`.
  *

@@ -8,7 +8,7 @@
  * sleep in Atomics.wait. A job is claimed before it runs (`claim`, compare-and-exchange):
  * the caller, done with its own part, claims and runs every job no helper has started yet,
  * so a helper the OS has not scheduled (all cores busy) costs no wait. Platform-neutral:
- * spawning the helpers is the loader's business (./threads-node.ts for Node); ./worker.ts
+ * spawning the helpers is the platform's business (src/node/threads.ts for Node); src/node/wasm-worker.ts
  * is the helper's side.
  *
  * How a product is split (see `WasmKernelsImpl.gemm`) keeps every element's arithmetic the
