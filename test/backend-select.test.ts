@@ -97,6 +97,18 @@ test("initBackend compiles without blocking, then makes the best (or the named) 
   assert.equal((await initBackend({ backend: "ts" })).name, "ts");
 }));
 
+test("initBackend with nothing that compiles: a named backend throws; the default falls back with the warning", isolated(async (warnings) => {
+  setWasmBytesReader(null);
+  useKernels(null);
+  const sources = { "simd-shared": JUNK, simd: JUNK, scalar: JUNK };
+  await assert.rejects(initBackend({ backend: "wasm-simd", sources }), (e: unknown) =>
+    e instanceof BackendError && /cannot be used: simd-shared: .*; simd: /.test(e.message));
+  await assert.rejects(initBackend({ backend: "wasm-scalar", sources }), /backend 'wasm-scalar' cannot be used: scalar: /);
+  const info = await initBackend({ sources });
+  assert.equal(info.name, "ts");
+  assert.equal(warnings.length, 1);
+}));
+
 test("setThreads rejects a bad count and keeps one thread on the TypeScript kernels", isolated(() => {
   useBackend("ts");
   assert.equal(setThreads(3), 1);

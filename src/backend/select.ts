@@ -106,12 +106,17 @@ export function useBackend(name: BackendName, options: UseBackendOptions = {}): 
   return infoOf(k);
 }
 
+/** The reason recorded for a default pick: the build, and why better ones were passed over. */
+function defaultReason(k: WasmKernels, passedOver: string[]): string {
+  const also = passedOver.length > 0 ? ` (${passedOver.join("; ")})` : "";
+  return `best available: ${k.name}${k.shared ? " in shared memory" : ""}${also}`;
+}
+
 /** The best backend that loads without waiting; warns once when it has to be the TypeScript one. */
 function pickDefault(): Kernels {
   const { kernels: k, refused } = loadWasm();
   if (k !== null) {
-    const also = refused.length > 0 ? ` (${refused.join("; ")})` : "";
-    reasons.set(k, { how: "default", reason: `best available: ${k.name}${k.shared ? " in shared memory" : ""}${also}` });
+    reasons.set(k, { how: "default", reason: defaultReason(k, refused) });
     return k;
   }
   const why = refused.join("; ");
@@ -136,41 +141,40 @@ export interface InitBackendOptions extends UseBackendOptions {
   sources?: Partial<Record<WasmBuild, WasmBuildSource>>;
 }
 
+/** The builds to try for `backend` (undefined: the best available), best first. */
+function buildsFor(backend: BackendName | undefined, shared: boolean | undefined): WasmBuild[] {
+  if (backend === "ts") return [];
+  if (backend === "wasm-scalar") return ["scalar"];
+  const usable = usableBuilds().filter((b) => shared === undefined || b !== (shared ? "simd" : "simd-shared"));
+  return backend === "wasm-simd" ? usable.filter((b) => b !== "scalar") : usable;
+}
+
 /**
  * Compiles the WebAssembly builds this engine can run, without blocking, then makes the
  * named backend (or the best available) active. The one `await` a browser page or worker
  * needs before first use; harmless in Node. Throws `BackendError` only when a backend was
- * named and cannot load.
+ * named and cannot load; with none named and no build compiled, the TypeScript kernels
+ * become the default (with the usual warning).
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
-  const { backend, sources, ...rest } = options;
-  const wanted: WasmBuild[] = backend === "ts" ? [] : backend === "wasm-scalar" ? ["scalar"] : usableBuilds();
+  const { backend, sources, shared, bytes: _bytes, ...thresholds } = options;
+  if (backend === "ts") return useBackend("ts");
+  const wanted = buildsFor(backend, shared);
   const { compiled, failed } = await compileWasmBuilds(sources, wanted);
-  if (backend !== undefined) {
-    if (backend !== "ts" && compiled.length === 0) {
-      throw new BackendError(backend, Object.entries(failed).map(([b, why]) => `${b}: ${why}`).join("; ") || "no build for this engine");
-    }
-    if (backend === "ts") return useBackend("ts");
-    // Instantiate without blocking, then let useBackend pick that instance's build.
-    const build = backend === "wasm-scalar" ? "scalar" : rest.shared === false ? "simd" : compiled.find((b) => b !== "scalar");
-    if (build === undefined) throw new BackendError(backend, `no SIMD build compiled (${JSON.stringify(failed)})`);
-    const { shared: _s, bytes: _b, ...thresholds } = rest;
-    const k = await loadCompiledBuild(build, thresholds);
-    reasons.set(k, { how: "chosen", reason: `chosen by initBackend({ backend: '${backend}' })` });
-    useKernels(k);
-    return infoOf(k);
-  }
+  const passedOver = Object.entries(failed).map(([b, why]) => `${b}: ${why}`);
   for (const build of compiled) {
     try {
-      const k = await loadCompiledBuild(build, rest);
-      const skipped = Object.entries(failed).map(([b, why]) => `${b}: ${why}`);
-      reasons.set(k, { how: "default", reason: `best available: ${k.name}${k.shared ? " in shared memory" : ""}${skipped.length ? ` (${skipped.join("; ")})` : ""}` });
+      const k = await loadCompiledBuild(build, thresholds);
+      const reason = backend === undefined ? defaultReason(k, passedOver) : `chosen by initBackend({ backend: '${backend}' })`;
+      reasons.set(k, { how: backend === undefined ? "default" : "chosen", reason });
       useKernels(k);
       return infoOf(k);
     } catch (e) {
-      failed[build] = (e as Error).message;
+      passedOver.push(`${build}: ${(e as Error).message}`);
     }
   }
+  if (backend !== undefined) throw new BackendError(backend, passedOver.join("; ") || "no build for this engine");
+  useKernels(null);
   return backendInfo();
 }
 

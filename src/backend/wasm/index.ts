@@ -84,8 +84,9 @@ export type WasmBuildSource = URL | string | WasmBytes;
 /**
  * Compiles the builds this engine can run (or those named), without blocking, and keeps
  * the compiled modules for `loadWasmKernels`. Each build is fetched from `sources[build]`
- * when given, else from its URL next to ./files.ts; `WebAssembly.compileStreaming` is used
- * where the engine has it. Returns the builds compiled and, for each one that failed, why.
+ * when given (replacing any module compiled before), else from its URL next to ./files.ts
+ * (once); `WebAssembly.compileStreaming` is used where the engine has it. Returns the builds
+ * compiled and, for each one that failed, why.
  */
 export async function compileWasmBuilds(
   sources: Partial<Record<WasmBuild, WasmBuildSource>> = {}, builds: WasmBuild[] = usableBuilds(),
@@ -98,7 +99,9 @@ export async function compileWasmBuilds(
   }
   const fetchFn = (globalThis as { fetch?: (url: string) => Promise<WasmResponse> }).fetch;
   await Promise.all(builds.map(async (build) => {
-    if (compiled.has(build)) return;
+    // A build compiled before is kept, unless a source is given for it now: that one replaces it.
+    if (compiled.has(build) && sources[build] === undefined) return;
+    compiled.delete(build);
     const source = sources[build] ?? wasmBuildUrl(build);
     try {
       let module: WasmModule;
