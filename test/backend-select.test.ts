@@ -11,6 +11,7 @@ import {
 } from "../src/backend/select.js";
 import { setWasmBytesReader, sharedMemorySupported, simdSupported } from "../src/backend/wasm/index.js";
 import { readWasmBuild } from "../src/node/platform.js";
+import { configureFromEnvironment } from "../src/node/environment.js";
 import { LSTM } from "../src/nn/recurrent.js";
 import { Rng } from "../src/tensor/random.js";
 import { Tensor } from "../src/tensor/tensor.js";
@@ -113,4 +114,15 @@ test("setThreads rejects a bad count and keeps one thread on the TypeScript kern
   useBackend("ts");
   assert.equal(setThreads(3), 1);
   assert.throws(() => setThreads(0), /positive integer, got 0/);
+}));
+
+test("the Node layer maps RNNKIT_BACKEND and RNNKIT_THREADS onto the calls, and refuses bad values", isolated(() => {
+  assert.equal(configureFromEnvironment({ RNNKIT_BACKEND: "wasm-scalar" }).name, "wasm-scalar");
+  assert.equal(configureFromEnvironment({ RNNKIT_BACKEND: "wasm" }).name, "wasm-simd");
+  const two = configureFromEnvironment({ RNNKIT_BACKEND: "wasm-simd", RNNKIT_THREADS: "2" });
+  assert.equal(two.threads, 2);
+  assert.equal(configureFromEnvironment({ RNNKIT_THREADS: "1" }).threads, 1);
+  assert.throws(() => configureFromEnvironment({ RNNKIT_BACKEND: "gpu" }), /RNNKIT_BACKEND must be one of ts, wasm-scalar, wasm-simd or wasm, got 'gpu'/);
+  assert.throws(() => configureFromEnvironment({ RNNKIT_THREADS: "0" }), /RNNKIT_THREADS must be a positive integer, got '0'/);
+  assert.equal(configureFromEnvironment({}).name, backendInfo().name, "an empty environment changes nothing");
 }));

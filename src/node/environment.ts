@@ -7,17 +7,17 @@
  */
 import "./platform.js";
 import { BACKEND_NAMES, backendInfo, useBackend, setThreads, type BackendInfo, type BackendName } from "../backend/select.js";
-import { loadWasm } from "../backend/wasm/index.js";
-import { useKernels } from "../backend/kernels.js";
 
 /** Applies RNNKIT_BACKEND and RNNKIT_THREADS from `env` (default process.env); returns the backend then active. */
 export function configureFromEnvironment(env: Record<string, string | undefined> = process.env): BackendInfo {
   const backend = env.RNNKIT_BACKEND;
   if (backend !== undefined && backend !== "") {
     if (backend === "wasm") {
-      const { kernels, refused } = loadWasm();
-      if (kernels === null) throw new Error(`RNNKIT_BACKEND=wasm: no WebAssembly build loads here (${refused.join("; ")})`);
-      useKernels(kernels);
+      try {
+        useBackend("wasm-simd");
+      } catch {
+        useBackend("wasm-scalar");
+      }
     } else if ((BACKEND_NAMES as readonly string[]).includes(backend)) {
       useBackend(backend as BackendName);
     } else {
