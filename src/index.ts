@@ -21,7 +21,7 @@ export { gradcheck, assertGradcheck, type GradcheckOptions, type GradcheckReport
 
 // Backends
 export {
-  useBackend, initBackend, backendInfo, setThreads, threads, BackendError, BACKEND_NAMES,
+  useBackend, initBackend, backendInfo, setThreads, startThreads, threads, BackendError, BACKEND_NAMES,
   type BackendName, type BackendInfo, type UseBackendOptions, type InitBackendOptions,
 } from "./backend/select.js";
 export type { WasmKernelOptions, WasmBuild, WasmBuildSource } from "./backend/wasm/index.js";

@@ -15,6 +15,8 @@ export interface ExampleResult {
   crossOriginIsolated: boolean;
   page: { backend: BackendInfo; losses: number[]; stepsPerSecond: number; outputs: number[]; reloadedOutputs: number[]; bytes: number[] };
   worker: { backend: BackendInfo; losses: number[]; stepsPerSecond: number; outputs: number[]; loadedOnPage: number[]; bytes: number[] };
+  /** Cross-origin isolated pages only: the page's training again with helper threads. */
+  threads?: { backend: BackendInfo; losses: number[]; stepsPerSecond: number };
 }
 
 declare global {
@@ -78,6 +80,18 @@ async function run(): Promise<ExampleResult> {
   const loadedOnPage = probe(fromWorker);
   say(`the worker's model loaded on the page gives ${sameBits(loadedOnPage, worker.outputs) ? "identical" : "DIFFERENT"} outputs`);
 
+  // Cross-origin isolated: train again with 2 threads (module workers on the shared memory).
+  // Every product is split here (minThreadWork 0), to show that threads give the same bits.
+  let threads: ExampleResult["threads"];
+  if (crossOriginIsolated) {
+    const threaded = await initBackend({ threads: 2, minThreadWork: 0 });
+    const again = train();
+    const same = again.losses.every((l, i) => Object.is(l, page.losses[i]));
+    say(`page, ${threaded.threads} threads: ${again.stepsPerSecond.toFixed(1)} steps/s; losses ${same ? "identical to" : "DIFFERENT from"} one thread's`);
+    threads = { backend: threaded, losses: again.losses, stepsPerSecond: again.stepsPerSecond };
+    await initBackend({ threads: 1 });
+  }
+
   drawLosses([{ losses: page.losses, color: "steelblue", width: 4 }, { losses: worker.losses, color: "orange", width: 1 }]);
   document.querySelector("#losses")!.textContent = page.losses
     .map((l, i) => `${String(i + 1).padStart(3)}  ${l.toFixed(6)}  ${worker.losses[i].toFixed(6)}`).join("\n");
@@ -92,6 +106,7 @@ async function run(): Promise<ExampleResult> {
       backend: worker.backend, losses: worker.losses, stepsPerSecond: worker.stepsPerSecond,
       outputs: [...worker.outputs], loadedOnPage: [...loadedOnPage], bytes: [...worker.bytes],
     },
+    threads,
   };
 }
 

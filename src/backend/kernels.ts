@@ -111,6 +111,11 @@ export function kernels(): Kernels {
   return active;
 }
 
+/** The kernels in use, or null when none was chosen or picked yet (picks nothing). */
+export function chosenKernels(): Kernels | null {
+  return active;
+}
+
 /** Switches the kernels in use; `null` goes back to "not chosen" (the next use picks the default). */
 export function useKernels(k: Kernels | null): void {
   active = k;

@@ -15,13 +15,14 @@
  * console.log(backendInfo().name);     // "wasm-simd"
  * useBackend("ts");                    // the reference kernels, explicitly
  */
-import { setDefaultKernels, kernels, useKernels, type Kernels } from "./kernels.js";
+import { chosenKernels, setDefaultKernels, kernels, useKernels, type Kernels } from "./kernels.js";
 import { tsKernels } from "./ts/index.js";
 import {
   compileWasmBuilds, loadCompiledBuild, loadWasm, usableBuilds, wasmBuildAvailable,
   type WasmBuild, type WasmBuildSource, type WasmBytes, type WasmKernelOptions, type WasmKernels,
 } from "./wasm/index.js";
 import type { SpawnHelpers } from "./wasm/kernels.js";
+import { spawnWebHelpers } from "./wasm/threads-web.js";
 
 /** The backends by name: the TypeScript reference, and the two WebAssembly builds. */
 export type BackendName = "ts" | "wasm-scalar" | "wasm-simd";
@@ -77,6 +78,16 @@ function infoOf(k: Kernels): BackendInfo {
   };
 }
 
+/**
+ * Makes `k` active; the kernels it replaces stop their helper threads (they would otherwise
+ * wait for work that never comes).
+ */
+function activate(k: Kernels): void {
+  const previous = chosenKernels();
+  if (previous !== null && previous !== k && isWasm(previous) && previous.threads > 1) previous.setThreads(1, () => null);
+  useKernels(k);
+}
+
 function wasmOptions(name: "wasm-scalar" | "wasm-simd", options: UseBackendOptions) {
   const { shared, bytes, ...thresholds } = options;
   return name === "wasm-scalar"
@@ -102,7 +113,7 @@ export function useBackend(name: BackendName, options: UseBackendOptions = {}): 
     throw new BackendError(unknown, `unknown backend (expected one of ${BACKEND_NAMES.join(", ")})`);
   }
   reasons.set(k, { how: "chosen", reason: `chosen by useBackend('${name}')` });
-  useKernels(k);
+  activate(k);
   return infoOf(k);
 }
 
@@ -139,6 +150,8 @@ export interface InitBackendOptions extends UseBackendOptions {
   backend?: BackendName;
   /** Where to fetch builds from instead of next to the library's files (a URL or the bytes). */
   sources?: Partial<Record<WasmBuild, WasmBuildSource>>;
+  /** Threads for large products once loaded (`startThreads`); default 1. */
+  threads?: number;
 }
 
 /** The builds to try for `backend` (undefined: the best available), best first. */
@@ -157,8 +170,11 @@ function buildsFor(backend: BackendName | undefined, shared: boolean | undefined
  * become the default (with the usual warning).
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
-  const { backend, sources, shared, bytes: _bytes, ...thresholds } = options;
+  const { backend, sources, shared, bytes: _bytes, threads: threadCount = 1, ...thresholds } = options;
   if (backend === "ts") return useBackend("ts");
+  if (!Number.isInteger(threadCount) || threadCount < 1) {
+    throw new RangeError(`initBackend: threads must be a positive integer, got ${threadCount}`);
+  }
   const wanted = buildsFor(backend, shared);
   const { compiled, failed } = await compileWasmBuilds(sources, wanted);
   const passedOver = Object.entries(failed).map(([b, why]) => `${b}: ${why}`);
@@ -167,7 +183,8 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
       const k = await loadCompiledBuild(build, thresholds);
       const reason = backend === undefined ? defaultReason(k, passedOver) : `chosen by initBackend({ backend: '${backend}' })`;
       reasons.set(k, { how: backend === undefined ? "default" : "chosen", reason });
-      useKernels(k);
+      activate(k);
+      if (threadCount > 1) await startThreads(threadCount);
       return infoOf(k);
     } catch (e) {
       passedOver.push(`${build}: ${(e as Error).message}`);
@@ -204,6 +221,19 @@ export function setThreads(n: number): number {
   if (!isWasm(k)) return 1;
   if (spawner === null) return n === 1 ? k.setThreads(1, () => null) : 1;
   return k.setThreads(n, spawner);
+}
+
+/**
+ * `setThreads` wherever helpers start asynchronously too: in a browser page or worker that is
+ * cross-origin isolated (the shared-memory build), helpers are module Web Workers; in Node, the
+ * same as `setThreads`. Resolves to the threads in effect (1 where none can start).
+ * @example await startThreads(navigator.hardwareConcurrency);
+ */
+export async function startThreads(n: number): Promise<number> {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`startThreads: n must be a positive integer, got ${n}`);
+  if (spawner !== null) return setThreads(n);
+  const k = kernels();
+  return isWasm(k) ? k.setThreadsAsync(n, spawnWebHelpers) : 1;
 }
 
 /** Threads the active kernels' large products run on. */

@@ -6,8 +6,7 @@
  */
 import { Worker } from "node:worker_threads";
 import type { WasmMemory, WasmModule } from "../backend/wasm/api.js";
-import { SLOT_INTS, Team } from "../backend/wasm/team.js";
-import type { HelperData } from "./wasm-worker.js";
+import { SLOT_INTS, Team, type HelperData } from "../backend/wasm/team.js";
 
 /** How long a helper may take to start (load the script, instantiate the module): ~50 ms when idle. */
 const START_TIMEOUT_MS = 10000;

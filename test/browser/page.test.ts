@@ -128,13 +128,28 @@ for (const mode of ["plain", "isolated"] as const) {
       assertSameBits(worker.bytes, nodeRuns[memory]!.bytes, "the worker's model bytes vs Node's");
     });
 
+    if (shared) {
+      it("with 2 helper threads (module workers, every product split) the page's losses are the same bits", () => {
+        const threads = run.result.threads;
+        assert.ok(threads !== undefined, "the isolated page ran no threaded training");
+        assert.equal(threads.backend.threads, 2, `backendInfo().threads (${threads.backend.reason})`);
+        assert.equal(threads.backend.sharedMemory, true);
+        assertSameBits(threads.losses, run.result.page.losses, "page losses, 2 threads vs 1");
+      });
+    } else {
+      it("without isolation, no threaded run is attempted", () => {
+        assert.equal(run.result.threads, undefined);
+      });
+    }
+
     it("logs no error", () => {
       assert.deepEqual(run.errors, [], run.errors.join("\n"));
     });
 
     it("reports its speed", (t) => {
       const { page, worker } = run.result;
-      const line = `steps/s (${STEPS} steps, ${memory} memory): page ${page.stepsPerSecond.toFixed(1)}, worker ${worker.stepsPerSecond.toFixed(1)}, Node ${nodeRuns[memory]!.stepsPerSecond.toFixed(1)}`;
+      const threads = run.result.threads ? `, page with 2 threads ${run.result.threads.stepsPerSecond.toFixed(1)}` : "";
+      const line = `steps/s (${STEPS} steps, ${memory} memory): page ${page.stepsPerSecond.toFixed(1)}, worker ${worker.stepsPerSecond.toFixed(1)}, Node ${nodeRuns[memory]!.stepsPerSecond.toFixed(1)}${threads}`;
       t.diagnostic(line);
       assert.ok(page.stepsPerSecond > 0 && worker.stepsPerSecond > 0);
     });

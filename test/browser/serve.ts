@@ -31,7 +31,13 @@ export async function bundleExample(outdir = mkdtempSync(join(tmpdir(), "rnnkit-
     }
   }
   await build({
-    entryPoints: [resolve("examples/browser/main.ts"), resolve("examples/browser/worker.ts")],
+    // The library's helper-thread worker is one more entry point: esbuild does not follow
+    // `new Worker(new URL("./web-helper.js", import.meta.url))` on its own.
+    entryPoints: {
+      main: resolve("examples/browser/main.ts"),
+      worker: resolve("examples/browser/worker.ts"),
+      "web-helper": resolve("src/backend/wasm/web-helper.ts"),
+    },
     bundle: true, platform: "browser", format: "esm", outdir, logLevel: "warning",
   });
   copyFileSync(resolve("examples/browser/index.html"), join(outdir, "index.html"));

@@ -132,10 +132,14 @@ export interface WasmKernels extends Kernels {
    * C is computed as in one call.
    */
   setThreads(n: number, spawn: SpawnHelpers): number;
+  /** `setThreads` for platforms whose helpers start asynchronously (browsers). */
+  setThreadsAsync(n: number, spawn: SpawnHelpersAsync): Promise<number>;
 }
 
 /** Starts helper threads that pack into the workspaces at byte addresses `works`; null if they cannot start. */
 export type SpawnHelpers = (module: WasmModule, memory: WasmMemory, works: number[]) => Team | null;
+/** `SpawnHelpers` that resolves once the helpers are ready (browsers: workers start asynchronously). */
+export type SpawnHelpersAsync = (module: WasmModule, memory: WasmMemory, works: number[]) => Promise<Team | null>;
 
 /** Whether the module imports its memory, which kernels/ only does as a shared memory. */
 function importsMemory(api: WasmApi, module: WasmModule): boolean {
@@ -428,22 +432,44 @@ class WasmKernelsImpl implements WasmKernels {
   }
 
   setThreads(n: number, spawn: SpawnHelpers): number {
+    const works = this.#prepareHelpers(n);
+    if (works === null) return this.threads;
+    return this.#adopt(works, spawn(this.#module, this.mem, works.map((w) => w.byteOffset)));
+  }
+
+  async setThreadsAsync(n: number, spawn: SpawnHelpersAsync): Promise<number> {
+    const works = this.#prepareHelpers(n);
+    if (works === null) return this.threads;
+    return this.#adopt(works, await spawn(this.#module, this.mem, works.map((w) => w.byteOffset)));
+  }
+
+  /**
+   * Stops the current helpers and allocates packing workspaces for n − 1 new ones; null when
+   * there is nothing to start (n is the current count, n = 1, no shared memory, no room).
+   */
+  #prepareHelpers(n: number): Float32Array[] | null {
     const want = Math.max(1, Math.floor(n));
-    if (want === this.threads) return want;
+    if (want === this.threads) return null;
     this.#team?.close();
     this.#team = null;
     for (const w of this.#helperWorks) this.memory?.free(w);
     this.#helperWorks = [];
-    if (want === 1 || this.#arenaMemory === null) return 1;
+    if (want === 1 || this.#arenaMemory === null) return null;
     const works: Float32Array[] = [];
     for (let h = 1; h < want; h++) {
       const w = this.#arenaMemory.alloc(Math.ceil(this.ex.gemmWorkspaceBytes() / 4));
       if (w === null) break;
       works.push(w);
     }
-    const team = works.length === want - 1 ? spawn(this.#module, this.mem, works.map((w) => w.byteOffset)) : null;
+    if (works.length === want - 1) return works;
+    for (const w of works) this.#arenaMemory.free(w);
+    return null;
+  }
+
+  /** Takes the started team (or, on null, gives the workspaces back); returns the threads in effect. */
+  #adopt(works: Float32Array[], team: Team | null): number {
     if (team === null) {
-      for (const w of works) this.#arenaMemory.free(w);
+      for (const w of works) this.#arenaMemory?.free(w);
       return 1;
     }
     this.#team = team;

@@ -15,6 +15,8 @@
  * same as in one call, so results do not depend on the number of threads.
  */
 
+import { wasmApi, type WasmMemory, type WasmModule } from "./api.js";
+
 /** Int32 slots per helper: 32 (128 bytes) keeps helpers' counters on separate cache lines. */
 export const SLOT_INTS = 32;
 export const SLOT = {
@@ -69,13 +71,19 @@ export class Team {
   /** The last job number posted, as int32 (it is stored in an Int32Array and compared with what is read back). */
   #seq = 0;
   #closed = false;
+  readonly #callerBlocks: boolean;
 
-  /** `control` holds SLOT_INTS · (size − 1) int32s, shared with the helpers `members`. */
-  constructor(control: SharedArrayBuffer, members: TeamMember[]) {
+  /**
+   * `control` holds SLOT_INTS · (size − 1) int32s, shared with the helpers `members`.
+   * `callerBlocks` = false for a caller that may not `Atomics.wait` (a browser page's main
+   * thread): it then spins on the few jobs a helper has already started.
+   */
+  constructor(control: SharedArrayBuffer, members: TeamMember[], { callerBlocks = true }: { callerBlocks?: boolean } = {}) {
     this.size = members.length + 1;
     this.#ctl = new Int32Array(control);
     this.#args = new Float32Array(control);
     this.#members = members;
+    this.#callerBlocks = callerBlocks;
   }
 
   /** Waits until every helper is ready; false if one failed or `timeoutMs` passed. */
@@ -130,7 +138,7 @@ export class Team {
       let done = Atomics.load(this.#ctl, at);
       for (let i = 0; done !== seq && i < SPINS; i++) done = Atomics.load(this.#ctl, at);
       while (done !== seq) {
-        Atomics.wait(this.#ctl, at, done);
+        if (this.#callerBlocks) Atomics.wait(this.#ctl, at, done);
         done = Atomics.load(this.#ctl, at);
       }
       if (Atomics.exchange(this.#ctl, h * SLOT_INTS + SLOT.failed, 0) !== 0) failed = true;
@@ -229,4 +237,46 @@ export function serve(
     Atomics.store(ctl, base + SLOT.done, seq);
     Atomics.notify(ctl, base + SLOT.done);
   }
+}
+
+/** What a helper thread is given: the kernels' module and memory, and its place in the team. */
+export interface HelperData {
+  module: WasmModule;
+  memory: WasmMemory;
+  control: SharedArrayBuffer;
+  /** This helper's slot in `control`. */
+  slot: number;
+  /** Byte address of this helper's own GEMM packing workspace in the shared memory. */
+  work: number;
+}
+
+type GemmExport = (
+  m: number, n: number, k: number, alpha: number, a: number, rsA: number, csA: number,
+  b: number, rsB: number, csB: number, beta: number, c: number, ldc: number, work: number,
+) => void;
+
+/**
+ * A helper thread's whole life, on any platform: instantiate the kernels on the shared
+ * memory, say ready (or failed) in its slot, then serve jobs until told to stop. Returns
+ * whether it started. `onReady` hears the outcome before serving begins (a browser worker
+ * posts it to the page, which may not block on the slot).
+ */
+export function runHelper(data: HelperData, onReady: (ok: boolean) => void = () => undefined): boolean {
+  const ctl = new Int32Array(data.control);
+  const readyAt = data.slot * SLOT_INTS + SLOT.ready;
+  let gemm: GemmExport | null = null;
+  try {
+    const api = wasmApi();
+    if (api === null) throw new Error("no WebAssembly in this thread");
+    gemm = new api.Instance(data.module, { env: { memory: data.memory } }).exports.gemm as GemmExport;
+  } catch {
+    gemm = null;
+  }
+  Atomics.store(ctl, readyAt, gemm === null ? -1 : 1);
+  Atomics.notify(ctl, readyAt);
+  onReady(gemm !== null);
+  if (gemm === null) return false;
+  const run = gemm;
+  serve(data.control, data.slot, (g) => run(g.m, g.n, g.k, g.alpha, g.a, g.rsA, g.csA, g.b, g.rsB, g.csB, g.beta, g.c, g.ldc, data.work));
+  return true;
 }
