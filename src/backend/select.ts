@@ -18,11 +18,12 @@
 import { chosenKernels, setDefaultKernels, kernels, useKernels, type Kernels } from "./kernels.js";
 import { tsKernels } from "./ts/index.js";
 import {
-  compileWasmBuilds, loadCompiledBuild, loadWasm, usableBuilds, wasmBuildAvailable,
+  compileWasmBuilds, loadCompiledBuild, loadWasm, simdSupported, usableBuilds, wasmBuildAvailable,
   type WasmBuild, type WasmBuildSource, type WasmBytes, type WasmKernelOptions, type WasmKernels,
 } from "./wasm/index.js";
 import type { SpawnHelpers } from "./wasm/kernels.js";
 import { spawnWebHelpers } from "./wasm/threads-web.js";
+import { wasmApi } from "./wasm/api.js";
 
 /** The backends by name: the TypeScript reference, and the two WebAssembly builds. */
 export type BackendName = "ts" | "wasm-scalar" | "wasm-simd";
@@ -105,6 +106,7 @@ export function useBackend(name: BackendName, options: UseBackendOptions = {}): 
   if (name === "ts") {
     k = tsKernels;
   } else if (name === "wasm-simd" || name === "wasm-scalar") {
+    if (name === "wasm-simd" && wasmApi() !== null && !simdSupported()) throw new BackendError(name, "this engine does not validate 128-bit SIMD");
     const { kernels: loaded, refused } = loadWasm(wasmOptions(name, options));
     if (loaded === null || loaded.name !== name) throw new BackendError(name, refused.join("; ") || "no build loaded");
     k = loaded;
