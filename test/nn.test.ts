@@ -4,7 +4,9 @@
  * Sequential (PyTorch child names, state-dict round trip and refusals), the four
  * sequence topologies (shapes, finite-difference gradients, a few optimizer steps that
  * learn a tiny task, an encoder–decoder that learns to reverse a sequence) and
- * streaming inference equal to the whole-sequence forward.
+ * streaming inference equal to the whole-sequence forward. The float32 equalities between
+ * two paths through the kernels (streaming vs the whole sequence, a batch vs its rows
+ * alone, greedy decoding vs the teacher-forced forward) run on every backend.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -30,6 +32,7 @@ import {
   VectorToSequence,
 } from "../src/nn/index.js";
 import type { CellKind, RecurrentState } from "../src/ops/recurrent.js";
+import { forEachBackend } from "./support/backends.js";
 
 /** Named tolerances (STYLE principle 11). */
 const tol = {
@@ -239,19 +242,22 @@ test("SequenceToVector: [B, O] for every cell, uni- and bidirectional, stacked; 
   }
 });
 
-test("SequenceToVector: with lengths a row's result equals running that row's valid prefix alone", () => {
-  const x = randn(new Rng(12), [6, 3, 2]);
-  const lengths = [6, 2, 4];
-  for (const cell of cells) {
-    for (const bidirectional of [false, true]) {
-      const m = new SequenceToVector({ cell, inputSize: 2, hiddenSize: 5, bidirectional, outputSize: 2, rng: new Rng(1) });
-      const all = noGrad(() => m.forward(x, { lengths }));
-      lengths.forEach((len, b) => {
-        const alone = noGrad(() => m.forward(slice(batchRows(x, b, b + 1), 0, 0, len)));
-        assert.ok(maxAbsDiff(alone.data, all.data.subarray(b * 2, b * 2 + 2)) <= tol.sameMath32, `${cell} bi=${bidirectional} row ${b}`);
-      });
+// On every backend: the batch takes the blocked GEMM, a row alone the matrix–vector path.
+forEachBackend(() => {
+  test("SequenceToVector: with lengths a row's result equals running that row's valid prefix alone", () => {
+    const x = randn(new Rng(12), [6, 3, 2]);
+    const lengths = [6, 2, 4];
+    for (const cell of cells) {
+      for (const bidirectional of [false, true]) {
+        const m = new SequenceToVector({ cell, inputSize: 2, hiddenSize: 5, bidirectional, outputSize: 2, rng: new Rng(1) });
+        const all = noGrad(() => m.forward(x, { lengths }));
+        lengths.forEach((len, b) => {
+          const alone = noGrad(() => m.forward(slice(batchRows(x, b, b + 1), 0, 0, len)));
+          assert.ok(maxAbsDiff(alone.data, all.data.subarray(b * 2, b * 2 + 2)) <= tol.sameMath32, `${cell} bi=${bidirectional} row ${b}`);
+        });
+      }
     }
-  }
+  });
 });
 
 test("SequenceToSequence: [T, B, O] time-major, [B, T, O] batch-first", () => {
@@ -395,22 +401,25 @@ test("EncoderDecoder: shapes, feature sources, and option / argument checks", ()
   assert.throws(() => new EncoderDecoder({ cell: "gru", targetVocabSize: 3, embeddingSize: 2, hiddenSize: 2, rng: new Rng(0) }), /exactly one/);
 });
 
-test("EncoderDecoder: greedy decoding agrees with the teacher-forced forward fed its own outputs", () => {
-  for (const cell of cells) {
-    const m = new EncoderDecoder({ cell, sourceVocabSize: 5, targetVocabSize: 6, embeddingSize: 3, hiddenSize: 6, numLayers: 2, rng: new Rng(40) });
-    const src = Tensor.from([[1, 2, 3, 4], [4, 3, 2, 1], [0, 0, 1, 1]]); // [3, 4]
-    const greedy = m.greedyDecode(src, { start: 0, maxLength: 5, srcLengths: [3, 2, 3, 3] });
-    const B = 4;
-    const tgtIn = Tensor.zeros([5, B]);
-    for (let t = 1; t < 5; t++) for (let b = 0; b < B; b++) tgtIn.data[t * B + b] = greedy[b][t - 1];
-    const logits = noGrad(() => m.forward(src, tgtIn, { srcLengths: [3, 2, 3, 3] }));
-    for (let t = 0; t < 5; t++) {
-      for (let b = 0; b < B; b++) {
-        const row = logits.data.subarray((t * B + b) * 6, (t * B + b + 1) * 6);
-        assert.equal(row.indexOf(Math.max(...row)), greedy[b][t], `${cell} t=${t} b=${b}`);
+// On every backend: greedy decoding steps one token at a time, the teacher-forced forward runs the sequence.
+forEachBackend(() => {
+  test("EncoderDecoder: greedy decoding agrees with the teacher-forced forward fed its own outputs", () => {
+    for (const cell of cells) {
+      const m = new EncoderDecoder({ cell, sourceVocabSize: 5, targetVocabSize: 6, embeddingSize: 3, hiddenSize: 6, numLayers: 2, rng: new Rng(40) });
+      const src = Tensor.from([[1, 2, 3, 4], [4, 3, 2, 1], [0, 0, 1, 1]]); // [3, 4]
+      const greedy = m.greedyDecode(src, { start: 0, maxLength: 5, srcLengths: [3, 2, 3, 3] });
+      const B = 4;
+      const tgtIn = Tensor.zeros([5, B]);
+      for (let t = 1; t < 5; t++) for (let b = 0; b < B; b++) tgtIn.data[t * B + b] = greedy[b][t - 1];
+      const logits = noGrad(() => m.forward(src, tgtIn, { srcLengths: [3, 2, 3, 3] }));
+      for (let t = 0; t < 5; t++) {
+        for (let b = 0; b < B; b++) {
+          const row = logits.data.subarray((t * B + b) * 6, (t * B + b + 1) * 6);
+          assert.equal(row.indexOf(Math.max(...row)), greedy[b][t], `${cell} t=${t} b=${b}`);
+        }
       }
     }
-  }
+  });
 });
 
 test("EncoderDecoder learns to reverse a 3-token sequence with teacher forcing, then greedy-decodes it exactly", () => {
@@ -462,50 +471,53 @@ function stepInput(x: Tensor, t: number): Tensor {
   return new Tensor(x.data.slice(t * B * I, (t + 1) * B * I), [B, I]);
 }
 
-for (const cell of cells) {
-  test(`streaming (${cell.toUpperCase()}, 2 layers): stepping equals the whole-sequence forward at every step`, () => {
-    const T = 7;
-    const B = 3;
-    const x = randn(new Rng(60), [T, B, 2]);
-    const s2s = new SequenceToSequence({ cell, inputSize: 2, hiddenSize: 5, numLayers: 2, outputSize: 3, rng: new Rng(61) });
-    const whole = noGrad(() => s2s.forward(x));
-    const { ys, state } = stream(new StepRunner(s2s), x);
-    ys.forEach((y, t) => {
-      assert.deepEqual(y.shape, [B, 3]);
-      assert.equal(y.requiresGrad, false, "no graph is recorded");
-      assert.ok(maxAbsDiff(y.data, whole.data.subarray(t * B * 3, (t + 1) * B * 3)) <= tol.stream32, `step ${t}`);
+// On every backend: a step runs the `affine` kernel, the whole sequence the GEMMs.
+forEachBackend(() => {
+  for (const cell of cells) {
+    test(`streaming (${cell.toUpperCase()}, 2 layers): stepping equals the whole-sequence forward at every step`, () => {
+      const T = 7;
+      const B = 3;
+      const x = randn(new Rng(60), [T, B, 2]);
+      const s2s = new SequenceToSequence({ cell, inputSize: 2, hiddenSize: 5, numLayers: 2, outputSize: 3, rng: new Rng(61) });
+      const whole = noGrad(() => s2s.forward(x));
+      const { ys, state } = stream(new StepRunner(s2s), x);
+      ys.forEach((y, t) => {
+        assert.deepEqual(y.shape, [B, 3]);
+        assert.equal(y.requiresGrad, false, "no graph is recorded");
+        assert.ok(maxAbsDiff(y.data, whole.data.subarray(t * B * 3, (t + 1) * B * 3)) <= tol.stream32, `step ${t}`);
+      });
+      assert.equal(state.c !== undefined, cell === "lstm");
+
+      // SequenceToVector: the output after the last step is the sequence's prediction.
+      const s2v = new SequenceToVector({ cell, inputSize: 2, hiddenSize: 5, numLayers: 2, outputSize: 3, rng: new Rng(62) });
+      const last = stream(new StepRunner(s2v), x).ys[T - 1];
+      assert.ok(maxAbsDiff(last.data, noGrad(() => s2v.forward(x)).data) <= tol.stream32);
     });
-    assert.equal(state.c !== undefined, cell === "lstm");
+  }
 
-    // SequenceToVector: the output after the last step is the sequence's prediction.
-    const s2v = new SequenceToVector({ cell, inputSize: 2, hiddenSize: 5, numLayers: 2, outputSize: 3, rng: new Rng(62) });
-    const last = stream(new StepRunner(s2v), x).ys[T - 1];
-    assert.ok(maxAbsDiff(last.data, noGrad(() => s2v.forward(x)).data) <= tol.stream32);
-  });
-}
+  test("streaming: batch-first models and VectorToSequence (v fed at every step) stream exactly", () => {
+    const x = randn(new Rng(63), [6, 2, 3]);
+    const bf = new SequenceToSequence({ cell: "lstm", inputSize: 3, hiddenSize: 4, outputSize: 2, batchFirst: true, rng: new Rng(64) });
+    const whole = noGrad(() => bf.forward(transpose(x, [1, 0, 2]))); // [B, T, O]
+    const { ys } = stream(new StepRunner(bf), x);
+    ys.forEach((y, t) => {
+      for (let b = 0; b < 2; b++) {
+        const expected = whole.data.subarray((b * 6 + t) * 2, (b * 6 + t + 1) * 2);
+        assert.ok(maxAbsDiff(y.data.subarray(b * 2, b * 2 + 2), expected) <= tol.stream32, `t=${t} b=${b}`);
+      }
+    });
 
-test("streaming: batch-first models and VectorToSequence (v fed at every step) stream exactly", () => {
-  const x = randn(new Rng(63), [6, 2, 3]);
-  const bf = new SequenceToSequence({ cell: "lstm", inputSize: 3, hiddenSize: 4, outputSize: 2, batchFirst: true, rng: new Rng(64) });
-  const whole = noGrad(() => bf.forward(transpose(x, [1, 0, 2]))); // [B, T, O]
-  const { ys } = stream(new StepRunner(bf), x);
-  ys.forEach((y, t) => {
-    for (let b = 0; b < 2; b++) {
-      const expected = whole.data.subarray((b * 6 + t) * 2, (b * 6 + t + 1) * 2);
-      assert.ok(maxAbsDiff(y.data.subarray(b * 2, b * 2 + 2), expected) <= tol.stream32, `t=${t} b=${b}`);
+    const v2s = new VectorToSequence({ cell: "gru", inputSize: 3, hiddenSize: 4, outputSize: 2, rng: new Rng(65) });
+    const v = randn(new Rng(66), [2, 3]);
+    const seq = noGrad(() => v2s.forward(v, 5));
+    const runner = new StepRunner(v2s);
+    let state = runner.initialState(2);
+    for (let t = 0; t < 5; t++) {
+      const r = runner.step(v, state);
+      state = r.state;
+      assert.ok(maxAbsDiff(r.y.data, seq.data.subarray(t * 4, (t + 1) * 4)) <= tol.stream32, `t=${t}`);
     }
   });
-
-  const v2s = new VectorToSequence({ cell: "gru", inputSize: 3, hiddenSize: 4, outputSize: 2, rng: new Rng(65) });
-  const v = randn(new Rng(66), [2, 3]);
-  const seq = noGrad(() => v2s.forward(v, 5));
-  const runner = new StepRunner(v2s);
-  let state = runner.initialState(2);
-  for (let t = 0; t < 5; t++) {
-    const r = runner.step(v, state);
-    state = r.state;
-    assert.ok(maxAbsDiff(r.y.data, seq.data.subarray(t * 4, (t + 1) * 4)) <= tol.stream32, `t=${t}`);
-  }
 });
 
 test("streaming: refuses bidirectional models, a misshaped x and a state that does not fit", () => {

@@ -1,7 +1,9 @@
 // Tests of the fused recurrent op and the RNN / LSTM / GRU modules: every PyTorch layer
-// fixture in float64 and float32, gradcheck of the hand-written BPTT, the packed
-// (variable-length) semantics, batch-first, argument validation and the modules'
-// PyTorch parameter names.
+// fixture in float64 and float32, gradcheck of the hand-written BPTT, the fused layer equal
+// to the cell stepped by hand, the packed (variable-length) semantics, batch-first, argument
+// validation and the modules' PyTorch parameter names. Float64 runs on the TypeScript kernels
+// whatever backend is active, so the float64 checks run once; the fixtures, the hand-stepped
+// cells and the layout and length semantics run again in float32 on every backend.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import "../src/backend/ts/index.js";
@@ -19,11 +21,11 @@ import {
   type RecurrentState,
 } from "../src/ops/recurrent.js";
 import { GRU, LSTM, RNN } from "../src/nn/recurrent.js";
-import type { RnnActivation } from "../src/backend/kernels.js";
+import { kernels, type RnnActivation } from "../src/backend/kernels.js";
 import { Rng } from "../src/tensor/random.js";
 import { ShapeError } from "../src/tensor/shape.js";
 import { Tensor, type DType } from "../src/tensor/tensor.js";
-
+import { forEachBackend } from "./support/backends.js";
 
 /** Named tolerances (STYLE principle 11). */
 const tol = {
@@ -31,6 +33,19 @@ const tol = {
   gradcheck: { eps: 1e-6, rtol: 1e-5, atol: 1e-8 },
   /** Two float64 computations that differ only in summation order. */
   sameMath64: 1e-12,
+  /**
+   * Two float32 computations of the same values that may differ in summation order (a batch
+   * of one can take the matrix–vector path, a larger batch the blocked GEMM), absolutely, on
+   * values of order 1: a few roundings of u = 6e−8. Measured: equal bit for bit today on every backend.
+   */
+  sameMath32: 1e-6,
+  /**
+   * float32 fused layer vs the cell stepped by hand in float64 on the same float32 inputs
+   * and weights, absolutely, on outputs and cells of order 1: each step rounds sums of
+   * ≤ 9 terms and the recurrence carries the errors over 6 steps. Measured worst 1.4e−7 on
+   * every backend.
+   */
+  handStep32: 1e-6,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -38,7 +53,7 @@ const tol = {
 
 const layerCases = (readFixtureCases("rnn_layers.json") as FixtureCase[]);
 
-for (const dtype of ["float64", "float32"] as const) {
+function layerFixtureTest(dtype: DType): void {
   test(`rnn_layers.json: every case passes in ${dtype}`, async (t) => {
     assert.ok(layerCases.length > 0);
     for (const c of layerCases) {
@@ -47,12 +62,15 @@ for (const dtype of ["float64", "float32"] as const) {
         const cmp = new Comparison(c.tolerances, dtype);
         layerFamily.run(c, cmp);
         const bad = cmp.results.filter((r) => !r.ok).map((r) => `${r.key} ratio ${r.ratio.toExponential(2)}${r.problem ? ` (${r.problem})` : ""}`);
-        assert.deepEqual(bad, [], `${c.name} ${dtype}`);
+        assert.deepEqual(bad, [], `${c.name} ${dtype} on ${kernels().name}`);
         assert.ok(cmp.results.length >= 6, "too few keys checked");
       });
     }
   });
 }
+
+layerFixtureTest("float64");
+forEachBackend(() => layerFixtureTest("float32"));
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -222,16 +240,23 @@ function naiveLayer(spec: RecurrentSpec, x: Tensor, w: Tensor[], h0: Tensor, c0?
   return { out, c: cs };
 }
 
-for (const [cell, act] of [["rnn", "sigmoid"], ["rnn", "relu"], ["lstm", undefined], ["gru", undefined]] as const) {
-  test(`fused ${cell}${act ? ` ${act}` : ""} equals the cell stepped by hand`, () => {
-    const p = problem(105, specOf(cell, { nonlinearity: act, inputSize: 3, hiddenSize: 5 }), 6, 2);
-    const r = recurrent(p.spec, p.x, p.weights, { state: p.state });
-    const want = naiveLayer(p.spec, p.x, p.weights, p.h0, p.c0);
-    want.out.forEach((v, i) => assert.ok(Math.abs(r.output.data[i] - v) <= tol.sameMath64, `output[${i}]`));
-    const c = r.state.c;
-    if (c) want.c.forEach((v, i) => assert.ok(Math.abs(c.data[i] - v) <= tol.sameMath64, `state.c[${i}]`));
-  });
+/** The fused op against `naiveLayer` (float64 loops over the same values), within `within` absolutely. */
+function handSteppedTests(dtype: DType, within: number): void {
+  for (const [cell, act] of [["rnn", "tanh"], ["rnn", "sigmoid"], ["rnn", "relu"], ["lstm", undefined], ["gru", undefined]] as const) {
+    test(`fused ${cell}${act ? ` ${act}` : ""} equals the cell stepped by hand (${dtype})`, () => {
+      const p = problem(105, specOf(cell, { nonlinearity: act, inputSize: 3, hiddenSize: 5 }), 6, 2, dtype);
+      const r = recurrent(p.spec, p.x, p.weights, { state: p.state });
+      const want = naiveLayer(p.spec, p.x, p.weights, p.h0, p.c0);
+      const where = `${kernels().name} ${dtype}`;
+      want.out.forEach((v, i) => assert.ok(Math.abs(r.output.data[i] - v) <= within, `${where} output[${i}]: ${r.output.data[i]} vs ${v}`));
+      const c = r.state.c;
+      if (c) want.c.forEach((v, i) => assert.ok(Math.abs(c.data[i] - v) <= within, `${where} state.c[${i}]: ${c.data[i]} vs ${v}`));
+    });
+  }
 }
+
+handSteppedTests("float64", tol.sameMath64);
+forEachBackend(() => handSteppedTests("float32", tol.handStep32));
 
 // ---------------------------------------------------------------------------------------------
 // Layout and variable lengths
@@ -244,116 +269,125 @@ function swap01(t: Tensor): Tensor {
   return out;
 }
 
-test("batchFirst equals time-major with x, output and grad_x transposed", () => {
-  const tm = problem(106, specOf("lstm", { numLayers: 2, bidirectional: true }), 4, 3);
-  const bfSpec = { ...tm.spec, batchFirst: true };
-  const xbf = swap01(tm.x);
-  for (const t of [tm.x, xbf, ...tm.weights]) t.requiresGrad = true;
-  const lengths = [2, 4, 3];
-  const a = recurrent(tm.spec, tm.x, tm.weights, { state: tm.state, lengths });
-  const seed = Float64Array.from({ length: a.output.size }, (_, i) => Math.cos(i));
-  a.output.backward(seed);
-  const gradsTm = tm.weights.map((w) => Float64Array.from(w.grad!));
-  for (const w of tm.weights) w.zeroGrad();
-  const b = recurrent(bfSpec, xbf, tm.weights, { state: tm.state, lengths });
-  assert.deepEqual(b.output.shape, [3, 4, 6]);
-  b.output.backward(swap01(new Tensor(seed, a.output.shape)).data);
-  assert.deepEqual(Array.from(swap01(b.output).data), Array.from(a.output.data));
-  assert.deepEqual(Array.from(b.state.h.data), Array.from(a.state.h.data));
-  assert.deepEqual(Array.from(b.state.c!.data), Array.from(a.state.c!.data));
-  assert.deepEqual(Array.from(swap01(new Tensor(xbf.grad!, xbf.shape)).data), Array.from(tm.x.grad!));
-  tm.weights.forEach((w, i) => assert.deepEqual(Array.from(w.grad!), Array.from(gradsTm[i])));
-});
+/**
+ * Layout and length semantics in `dtype`; equalities that hold only up to summation order are
+ * checked within `sameMath`, the others exactly.
+ */
+function layoutTests(dtype: DType, sameMath: number): void {
+  test(`batchFirst equals time-major with x, output and grad_x transposed (${dtype})`, () => {
+    const tm = problem(106, specOf("lstm", { numLayers: 2, bidirectional: true }), 4, 3, dtype);
+    const bfSpec = { ...tm.spec, batchFirst: true };
+    const xbf = swap01(tm.x);
+    for (const t of [tm.x, xbf, ...tm.weights]) t.requiresGrad = true;
+    const lengths = [2, 4, 3];
+    const a = recurrent(tm.spec, tm.x, tm.weights, { state: tm.state, lengths });
+    const seed = Float64Array.from({ length: a.output.size }, (_, i) => Math.cos(i));
+    a.output.backward(seed);
+    const gradsTm = tm.weights.map((w) => Float64Array.from(w.grad!));
+    for (const w of tm.weights) w.zeroGrad();
+    const b = recurrent(bfSpec, xbf, tm.weights, { state: tm.state, lengths });
+    assert.deepEqual(b.output.shape, [3, 4, 6]);
+    b.output.backward(swap01(new Tensor(seed, a.output.shape)).data);
+    assert.deepEqual(Array.from(swap01(b.output).data), Array.from(a.output.data));
+    assert.deepEqual(Array.from(b.state.h.data), Array.from(a.state.h.data));
+    assert.deepEqual(Array.from(b.state.c!.data), Array.from(a.state.c!.data));
+    assert.deepEqual(Array.from(swap01(new Tensor(xbf.grad!, xbf.shape)).data), Array.from(tm.x.grad!));
+    tm.weights.forEach((w, i) => assert.deepEqual(Array.from(w.grad!), Array.from(gradsTm[i])));
+  });
 
-test("packed: padded inputs and padded output gradients have no effect; padded x gets exactly 0 grad", () => {
-  for (const cell of ["rnn", "lstm", "gru"] as const) {
-    const spec = specOf(cell, { numLayers: 2, bidirectional: true });
-    const T = 5, B = 3, lengths = [4, 1, 5];
-    const run = (p: Problem, seedOut: Float64Array) => {
-      for (const t of [p.x, p.h0, ...p.weights]) t.requiresGrad = true;
-      const r = recurrent(spec, p.x, p.weights, { state: p.state, lengths });
-      const loss = flatConcat([r.output, r.state.h]);
-      const seed = new Float64Array(loss.size);
-      seed.set(seedOut);
-      for (let i = r.output.size; i < seed.length; i++) seed[i] = Math.sin(i);
-      loss.backward(seed);
-      return r;
-    };
-    const outSize = T * B * 6;
-    const seedA = Float64Array.from({ length: outSize }, (_, i) => Math.cos(i));
-    const seedB = Float64Array.from(seedA);
-    const pa = problem(107, spec, T, B);
-    const pb = problem(107, spec, T, B);
-    const rng = new Rng(5);
-    for (let t = 0; t < T; t++) {
-      for (let b = 0; b < B; b++) {
-        if (t < lengths[b]) continue;
-        for (let i = 0; i < 2; i++) pb.x.data[(t * B + b) * 2 + i] = rng.normal(0, 10);
-        for (let i = 0; i < 6; i++) seedB[(t * B + b) * 6 + i] = rng.normal();
-      }
-    }
-    const ra = run(pa, seedA);
-    const rb = run(pb, seedB);
-    assert.deepEqual(Array.from(rb.output.data), Array.from(ra.output.data), `${cell} output`);
-    assert.deepEqual(Array.from(rb.state.h.data), Array.from(ra.state.h.data), `${cell} state.h`);
-    pa.weights.forEach((w, i) => assert.deepEqual(Array.from(pb.weights[i].grad!), Array.from(w.grad!), `${cell} weight ${i}`));
-    assert.deepEqual(Array.from(pb.h0.grad!), Array.from(pa.h0.grad!), `${cell} h0 grad`);
-    for (let t = 0; t < T; t++) {
-      for (let b = 0; b < B; b++) {
-        for (let i = 0; i < 6; i++) {
-          const o = ra.output.data[(t * B + b) * 6 + i];
-          if (t >= lengths[b]) assert.ok(Object.is(o, 0), `${cell} output[${t},${b}] must be exactly +0, got ${o}`);
-        }
-        for (let i = 0; i < 2; i++) {
-          const g = pb.x.grad![(t * B + b) * 2 + i];
-          if (t >= lengths[b]) assert.equal(g, 0, `${cell} grad_x[${t},${b}]`);
-          else assert.equal(g, pa.x.grad![(t * B + b) * 2 + i]);
+  test(`packed: padded inputs and padded output gradients have no effect; padded x gets exactly 0 grad (${dtype})`, () => {
+    for (const cell of ["rnn", "lstm", "gru"] as const) {
+      const spec = specOf(cell, { numLayers: 2, bidirectional: true });
+      const T = 5, B = 3, lengths = [4, 1, 5];
+      const run = (p: Problem, seedOut: Float64Array) => {
+        for (const t of [p.x, p.h0, ...p.weights]) t.requiresGrad = true;
+        const r = recurrent(spec, p.x, p.weights, { state: p.state, lengths });
+        const loss = flatConcat([r.output, r.state.h]);
+        const seed = new Float64Array(loss.size);
+        seed.set(seedOut);
+        for (let i = r.output.size; i < seed.length; i++) seed[i] = Math.sin(i);
+        loss.backward(seed);
+        return r;
+      };
+      const outSize = T * B * 6;
+      const seedA = Float64Array.from({ length: outSize }, (_, i) => Math.cos(i));
+      const seedB = Float64Array.from(seedA);
+      const pa = problem(107, spec, T, B, dtype);
+      const pb = problem(107, spec, T, B, dtype);
+      const rng = new Rng(5);
+      for (let t = 0; t < T; t++) {
+        for (let b = 0; b < B; b++) {
+          if (t < lengths[b]) continue;
+          for (let i = 0; i < 2; i++) pb.x.data[(t * B + b) * 2 + i] = rng.normal(0, 10);
+          for (let i = 0; i < 6; i++) seedB[(t * B + b) * 6 + i] = rng.normal();
         }
       }
-    }
-  }
-});
-
-test("packed with unsorted lengths equals running each sequence alone", () => {
-  const spec = specOf("gru", { numLayers: 2, bidirectional: true });
-  const T = 5, B = 3, lengths = [3, 5, 2], H = 3, D = 2;
-  const p = problem(108, spec, T, B);
-  const all = recurrent(spec, p.x, p.weights, { state: p.state, lengths });
-  for (let b = 0; b < B; b++) {
-    const len = lengths[b];
-    const x1 = Tensor.zeros([len, 1, 2], { dtype: "float64" });
-    for (let t = 0; t < len; t++) x1.data.set(p.x.data.subarray((t * B + b) * 2, (t * B + b) * 2 + 2), t * 2);
-    const h1 = Tensor.zeros([4, 1, H], { dtype: "float64" });
-    for (let kd = 0; kd < 4; kd++) h1.data.set(p.h0.data.subarray((kd * B + b) * H, (kd * B + b + 1) * H), kd * H);
-    const one = recurrent(spec, x1, p.weights, { state: { h: h1 } });
-    for (let t = 0; t < len; t++) {
-      for (let i = 0; i < D * H; i++) {
-        const a = all.output.data[(t * B + b) * D * H + i], e = one.output.data[t * D * H + i];
-        assert.ok(Math.abs(a - e) <= tol.sameMath64, `output[${t},${b},${i}]: ${a} vs ${e}`);
+      const ra = run(pa, seedA);
+      const rb = run(pb, seedB);
+      assert.deepEqual(Array.from(rb.output.data), Array.from(ra.output.data), `${cell} output`);
+      assert.deepEqual(Array.from(rb.state.h.data), Array.from(ra.state.h.data), `${cell} state.h`);
+      pa.weights.forEach((w, i) => assert.deepEqual(Array.from(pb.weights[i].grad!), Array.from(w.grad!), `${cell} weight ${i}`));
+      assert.deepEqual(Array.from(pb.h0.grad!), Array.from(pa.h0.grad!), `${cell} h0 grad`);
+      for (let t = 0; t < T; t++) {
+        for (let b = 0; b < B; b++) {
+          for (let i = 0; i < 6; i++) {
+            const o = ra.output.data[(t * B + b) * 6 + i];
+            if (t >= lengths[b]) assert.ok(Object.is(o, 0), `${cell} output[${t},${b}] must be exactly +0, got ${o}`);
+          }
+          for (let i = 0; i < 2; i++) {
+            const g = pb.x.grad![(t * B + b) * 2 + i];
+            if (t >= lengths[b]) assert.equal(g, 0, `${cell} grad_x[${t},${b}]`);
+            else assert.equal(g, pa.x.grad![(t * B + b) * 2 + i]);
+          }
+        }
       }
     }
-    for (let kd = 0; kd < 4; kd++) {
-      for (let j = 0; j < H; j++) {
-        assert.ok(Math.abs(all.state.h.data[(kd * B + b) * H + j] - one.state.h.data[kd * H + j]) <= tol.sameMath64, `state.h[${kd},${b},${j}]`);
+  });
+
+  test(`packed with unsorted lengths equals running each sequence alone (${dtype})`, () => {
+    const spec = specOf("gru", { numLayers: 2, bidirectional: true });
+    const T = 5, B = 3, lengths = [3, 5, 2], H = 3, D = 2;
+    const p = problem(108, spec, T, B, dtype);
+    const all = recurrent(spec, p.x, p.weights, { state: p.state, lengths });
+    for (let b = 0; b < B; b++) {
+      const len = lengths[b];
+      const x1 = Tensor.zeros([len, 1, 2], { dtype });
+      for (let t = 0; t < len; t++) x1.data.set(p.x.data.subarray((t * B + b) * 2, (t * B + b) * 2 + 2), t * 2);
+      const h1 = Tensor.zeros([4, 1, H], { dtype });
+      for (let kd = 0; kd < 4; kd++) h1.data.set(p.h0.data.subarray((kd * B + b) * H, (kd * B + b + 1) * H), kd * H);
+      const one = recurrent(spec, x1, p.weights, { state: { h: h1 } });
+      for (let t = 0; t < len; t++) {
+        for (let i = 0; i < D * H; i++) {
+          const a = all.output.data[(t * B + b) * D * H + i], e = one.output.data[t * D * H + i];
+          assert.ok(Math.abs(a - e) <= sameMath, `output[${t},${b},${i}]: ${a} vs ${e}`);
+        }
+      }
+      for (let kd = 0; kd < 4; kd++) {
+        for (let j = 0; j < H; j++) {
+          assert.ok(Math.abs(all.state.h.data[(kd * B + b) * H + j] - one.state.h.data[kd * H + j]) <= sameMath, `state.h[${kd},${b},${j}]`);
+        }
       }
     }
-  }
-});
+  });
 
-test("LSTM: two chunks with the state carried equal one run over the whole sequence", () => {
-  const lstm = new LSTM({ inputSize: 2, hiddenSize: 4, numLayers: 2, rng: new Rng(9), dtype: "float64" });
-  const x = randomTensor(new Rng(10), [6, 3, 2]);
-  const whole = lstm.forward(x);
-  const first = lstm.forward(new Tensor(x.data.slice(0, 4 * 3 * 2), [4, 3, 2]));
-  const second = lstm.forward(new Tensor(x.data.slice(4 * 3 * 2), [2, 3, 2]), first.state);
-  for (let i = 0; i < second.output.size; i++) {
-    assert.ok(Math.abs(second.output.data[i] - whole.output.data[4 * 3 * 4 + i]) <= tol.sameMath64);
-  }
-  for (const key of ["h", "c"] as const) {
-    const [w, s] = [whole.state[key]!, second.state[key]!];
-    for (let i = 0; i < w.size; i++) assert.ok(Math.abs(s.data[i] - w.data[i]) <= tol.sameMath64, `state.${key}[${i}]`);
-  }
-});
+  test(`LSTM: two chunks with the state carried equal one run over the whole sequence (${dtype})`, () => {
+    const lstm = new LSTM({ inputSize: 2, hiddenSize: 4, numLayers: 2, rng: new Rng(9), dtype });
+    const x = randomTensor(new Rng(10), [6, 3, 2], dtype);
+    const whole = lstm.forward(x);
+    const first = lstm.forward(new Tensor(x.data.slice(0, 4 * 3 * 2), [4, 3, 2]));
+    const second = lstm.forward(new Tensor(x.data.slice(4 * 3 * 2), [2, 3, 2]), first.state);
+    for (let i = 0; i < second.output.size; i++) {
+      assert.ok(Math.abs(second.output.data[i] - whole.output.data[4 * 3 * 4 + i]) <= sameMath);
+    }
+    for (const key of ["h", "c"] as const) {
+      const [w, s] = [whole.state[key]!, second.state[key]!];
+      for (let i = 0; i < w.size; i++) assert.ok(Math.abs(s.data[i] - w.data[i]) <= sameMath, `state.${key}[${i}]`);
+    }
+  });
+}
+
+layoutTests("float64", tol.sameMath64);
+forEachBackend(() => layoutTests("float32", tol.sameMath32));
 
 // ---------------------------------------------------------------------------------------------
 // Validation

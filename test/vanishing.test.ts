@@ -1,5 +1,6 @@
 // Tests of the vanishing-gradient diagnostic: every case of vanishing.json through
-// vanishingFamily in float64 and float32, and the diagnostic's ∂L/∂h0 against the
+// vanishingFamily in float64 (once: it runs on the TypeScript kernels whatever backend is
+// active) and in float32 on every backend, and the diagnostic's ∂L/∂h0 against the
 // gradient the tape computes for the same loss.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -10,7 +11,9 @@ import { vanishingFamily } from "../src/fixtures/vanishing.js";
 import { layerFamily } from "../src/fixtures/layers.js";
 import { hiddenGradientNorms, recurrent, recurrentParamNames, recurrentParamShapes, type RecurrentSpec } from "../src/ops/recurrent.js";
 import { Rng } from "../src/tensor/random.js";
-import { Tensor } from "../src/tensor/tensor.js";
+import { Tensor, type DType } from "../src/tensor/tensor.js";
+import { kernels } from "../src/backend/kernels.js";
+import { forEachBackend } from "./support/backends.js";
 
 
 /** Two float64 computations that differ only in summation order. */
@@ -18,7 +21,7 @@ const sameMath64 = 1e-12;
 
 const cases = readFixtureCases("vanishing.json");
 
-for (const dtype of ["float64", "float32"] as const) {
+function vanishingFixtureTest(dtype: DType): void {
   test(`vanishing.json: every case passes in ${dtype}`, async (t) => {
     assert.ok(cases.length > 0);
     for (const c of cases) {
@@ -28,7 +31,7 @@ for (const dtype of ["float64", "float32"] as const) {
         const cmp = new Comparison(c.tolerances, dtype);
         vanishingFamily.run(c, cmp);
         const bad = cmp.results.filter((r) => !r.ok).map((r) => `${r.key} ratio ${r.ratio.toExponential(2)}`);
-        assert.deepEqual(bad, [], `${c.name} ${dtype}`);
+        assert.deepEqual(bad, [], `${c.name} ${dtype} on ${kernels().name}`);
         const keys = cmp.results.map((r) => r.key);
         for (const k of ["output", "loss", "grad_h_norm", "grad_h0_norm"]) assert.ok(keys.includes(k), `${k} not checked`);
         if (c.config.module === "LSTM") for (const k of ["grad_c_norm", "grad_c0_norm"]) assert.ok(keys.includes(k), `${k} not checked`);
@@ -36,6 +39,9 @@ for (const dtype of ["float64", "float32"] as const) {
     }
   });
 }
+
+vanishingFixtureTest("float64");
+forEachBackend(() => vanishingFixtureTest("float32"));
 
 test("the small tanh RNN's gradient vanishes; the +3 forget-bias LSTM's does not", () => {
   const byName = new Map(cases.map((c) => [c.name, c]));
