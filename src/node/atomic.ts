@@ -37,8 +37,16 @@ function tmpPrefix(base: string): string {
   return `.${base.length > 120 ? base.slice(0, 120) : base}.`;
 }
 
-function tmpName(base: string): string {
-  return `${tmpPrefix(base)}${HOST_TAG}-${process.pid}-${randomBytes(4).toString("hex")}${TMP_SUFFIX}`;
+function tmpName(base: string, pid = process.pid): string {
+  return `${tmpPrefix(base)}${HOST_TAG}-${pid}-${randomBytes(4).toString("hex")}${TMP_SUFFIX}`;
+}
+
+/**
+ * A fresh temporary path for `target` in its directory, as `writeFileAtomic` names them
+ * (`.<target>.<host>-<pid>-<random>.rnnkit-tmp`), for process `pid` (this one by default).
+ */
+export function tempPathFor(target: string, pid = process.pid): string {
+  return join(dirname(target), tmpName(basename(target), pid));
 }
 
 function codeOf(e: unknown): string {
@@ -180,7 +188,7 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   const dir = dirname(path);
   ensureDirectory(dir, `cannot write ${path}`);
   removeStaleTempFiles(path);
-  const tmp = join(dir, tmpName(basename(path)));
+  const tmp = tempPathFor(path);
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
   let fd: number;
   try {
