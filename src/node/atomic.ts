@@ -121,7 +121,8 @@ export function ensureDirectory(dir: string, who: string): void {
     try {
       st = statSync(cur, { throwIfNoEntry: false });
     } catch (e) {
-      throw new Error(`${who}: cannot use directory ${cur}: ${messageOf(e)}`, { cause: e });
+      // ENOTDIR: a component above is a file; walking up names it.
+      if (codeOf(e) !== "ENOTDIR") throw new Error(`${who}: cannot use directory ${cur}: ${messageOf(e)}`, { cause: e });
     }
     if (st !== undefined) {
       if (!st.isDirectory()) throw new Error(`${who}: ${cur} is not a directory`);
