@@ -6,7 +6,7 @@
 import { Command, Option } from "commander";
 import { checkFixtures } from "./check-fixtures.js";
 import { runDemo } from "./demo.js";
-import { sampleFromFile, type SampleArgs } from "./sample.js";
+import { parseNumber, sampleFromFile, type SampleArgs } from "./sample.js";
 
 /** The program with every published command. */
 export function makeProgram(): Command {
@@ -30,7 +30,9 @@ export function makeProgram(): Command {
     .option("--seed <n>", "random seed", "1")
     .option("--steps <n>", "training steps", "200")
     .action((opts: { seed: string; steps: string }) => {
-      runDemo({ seed: Number(opts.seed), steps: Number(opts.steps) });
+      const seed = parseNumber("seed", opts.seed, Number.isInteger, "an integer", "demo");
+      const steps = parseNumber("steps", opts.steps, (v) => Number.isInteger(v) && v >= 1, "a positive integer", "demo");
+      runDemo({ seed, steps });
     });
 
   program

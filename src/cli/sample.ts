@@ -20,9 +20,10 @@ export interface SampleArgs {
   seed: string;
 }
 
-function parseNumber(name: string, raw: string, check: (v: number) => boolean, want: string): number {
+/** A numeric command-line option, refused with the command, the option, what it got and what is allowed. */
+export function parseNumber(name: string, raw: string, check: (v: number) => boolean, want: string, command = "sample"): number {
   const v = Number(raw);
-  if (raw.trim() === "" || !Number.isFinite(v) || !check(v)) throw new Error(`sample: --${name} must be ${want}, got '${raw}'`);
+  if (raw.trim() === "" || !Number.isFinite(v) || !check(v)) throw new Error(`${command}: --${name} must be ${want}, got '${raw}'`);
   return v;
 }
 

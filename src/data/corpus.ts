@@ -28,13 +28,24 @@ repetitive; a high temperature makes it bold and strange. Read it, train it, and
 watch the loss fall as the words begin to look like words.
 `;
 
-/** Maps characters to ids (sorted by code point) and back. */
+/** Code-point order (String's default sort compares UTF-16 units, which puts astral characters before U+E000–U+FFFF). */
+function byCodePoint(a: string, b: string): number {
+  return a.codePointAt(0)! - b.codePointAt(0)!;
+}
+
+/**
+ * Maps characters to ids (sorted by code point) and back. A character is a Unicode code
+ * point: an emoji or another character outside the Basic Multilingual Plane is one
+ * character (one id), not two UTF-16 units, in the vocabulary, in `encode` and in `decode`.
+ */
 export class CharVocab {
   readonly chars: readonly string[];
   readonly #ids = new Map<string, number>();
 
   constructor(text: string) {
-    this.chars = [...new Set(text)].sort();
+    if (typeof text !== "string") throw new TypeError(`CharVocab: text must be a string, got ${text === null ? "null" : typeof text}`);
+    if (text === "") throw new RangeError("CharVocab: text must not be empty (the vocabulary is the set of its characters)");
+    this.chars = [...new Set(text)].sort(byCodePoint);
     this.chars.forEach((c, i) => this.#ids.set(c, i));
   }
 
@@ -42,18 +53,43 @@ export class CharVocab {
     return this.chars.length;
   }
 
-  /** Ids of the characters of `text`; throws on a character outside the vocabulary. */
+  /** Ids of the characters (code points) of `text`; throws on a character outside the vocabulary. */
   encode(text: string): Int32Array {
-    const out = new Int32Array(text.length);
-    for (let i = 0; i < text.length; i++) {
-      const id = this.#ids.get(text[i]);
-      if (id === undefined) throw new Error(`CharVocab: character ${JSON.stringify(text[i])} at ${i} is not in the vocabulary`);
-      out[i] = id;
+    if (typeof text !== "string") throw new TypeError(`CharVocab.encode: text must be a string, got ${text === null ? "null" : typeof text}`);
+    const out = new Int32Array(text.length); // an upper bound: astral characters take two units
+    let n = 0;
+    for (const ch of text) {
+      const id = this.#ids.get(ch);
+      if (id === undefined) throw new Error(`CharVocab: character ${JSON.stringify(ch)} at ${n} is not in the vocabulary`);
+      out[n++] = id;
     }
-    return out;
+    return n === out.length ? out : out.slice(0, n);
   }
 
+  /** The text of `ids`; throws on an id outside 0..size−1. */
   decode(ids: ArrayLike<number>): string {
-    return Array.from(ids, (i) => this.chars[i]).join("");
+    return Array.from(ids, (i, k) => {
+      const ch = this.chars[i];
+      if (ch === undefined || !Number.isInteger(i)) throw new RangeError(`CharVocab.decode: id ${i} at ${k} is not in 0..${this.size - 1}`);
+      return ch;
+    }).join("");
   }
+}
+
+/** The number of characters (code points) of `text`, where `text.length` counts UTF-16 units. */
+export function charCount(text: string): number {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
+}
+
+/** The first `n` characters (code points) of `text`, never cutting an emoji in half. */
+export function firstChars(text: string, n: number): string {
+  let out = "";
+  let k = 0;
+  for (const ch of text) {
+    if (k++ >= n) break;
+    out += ch;
+  }
+  return out;
 }

@@ -40,7 +40,8 @@ import { detachState } from "../train/tbptt.js";
 import { specOf } from "../io/model-file.js";
 import { saveModel } from "../node/files.js";
 import { generateText } from "../nn/generate.js";
-import { CharVocab, embeddedCorpus } from "../data/corpus.js";
+import { CharVocab, charCount, embeddedCorpus, firstChars } from "../data/corpus.js";
+import { checkWritableDir } from "../node/atomic.js";
 
 /** The flat config: part (a) keys start with `min`, the rest are part (b)'s. */
 const defaults = {
@@ -111,18 +112,22 @@ export const charnn = defineExperiment({
     "Karpathy, min-char-rnn.py (gist d4dee566867f8291f086): smoothed loss starts at −ln(1/V)·25 and falls; " +
     "nanoGPT README, shakespeare_char on CPU: a small transformer reaches 1.88 validation loss in a few minutes",
   defaults,
+  integers: { minIters: 1, minHidden: 1, minSeq: 1, minLogEvery: 1, hidden: 1, layers: 1, batch: 1, window: 1, maxSteps: 0, evalChars: 1, sampleLength: 0 },
   quick: { minIters: 600, minLogEvery: 300, hidden: 64, batch: 16, window: 32, maxSteps: 100, minutes: 1, evalSeconds: 5, sampleLength: 200 },
   run(config, ctx) {
     if (!["minchar", "lstm", "both"].includes(config.part)) throw new Error(`charnn: part must be minchar, lstm or both, got '${config.part}'`);
+    // A directory to save into, other than the report's (checked by the runner), is checked before any training.
+    if (config.saveDir !== "" && config.saveDir !== "report") checkWritableDir(config.saveDir);
     const text = config.text === "" ? embeddedCorpus : readFileSync(config.text, "utf8");
-    const source = config.text === "" ? `the embedded corpus (${text.length} characters — small: it is learned by heart, and its validation split is tiny)` : `${config.text} (${text.length} characters)`;
+    const n = charCount(text); // characters are code points: an emoji is one
+    const source = config.text === "" ? `the embedded corpus (${n} characters — small: it is learned by heart, and its validation split is tiny)` : `${config.text} (${n} characters)`;
     const vocab = new CharVocab(text);
     ctx.log(`text: ${source}, ${vocab.size} distinct characters`);
     const figures: Figure[] = [];
     const plots: Plot[] = [];
     const notes: string[] = [`Text: ${source}; vocabulary of ${vocab.size} characters (sorted by code point).`];
     const data: Record<string, unknown> = {};
-    const tinyshakespeare = text.length === 1115394 && vocab.size === 65;
+    const tinyshakespeare = n === 1115394 && vocab.size === 65;
 
     if (config.part !== "lstm") {
       const a = trainMinChar(text, vocab, config, ctx);
@@ -237,7 +242,7 @@ function trainMinChar(text: string, vocab: CharVocab, config: CharnnConfig, ctx:
       // Like min-char-rnn: sample from the carried state, seeded with the window's first character.
       sample = generateText(model, vocab.chars, { prime: vocab.chars[inputs[0]], length: 200, temperature: 1, rng, state: { h: r.state.h.detach() } });
       ctx.log(`(a) iter ${n}, smoothed loss ${smooth.toFixed(2)} (${(smooth / T).toFixed(3)} nats/char)`);
-      ctx.log(`    ${JSON.stringify(sample.slice(0, 120))}`);
+      ctx.log(`    ${JSON.stringify(firstChars(sample, 120))}`);
     }
     p += T;
   }
@@ -345,8 +350,10 @@ function trainLstm(text: string, vocab: CharVocab, config: CharnnConfig, ctx: Ru
   const finalVal = streamLoss(model, valIds, V, T);
   curve.push({ minutes: trainSeconds / 60, loss: finalVal, split: `whole validation split (${valIds.length})` });
   ctx.log(`(b) final: ${steps} updates in ${trainSeconds.toFixed(0)} s, validation ${finalVal.toFixed(3)} nats/char on all ${valIds.length} characters`);
-  const sample = generateText(model, vocab.chars, { prime: "\n", length: config.sampleLength, temperature: config.temperature, rng });
-  ctx.log(`(b) sample: ${JSON.stringify(sample.slice(0, 200))}`);
+  // Start from a newline, as the text's lines do; a text without one starts from its first character.
+  const prime = vocab.chars.includes("\n") ? "\n" : vocab.chars[0];
+  const sample = generateText(model, vocab.chars, { prime, length: config.sampleLength, temperature: config.temperature, rng });
+  ctx.log(`(b) sample: ${JSON.stringify(firstChars(sample, 200))}`);
   return {
     vocabSize: V, trainChars: trainIds.length, valChars: valIds.length, curve, finalVal, steps, trainSeconds,
     charsPerSecond: (steps * B * T) / trainSeconds, passes: (steps * B * T) / trainIds.length, sample,

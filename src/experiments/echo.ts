@@ -275,6 +275,7 @@ export const echo = defineExperiment({
   title: "Echo dependencies at t−3 and t−8 with truncated BPTT (R2RT)",
   source: "R2RT, Recurrent Neural Networks in Tensorflow I (2016): the echo task, num_steps and state_size sweeps",
   defaults,
+  integers: { seeds: 1, length: 1, rows: 1, numSteps: 1, states: 1, epochs: 1, smoothSteps: 1, beyondState: 1, beyondNumSteps: 1, beyondEpochs: 1 },
   quick: { length: 200_000, seeds: 2, beyondEpochs: 3, smoothSteps: 100 },
   run(config, ctx) {
     const { tutorial, beyond } = echoSetups(config);

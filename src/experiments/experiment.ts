@@ -48,6 +48,11 @@ export interface Experiment<C extends Config = Config> {
   defaults: C;
   /** Overrides applied by `--quick` (a run of a few seconds to a minute on embedded data). */
   quick: Partial<C>;
+  /**
+   * Number keys that must be integers, each with its least allowed value (for a list of
+   * numbers, every entry): `{ seeds: 1 }` refuses `--seeds=0` and `--seeds=2.5` before anything runs.
+   */
+  integers?: { readonly [K in keyof C]?: number };
   run(config: C, ctx: RunContext): ExperimentOutput | Promise<ExperimentOutput>;
 }
 
@@ -85,6 +90,15 @@ export function resolveConfig<C extends Config>(e: Experiment<C>, overrides: Rec
     throw new Error(`${e.name}: unknown config key(s) ${unknown.join(", ")}; known: ${Object.keys(e.defaults).join(", ")}`);
   }
   for (const [k, raw] of Object.entries(overrides)) config[k] = parseValue(k, raw, e.defaults[k]);
+  for (const [k, min] of Object.entries(e.integers ?? {}) as Array<[string, number]>) {
+    const v = config[k];
+    for (const x of Array.isArray(v) ? v : [v]) {
+      if (typeof x !== "number" || !Number.isInteger(x) || x < min) {
+        const want = min === 1 ? "a positive integer" : min === 0 ? "a non-negative integer" : `an integer ≥ ${min}`;
+        throw new Error(`${e.name}: ${k} must be ${Array.isArray(v) ? `a list of ${want.replace(/^an? /, "")}s` : want}, got ${Array.isArray(v) ? `${x} in ${v.join(",")}` : x}`);
+      }
+    }
+  }
   return config as C;
 }
 

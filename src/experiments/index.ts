@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { Config, Experiment, Figure } from "./experiment.js";
 import { resolveConfig } from "./experiment.js";
 import { writeReport } from "./report.js";
+import { checkWritableDir } from "../node/atomic.js";
 import type { ProgressMode } from "../node/progress.js";
 import { xor } from "./xor.js";
 import { linear } from "./linear.js";
@@ -37,13 +38,18 @@ export interface ReproResult {
   dir: string;
 }
 
-/** Runs one experiment and writes its report under `outDir/<name>/`. */
+/**
+ * Runs one experiment and writes its report under `outDir/<name>/`. The config and the
+ * report directory are checked first: a bad setting or an unwritable directory is refused
+ * before any training, not found after it.
+ */
 export async function runExperiment(e: Experiment<Config>, options: ReproOptions): Promise<ReproResult> {
   const log = options.log ?? ((m: string) => console.log(m));
   const config = resolveConfig(e, options.overrides, options.quick);
+  const dir = join(options.outDir, e.name);
+  checkWritableDir(dir);
   log(`== ${e.name}: ${e.title}${options.quick ? " (quick)" : ""}`);
   log(`config ${JSON.stringify(config)}`);
-  const dir = join(options.outDir, e.name);
   const start = performance.now();
   const output = await e.run(config, { log: (m) => log(`  ${m}`), progress: options.progress, quick: options.quick, reportDir: dir });
   const seconds = (performance.now() - start) / 1000;

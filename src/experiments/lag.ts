@@ -341,6 +341,7 @@ export const lag = defineExperiment({
   title: "Noise-free long time lags, RNN vs LSTM (Hochreiter & Schmidhuber 1997, task 2a)",
   source: "Hochreiter & Schmidhuber (1997), Long Short-Term Memory, Neural Computation 9(8), experiment 2a / Table 2; a PyTorch check of the modern recipe",
   defaults: lagDefaults,
+  integers: { ps: 1, trials: 1, maxSequences: 1, checkEvery: 1, checkCount: 1, hidden: 1, recipeHidden: 1 },
   quick: { ps: [4, 10, 20], trials: 2, maxSequences: 3000 },
   run(config, ctx) {
     const cells: LagRuns[] = [];

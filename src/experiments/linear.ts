@@ -57,6 +57,7 @@ export const linear = defineExperiment({
     steps: 100, // full-batch updates
     bugCompatible: false, // true: also run the published, buggy LSTM (forget gate = σ(candidate pre-activation)); never on by default
   },
+  integers: { seeds: 1, sequences: 2, train: 1, length: 2, hidden: 1, steps: 1 },
   quick: { seeds: 3 },
   run(config, ctx) {
     const models: Model[] = config.bugCompatible ? ["rnn", "lstm-bug", "lstm"] : ["rnn", "lstm"];

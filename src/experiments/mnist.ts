@@ -235,6 +235,7 @@ export const mnist = defineExperiment({
     "Géron, Hands-On Machine Learning, ch. 14 notebook (RNN 150: 0.966–0.973; 3-layer LSTM 150: 0.986–0.989 test accuracy after 10 epochs); " +
     "aymericdamien/TensorFlow-Examples recurrent_network (LSTM 128, 781 updates: 0.9766 on the first 128 test images)",
   defaults,
+  integers: { train: 1, valid: 0, test: 1, seeds: 1, lstm3Seeds: 1, epochs: 1, batch: 1, rnnHidden: 1, lstmHidden: 1, lstmBatch: 1, lstmUpdates: 1, lstm3Hidden: 1, lstm3Layers: 1, lossBins: 1 },
   quick: { model: "rnn", seeds: 1, data: "", train: 2000, valid: 500, test: 1000, epochs: 1, batch: 20 },
   run(config, ctx) {
     const { models, sets } = mnistSetup(config, ctx);

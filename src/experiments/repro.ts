@@ -4,7 +4,9 @@
  * are refused. `all` runs every experiment (settings are not allowed there).
  */
 import { experiments, findExperiment, formatSummary, runExperiment, type ReproResult } from "./index.js";
+import { resolveConfig } from "./experiment.js";
 import type { ProgressMode } from "../node/progress.js";
+import { checkWritableDir } from "../node/atomic.js";
 
 export interface ReproArgs {
   name: string;
@@ -35,6 +37,7 @@ export function parseReproArgs(words: readonly string[]): ReproArgs {
     } else if (args.name === "") args.name = w;
     else throw new Error(`unexpected argument '${w}' (settings are --key=value)`);
   }
+  if (args.outDir === "") throw new Error("--out needs a directory, got an empty string");
   if (args.name === "") throw new Error(`which experiment? one of ${experiments.map((e) => e.name).join(", ")}, all`);
   if (!["auto", "bar", "lines", "json", "none"].includes(args.progress)) throw new Error(`--progress must be auto, bar, lines, json or none`);
   return args;
@@ -49,6 +52,8 @@ export async function repro(words: readonly string[]): Promise<number> {
     return 0;
   }
   if (Object.keys(args.overrides).length) throw new Error("repro all takes no --key=value settings; run one experiment to change its config");
+  checkWritableDir(args.outDir); // before the first experiment, not after it
+  for (const e of experiments) resolveConfig(e, {}, args.quick);
   const results: ReproResult[] = [];
   const start = performance.now();
   for (const e of experiments) results.push(await runExperiment(e, options));

@@ -24,6 +24,7 @@ export const vanishing = defineExperiment({
     largeScale: 3, // the "large weights" RNN draws from U(±largeScale/√H)
     forgetBias: 3, // added to the LSTM's forget-gate bias in the last variant
   },
+  integers: { steps: 1, input: 1, hidden: 1 },
   quick: {},
   run(config) {
     const { steps: T, input: I, hidden: H } = config;

@@ -25,6 +25,7 @@ export const xor = defineExperiment({
     momentum: 0.9, // SGD momentum
     initScale: 1, // weights ~ U(−initScale, initScale)
   },
+  integers: { seeds: 1, epochs: 1 },
   quick: { seeds: 4, epochs: 1500 },
   run(config, ctx) {
     const x = Tensor.from([[0, 0], [0, 1], [1, 0], [1, 1]]);

@@ -8,6 +8,7 @@ import { Module } from "./module.js";
 import { Tensor, type DType } from "../tensor/tensor.js";
 import type { Rng } from "../tensor/random.js";
 import { embedding } from "../ops/gather.js";
+import { checkDType, checkInteger, checkKnownKeys, checkOptionsObject, checkRng, describeValue } from "../util/check.js";
 
 export interface EmbeddingOptions {
   /** V: number of rows (vocabulary size). */
@@ -32,10 +33,11 @@ export class Embedding extends Module {
    */
   constructor(options: EmbeddingOptions) {
     super();
-    const { numEmbeddings: V, embeddingDim: E, rng, dtype = "float32" } = options;
-    for (const [key, v] of [["numEmbeddings", V], ["embeddingDim", E]] as const) {
-      if (!Number.isInteger(v) || v <= 0) throw new RangeError(`Embedding: ${key} must be a positive integer, got ${v}`);
-    }
+    checkKnownKeys("Embedding", checkOptionsObject("Embedding", options), ["numEmbeddings", "embeddingDim", "rng", "dtype"]);
+    const V = checkInteger("Embedding", "numEmbeddings", options.numEmbeddings);
+    const E = checkInteger("Embedding", "embeddingDim", options.embeddingDim);
+    const rng = checkRng("Embedding", options.rng);
+    const dtype = checkDType("Embedding", options.dtype);
     this.numEmbeddings = V;
     this.embeddingDim = E;
     const table = Tensor.zeros([V, E], { dtype });
@@ -48,6 +50,9 @@ export class Embedding extends Module {
    * A Tensor of integer ids may be passed instead; its shape is then the layout.
    */
   forward(indices: ArrayLike<number> | Tensor, shape?: readonly number[]): Tensor {
+    if (!(indices instanceof Tensor) && (typeof indices !== "object" || indices === null || typeof indices.length !== "number")) {
+      throw new TypeError(`Embedding.forward: indices must be an array of token ids or a Tensor, got ${describeValue(indices)}`);
+    }
     if (indices instanceof Tensor) return embedding(this.weight, indices.data, shape ?? indices.shape);
     return embedding(this.weight, indices, shape);
   }

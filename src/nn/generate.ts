@@ -9,9 +9,13 @@ import { sampleLogits } from "./sampling.js";
 import { StepRunner } from "./streaming.js";
 import type { RecurrentState } from "../ops/recurrent.js";
 import type { SequenceToSequence } from "./topologies.js";
+import { checkInteger, checkKnownKeys, checkNumber, checkOptionsObject, checkRng, describeValue } from "../util/check.js";
 
 export interface GenerateOptions {
-  /** Characters read before generating (at least one); the last one's prediction is the first sample. */
+  /**
+   * Characters read before generating (at least one); the last one's prediction is the first
+   * sample. Characters are code points: an emoji is one character.
+   */
   prime: string;
   /** Characters to generate. */
   length: number;
@@ -28,8 +32,17 @@ export interface GenerateOptions {
  * of the next, stepped one character at a time with `StepRunner`.
  */
 export function generateText(model: SequenceToSequence, chars: readonly string[], options: GenerateOptions): string {
+  const who = "generateText";
+  if (!Array.isArray(chars) || chars.length === 0 || !chars.every((c) => typeof c === "string" && [...c].length === 1)) {
+    throw new TypeError(`${who}: chars must be a non-empty array of single characters (code points), got ${describeValue(chars)}`);
+  }
+  checkKnownKeys(who, checkOptionsObject(who, options), ["prime", "length", "temperature", "rng", "state"]);
   const V = chars.length;
-  const { prime, length, temperature, rng } = options;
+  const { prime } = options;
+  if (typeof prime !== "string") throw new TypeError(`${who}: prime must be a string, got ${describeValue(prime)}`);
+  const length = checkInteger(who, "length", options.length, 0);
+  const temperature = checkNumber(who, "temperature", options.temperature, 0);
+  const rng = checkRng(who, options.rng);
   if (model.rnn.spec.inputSize !== V || model.head.options.outFeatures !== V) {
     throw new Error(`generateText: the model reads ${model.rnn.spec.inputSize} and predicts ${model.head.options.outFeatures} classes, but the vocabulary has ${V} characters`);
   }

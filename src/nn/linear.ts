@@ -7,6 +7,7 @@ import { Tensor, type DType } from "../tensor/tensor.js";
 import type { Rng } from "../tensor/random.js";
 import { fillUniform } from "./init.js";
 import { linear } from "../ops/matmul.js";
+import { checkBoolean, checkDType, checkInteger, checkKnownKeys, checkOptionsObject, checkRng, checkTensorLike } from "../util/check.js";
 
 export interface LinearOptions {
   inFeatures: number;
@@ -27,7 +28,12 @@ export class Linear extends Module {
    */
   constructor(readonly options: LinearOptions) {
     super();
-    const { inFeatures: I, outFeatures: O, bias = true, rng, dtype = "float32" } = options;
+    checkKnownKeys("Linear", checkOptionsObject("Linear", options), ["inFeatures", "outFeatures", "bias", "rng", "dtype"]);
+    const I = checkInteger("Linear", "inFeatures", options.inFeatures);
+    const O = checkInteger("Linear", "outFeatures", options.outFeatures);
+    const bias = checkBoolean("Linear", "bias", options.bias, true);
+    const rng = checkRng("Linear", options.rng);
+    const dtype = checkDType("Linear", options.dtype);
     const bound = 1 / Math.sqrt(I);
     this.weight = this.registerParameter("weight", fillUniform(Tensor.zeros([O, I], { dtype }), rng, bound));
     this.bias = bias ? this.registerParameter("bias", fillUniform(Tensor.zeros([O], { dtype }), rng, bound)) : null;
@@ -35,6 +41,7 @@ export class Linear extends Module {
 
   /** x [..., I] → [..., O]. */
   forward(x: Tensor): Tensor {
+    checkTensorLike("Linear.forward", "x", x, ` [..., ${this.weight.shape[1]}]`);
     return linear(x, this.weight, this.bias ?? undefined);
   }
 }

@@ -12,6 +12,7 @@ import { Tensor, type Floats } from "../tensor/tensor.js";
 import { allocResidentFloats, freeResidentFloats } from "../backend/resident.js";
 import { kernels } from "../backend/kernels.js";
 import { sameShape, shapeToString, ShapeError, type Shape } from "../tensor/shape.js";
+import { checkOptionsObject, describeValue } from "../util/check.js";
 
 /** A plain tensor record as stored in a state dict or read from a file. */
 export interface TensorRecord {
@@ -38,6 +39,10 @@ export abstract class Module {
    */
   protected registerParameter(name: string, t: Tensor): Tensor {
     this.#checkLive("registerParameter");
+    if (typeof name !== "string" || name === "" || name.includes(".")) {
+      throw new TypeError(`Module.registerParameter: name must be a non-empty string without dots, got ${describeValue(name)}`);
+    }
+    if (!(t instanceof Tensor)) throw new TypeError(`Module.registerParameter: '${name}' must be a Tensor, got ${describeValue(t)}`);
     if (this.#params.has(name) || this.#children.has(name)) throw new Error(`Module: duplicate name '${name}'`);
     let p = t;
     if (t.dtype === "float32" && t.node === null && kernels().memory !== undefined && !kernels().memory!.holds(t.data)) {
@@ -54,6 +59,10 @@ export abstract class Module {
   /** Registers a sub-module under `name`; returns it. */
   protected registerModule<M extends Module>(name: string, m: M): M {
     this.#checkLive("registerModule");
+    if (typeof name !== "string" || name === "" || name.includes(".")) {
+      throw new TypeError(`Module.registerModule: name must be a non-empty string without dots, got ${describeValue(name)}`);
+    }
+    if (!(m instanceof Module)) throw new TypeError(`Module.registerModule: '${name}' must be a Module, got ${describeValue(m)}`);
     if (this.#params.has(name) || this.#children.has(name)) throw new Error(`Module: duplicate name '${name}'`);
     this.#children.set(name, m);
     return m;
@@ -86,6 +95,13 @@ export abstract class Module {
 
   /** Loads every parameter from `dict`; checks names and shapes of all entries before writing any. */
   loadStateDict(dict: StateDict): void {
+    checkOptionsObject(`${this.constructor.name}.loadStateDict`, dict, "dict");
+    for (const [n, rec] of Object.entries(dict)) {
+      const r = rec as Partial<TensorRecord> | null;
+      if (typeof r !== "object" || r === null || !Array.isArray(r.shape) || typeof r.data?.length !== "number") {
+        throw new TypeError(`${this.constructor.name}.loadStateDict: entry '${n}' must be a tensor or { shape, data }, got ${describeValue(rec)}`);
+      }
+    }
     const own = new Map(this.namedParameters());
     const missing = [...own.keys()].filter((n) => !(n in dict));
     const extra = Object.keys(dict).filter((n) => !own.has(n));

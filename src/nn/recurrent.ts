@@ -11,6 +11,9 @@ import { Tensor, type DType } from "../tensor/tensor.js";
 import type { Rng } from "../tensor/random.js";
 import type { RnnActivation } from "../backend/kernels.js";
 import {
+  checkBoolean, checkDType, checkInteger, checkKnownKeys, checkOneOf, checkOptionsObject, checkRng, checkTensorLike, describeValue,
+} from "../util/check.js";
+import {
   recurrent,
   recurrentParamNames,
   recurrentParamShapes,
@@ -47,6 +50,40 @@ export interface RecurrentForwardOptions {
   lengths?: readonly number[];
 }
 
+/** The constructor options every layer knows (RNN adds nonlinearity). */
+const LAYER_KEYS = ["inputSize", "hiddenSize", "numLayers", "bidirectional", "batchFirst", "bias", "rng", "dtype"] as const;
+
+/**
+ * What the fused op cannot say clearly itself: a forward argument that is not a tensor,
+ * a state that is not { h, c? } of tensors, lengths that are not an array, and an input
+ * with no steps or no rows (T = 0 or B = 0), which PyTorch refuses too.
+ */
+export function checkRecurrentInput(
+  who: string, spec: RecurrentSpec, x: unknown, state: unknown, options: unknown,
+): void {
+  const layout = spec.batchFirst ? "[B, T, I]" : "[T, B, I]";
+  checkTensorLike(`${who}.forward`, "x", x, ` ${layout}`);
+  const shape = (x as Tensor).shape;
+  if (shape.length === 3) {
+    const [T, B] = spec.batchFirst ? [shape[1], shape[0]] : [shape[0], shape[1]];
+    if (T === 0) throw new RangeError(`${who}.forward: x [${shape.join(", ")}] ${layout} has no time steps (T = 0); a sequence needs at least one step`);
+    if (B === 0) throw new RangeError(`${who}.forward: x [${shape.join(", ")}] ${layout} has no batch rows (B = 0); give at least one sequence`);
+  }
+  if (state !== undefined) {
+    if (typeof state !== "object" || state === null) {
+      throw new TypeError(`${who}.forward: state must be { h${spec.cell === "lstm" ? ", c" : ""} } of tensors [L·D, B, H], got ${describeValue(state)}`);
+    }
+    const { h, c } = state as { h?: unknown; c?: unknown };
+    checkTensorLike(`${who}.forward`, "state.h", h, " [L·D, B, H]");
+    if (c !== undefined) checkTensorLike(`${who}.forward`, "state.c", c, " [L·D, B, H]");
+  }
+  const o = checkOptionsObject(`${who}.forward`, options ?? {}, "options");
+  checkKnownKeys(`${who}.forward`, o, ["lengths"]);
+  if (o.lengths !== undefined && !Array.isArray(o.lengths) && !ArrayBuffer.isView(o.lengths)) {
+    throw new TypeError(`${who}.forward: lengths must be an array of integers (one per batch row), got ${describeValue(o.lengths)}`);
+  }
+}
+
 /**
  * The three layers: the spec, the parameters and one forward over the fused op. Every
  * layer takes and returns the one `RecurrentState` (h, and c for the LSTM); an LSTM
@@ -59,24 +96,26 @@ abstract class RecurrentLayer extends Module {
 
   protected constructor(cell: CellKind, options: RecurrentLayerOptions, nonlinearity?: RnnActivation) {
     super();
+    const who = this.constructor.name;
+    const o = checkOptionsObject(who, options);
+    checkKnownKeys(who, o, cell === "rnn" ? [...LAYER_KEYS, "nonlinearity"] : LAYER_KEYS, {
+      nonlinearity: `it applies to RNN only; the ${who}'s activations are fixed`,
+    });
     this.spec = {
       cell,
       nonlinearity,
-      inputSize: options.inputSize,
-      hiddenSize: options.hiddenSize,
-      numLayers: options.numLayers ?? 1,
-      bidirectional: options.bidirectional ?? false,
-      bias: options.bias ?? true,
-      batchFirst: options.batchFirst ?? false,
+      inputSize: checkInteger(who, "inputSize", o.inputSize),
+      hiddenSize: checkInteger(who, "hiddenSize", o.hiddenSize),
+      numLayers: o.numLayers === undefined ? 1 : checkInteger(who, "numLayers", o.numLayers),
+      bidirectional: checkBoolean(who, "bidirectional", o.bidirectional, false),
+      bias: checkBoolean(who, "bias", o.bias, true),
+      batchFirst: checkBoolean(who, "batchFirst", o.batchFirst, false),
     };
-    for (const key of ["inputSize", "hiddenSize", "numLayers"] as const) {
-      const v = this.spec[key];
-      if (!Number.isInteger(v) || v < 1) throw new Error(`${this.constructor.name}: ${key} must be a positive integer, got ${v}`);
-    }
+    const rng = checkRng(who, options.rng);
+    const dtype = checkDType(who, o.dtype);
     const shapes = recurrentParamShapes(this.spec);
-    const dtype = options.dtype ?? "float32";
     this.weights = recurrentParamNames(this.spec).map((name) =>
-      this.registerParameter(name, fillPytorchRecurrent(Tensor.zeros(shapes[name], { dtype }), options.rng, this.spec.hiddenSize)),
+      this.registerParameter(name, fillPytorchRecurrent(Tensor.zeros(shapes[name], { dtype }), rng, this.spec.hiddenSize)),
     );
   }
 
@@ -85,6 +124,7 @@ abstract class RecurrentLayer extends Module {
    * output [T, B, D·H] (or [B, T, D·H]) and the final state, each part [L·D, B, H].
    */
   forward(x: Tensor, state?: RecurrentState, options: RecurrentForwardOptions = {}): RecurrentResult {
+    checkRecurrentInput(this.constructor.name, this.spec, x, state, options);
     return recurrent(this.spec, x, this.weights, { state, lengths: options.lengths });
   }
 }
@@ -98,10 +138,7 @@ abstract class RecurrentLayer extends Module {
  */
 export class RNN extends RecurrentLayer {
   constructor(options: RNNOptions) {
-    const act = options.nonlinearity ?? "tanh";
-    if (act !== "tanh" && act !== "relu" && act !== "sigmoid") {
-      throw new Error(`RNN: nonlinearity must be tanh, relu or sigmoid, got '${act as string}'`);
-    }
+    const act = checkOneOf("RNN", "nonlinearity", checkOptionsObject("RNN", options).nonlinearity, ["tanh", "relu", "sigmoid"], "tanh");
     super("rnn", options, act);
   }
 }

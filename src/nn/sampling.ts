@@ -3,10 +3,18 @@
  * sampled with a seeded generator.
  */
 import type { Rng } from "../tensor/random.js";
+import { checkRng, describeValue } from "../util/check.js";
 
 /** One class id from a row of logits. */
 export function sampleLogits(logits: ArrayLike<number>, temperature: number, rng: Rng): number {
-  if (!(temperature >= 0)) throw new RangeError(`sampleLogits: temperature must be ≥ 0, got ${temperature}`);
+  if (typeof logits !== "object" || logits === null || typeof logits.length !== "number") {
+    throw new TypeError(`sampleLogits: logits must be an array of numbers, got ${describeValue(logits)}`);
+  }
+  if (logits.length === 0) throw new RangeError("sampleLogits: logits is empty; there is no class to draw");
+  if (typeof temperature !== "number" || !(temperature >= 0) || temperature === Infinity) {
+    throw new RangeError(`sampleLogits: temperature must be a finite number ≥ 0, got ${describeValue(temperature)}`);
+  }
+  if (temperature > 0) checkRng("sampleLogits", rng);
   let best = 0;
   for (let i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
   if (temperature === 0) return best;

@@ -23,6 +23,7 @@ import type { RnnActivation } from "../backend/kernels.js";
 import { cellClassName, type CellKind, type RecurrentState } from "../ops/recurrent.js";
 import { reshape, slice, stack, transpose } from "../ops/movement.js";
 import { noGrad } from "../autograd/tape.js";
+import { checkInteger, checkKnownKeys, checkOneOf, checkOptionsObject, checkRng, checkTensorLike } from "../util/check.js";
 
 /** Any of the three recurrent layer stacks; all three take and return a `RecurrentState`. */
 export type RecurrentLayerModule = RNN | LSTM | GRU;
@@ -49,8 +50,13 @@ export interface SequenceForwardOptions {
   state?: RecurrentState;
 }
 
+/** The option names of a recurrent block (the layer's plus `cell`). */
+const BLOCK_KEYS = ["cell", "inputSize", "hiddenSize", "numLayers", "bidirectional", "batchFirst", "bias", "nonlinearity", "rng", "dtype"];
+
 /** The layer for `options.cell`; refuses a nonlinearity for LSTM and GRU rather than ignoring it. */
 export function createRecurrentLayer(options: RecurrentBlockOptions): RecurrentLayerModule {
+  checkKnownKeys("createRecurrentLayer", checkOptionsObject("createRecurrentLayer", options), BLOCK_KEYS);
+  checkOneOf("createRecurrentLayer", "cell", options.cell, ["rnn", "lstm", "gru"], "lstm");
   const { cell, inputSize, hiddenSize, numLayers, bidirectional, batchFirst, bias, nonlinearity, rng, dtype } = options;
   const layerOptions = { inputSize, hiddenSize, numLayers, bidirectional, batchFirst, bias, rng, dtype };
   switch (cell) {
@@ -86,6 +92,12 @@ export function topLayerState(layer: RecurrentLayerModule, h: Tensor): Tensor {
   return D === 1 ? reshape(top, [B, H]) : reshape(transpose(top, [1, 0, 2]), [B, D * H]);
 }
 
+/** Refuses a non-tensor x and unknown forward options (the layer checks the rest, naming itself). */
+function checkForwardOptions(who: string, x: unknown, options: unknown): void {
+  checkTensorLike(`${who}.forward`, "x", x);
+  checkKnownKeys(`${who}.forward`, checkOptionsObject(`${who}.forward`, options), ["lengths", "state"]);
+}
+
 /** Constructor options minus the generator: JSON that rebuilds the module. */
 function optionsWithoutRng(options: { rng: unknown }): Record<string, unknown> {
   const { rng: _rng, ...rest } = options;
@@ -106,8 +118,14 @@ abstract class HeadedRecurrent extends Module {
 
   constructor(options: HeadedOptions) {
     super();
+    const who = new.target.name;
+    checkKnownKeys(who, checkOptionsObject(who, options), [...BLOCK_KEYS, "outputSize"]);
+    checkOneOf(who, "cell", options.cell, ["rnn", "lstm", "gru"], "lstm");
+    checkInteger(who, "outputSize", options.outputSize);
+    checkRng(who, options.rng);
     this.#spec = optionsWithoutRng(options);
-    this.rnn = this.registerModule("rnn", createRecurrentLayer(options));
+    const { outputSize: _outputSize, ...block } = options;
+    this.rnn = this.registerModule("rnn", createRecurrentLayer(block));
     this.head = this.registerModule(
       "head",
       new Linear({ inFeatures: outputWidth(this.rnn), outFeatures: options.outputSize, rng: options.rng, dtype: options.dtype }),
@@ -132,6 +150,7 @@ export class SequenceToVector extends HeadedRecurrent {
   protected readonly modelType = "SequenceToVector";
   /** x [T, B, I] (or [B, T, I]) → [B, O]. */
   forward(x: Tensor, options: SequenceForwardOptions = {}): Tensor {
+    checkForwardOptions("SequenceToVector", x, options);
     const { state } = this.rnn.forward(x, options.state, { lengths: options.lengths });
     return this.head.forward(topLayerState(this.rnn, state.h));
   }
@@ -157,6 +176,7 @@ export class SequenceToSequence extends HeadedRecurrent {
 
   /** `forward`, plus the layer stack's state after the last step (to carry into the next window). */
   forwardWithState(x: Tensor, options: SequenceForwardOptions = {}): { y: Tensor; state: RecurrentState } {
+    checkForwardOptions("SequenceToSequence", x, options);
     const r = this.rnn.forward(x, options.state, { lengths: options.lengths });
     return { y: this.head.forward(r.output), state: r.state };
   }
@@ -177,6 +197,7 @@ export class VectorToSequence extends HeadedRecurrent {
   /** v [B, I] → [steps, B, O] (or [B, steps, O] with batchFirst). */
   forward(v: Tensor, steps: number): Tensor {
     const I = this.rnn.spec.inputSize;
+    checkTensorLike("VectorToSequence.forward", "v", v, ` [B, ${I}]`);
     if (v.rank !== 2 || v.shape[1] !== I) {
       throw new ShapeError(`VectorToSequence.forward: v ${shapeToString(v.shape)} must be [B, ${I}] (inputSize ${I})`);
     }
@@ -208,6 +229,10 @@ export interface EncoderDecoderOptions {
   rng: Rng;
   dtype?: DType;
 }
+
+const ENCODER_DECODER_KEYS = [
+  "cell", "sourceVocabSize", "sourceInputSize", "targetVocabSize", "embeddingSize", "hiddenSize", "numLayers", "nonlinearity", "rng", "dtype",
+];
 
 export interface GreedyDecodeOptions {
   /** Token fed to the decoder at the first step. */
@@ -249,6 +274,12 @@ export class EncoderDecoder extends Module {
 
   constructor(options: EncoderDecoderOptions) {
     super();
+    checkKnownKeys("EncoderDecoder", checkOptionsObject("EncoderDecoder", options), ENCODER_DECODER_KEYS);
+    checkOneOf("EncoderDecoder", "cell", options.cell, ["rnn", "lstm", "gru"], "lstm");
+    checkRng("EncoderDecoder", options.rng);
+    if (options.sourceVocabSize !== undefined) checkInteger("EncoderDecoder", "sourceVocabSize", options.sourceVocabSize);
+    if (options.sourceInputSize !== undefined) checkInteger("EncoderDecoder", "sourceInputSize", options.sourceInputSize);
+    for (const key of ["targetVocabSize", "embeddingSize", "hiddenSize"] as const) checkInteger("EncoderDecoder", key, options[key]);
     this.#spec = optionsWithoutRng(options);
     const { cell, sourceVocabSize, sourceInputSize, targetVocabSize, embeddingSize, hiddenSize, numLayers, nonlinearity, rng, dtype } =
       options;
@@ -274,6 +305,7 @@ export class EncoderDecoder extends Module {
 
   /** The encoder's final state for src: ids [T_in, B] (token source) or [T_in, B, I] (feature source). */
   encode(src: Tensor, srcLengths?: readonly number[]): RecurrentState {
+    checkTensorLike("EncoderDecoder.encode", "src", src, this.sourceEmbedding === null ? " [T_in, B, I]" : " of token ids [T_in, B]");
     let x = src;
     if (this.sourceEmbedding !== null) {
       if (src.rank !== 2) throw new ShapeError(`EncoderDecoder: src ${shapeToString(src.shape)} must be token ids [T_in, B]`);
@@ -284,6 +316,8 @@ export class EncoderDecoder extends Module {
 
   /** The decoder over ids tgtIn [T_out, B] from `state`: logits [T_out, B, V] and the state after the last step. */
   decode(tgtIn: Tensor, state: RecurrentState): { logits: Tensor; state: RecurrentState } {
+    checkTensorLike("EncoderDecoder.decode", "tgtIn", tgtIn, " of token ids [T_out, B]");
+    checkTensorLike("EncoderDecoder.decode", "state.h", state?.h);
     const B = state.h.shape[1];
     if (tgtIn.rank !== 2 || tgtIn.shape[1] !== B) {
       throw new ShapeError(

@@ -19,6 +19,7 @@ export {
   saveModel, loadModel, saveCheckpoint, loadCheckpoint, readCheckpointFile, checkpointFile, saveSafetensors, loadSafetensors,
 } from "./files.js";
 export { writeFileAtomic } from "./atomic.js";
+export { checkWritableDir } from "./atomic.js";
 export { readIdx } from "./idx-files.js";
 export { loadMnistDir } from "./mnist-files.js";
 export { terminalProgress, type ProgressMode } from "./progress.js";

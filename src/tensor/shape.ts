@@ -53,6 +53,9 @@ export function expectShape(what: string, actual: Shape, expected: Shape): void 
 
 /** Checks that a shape is a list of non-negative integers. */
 export function validateShape(shape: Shape): void {
+  if (!Array.isArray(shape)) {
+    throw new ShapeError(`invalid shape ${typeof shape === "string" ? JSON.stringify(shape) : String(shape)}: a shape is an array of sizes, e.g. [2, 3]`);
+  }
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) {
       throw new ShapeError(`invalid shape ${shapeToString(shape)}: sizes must be non-negative integers`);

@@ -5,12 +5,16 @@
  */
 import { runBackward, type BackwardOptions, type TapeNode } from "../autograd/tape.js";
 import { ShapeError, shapeToString, sizeOf, stridesOf, validateShape, type Shape } from "./shape.js";
+import { describeValue } from "../util/check.js";
 
 export type DType = "float32" | "float64";
 export type Floats = Float32Array | Float64Array;
 
+/** A zeroed buffer of n values; refuses a dtype other than float32 and float64 (no silent float32 for "float16"). */
 export function allocFloats(dtype: DType, n: number): Floats {
-  return dtype === "float64" ? new Float64Array(n) : new Float32Array(n);
+  if (dtype === "float32") return new Float32Array(n);
+  if (dtype === "float64") return new Float64Array(n);
+  throw new TypeError(`dtype must be "float32" or "float64", got ${describeValue(dtype)}`);
 }
 
 export function dtypeOf(data: Floats): DType {
@@ -38,6 +42,9 @@ export class Tensor {
   name: string | undefined;
 
   constructor(data: Floats, shape: Shape, options: { requiresGrad?: boolean; name?: string } = {}) {
+    if (!(data instanceof Float32Array || data instanceof Float64Array)) {
+      throw new TypeError(`Tensor: data must be a Float32Array or Float64Array, got ${describeValue(data)}; use Tensor.from(values, shape) for other arrays`);
+    }
     validateShape(shape);
     if (data.length !== sizeOf(shape)) {
       throw new ShapeError(`Tensor: ${data.length} values do not fill shape ${shapeToString(shape)}`);
@@ -77,6 +84,7 @@ export class Tensor {
   }
 
   static zeros(shape: Shape, options: TensorOptions = {}): Tensor {
+    validateShape(shape);
     return new Tensor(allocFloats(options.dtype ?? "float32", sizeOf(shape)), shape, options);
   }
 

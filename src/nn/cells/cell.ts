@@ -11,6 +11,10 @@ import { Tensor, type DType } from "../../tensor/tensor.js";
 import type { Rng } from "../../tensor/random.js";
 import { expectShape, ShapeError, shapeToString } from "../../tensor/shape.js";
 import { linear } from "../../ops/matmul.js";
+import { checkBoolean, checkDType, checkInteger, checkKnownKeys, checkOptionsObject, checkRng, checkTensorLike } from "../../util/check.js";
+
+/** The option names every cell knows; a cell with more (RNNCell's nonlinearity) lists them. */
+export const CELL_KEYS = ["inputSize", "hiddenSize", "bias", "rng", "dtype"] as const;
 
 export interface CellOptions {
   /** I: features of each input row. */
@@ -44,12 +48,15 @@ export abstract class RecurrentCell<S> extends Module {
     readonly cellName: string,
     readonly gates: number,
     options: CellOptions,
+    extraKeys: readonly string[] = [],
   ) {
     super();
-    const { inputSize: I, hiddenSize: H, bias = true, rng, dtype = "float32" } = options;
-    for (const [key, v] of [["inputSize", I], ["hiddenSize", H]] as const) {
-      if (!Number.isInteger(v) || v <= 0) throw new RangeError(`${cellName}: ${key} must be a positive integer, got ${v}`);
-    }
+    checkKnownKeys(cellName, checkOptionsObject(cellName, options), [...CELL_KEYS, ...extraKeys]);
+    const I = checkInteger(cellName, "inputSize", options.inputSize);
+    const H = checkInteger(cellName, "hiddenSize", options.hiddenSize);
+    const bias = checkBoolean(cellName, "bias", options.bias, true);
+    const rng = checkRng(cellName, options.rng);
+    const dtype = checkDType(cellName, options.dtype);
     this.inputSize = I;
     this.hiddenSize = H;
     this.dtype = dtype;
@@ -79,12 +86,14 @@ export abstract class RecurrentCell<S> extends Module {
 
   /** Checks x [B, I] and returns B. */
   protected batchOf(x: Tensor): number {
+    checkTensorLike(`${this.cellName}.forward`, "x", x, ` [B, ${this.inputSize}]`);
     expectShape(`${this.cellName}.forward: x`, x.shape, [-1, this.inputSize]);
     return x.shape[0];
   }
 
   /** Checks a state tensor against [B, H]. */
   protected checkState(what: string, t: Tensor, batch: number): void {
+    checkTensorLike(`${this.cellName}.forward`, `state ${what}`, t, ` [${batch}, ${this.hiddenSize}]`);
     if (t.rank !== 2 || t.shape[0] !== batch || t.shape[1] !== this.hiddenSize) {
       throw new ShapeError(
         `${this.cellName}.forward: ${what} ${shapeToString(t.shape)} does not fit x of batch ${batch}: ` +

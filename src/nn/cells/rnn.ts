@@ -25,7 +25,7 @@ export class RNNCell extends RecurrentCell<Tensor> {
   readonly nonlinearity: RnnActivation;
 
   constructor(options: RNNCellOptions) {
-    super("RNNCell", 1, options);
+    super("RNNCell", 1, options, ["nonlinearity"]);
     this.nonlinearity = options.nonlinearity ?? "tanh";
     if (!["tanh", "relu", "sigmoid"].includes(this.nonlinearity)) {
       throw new RangeError(`RNNCell: nonlinearity must be tanh, relu or sigmoid, got ${String(this.nonlinearity)}`);
