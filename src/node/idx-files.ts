@@ -88,18 +88,23 @@ function readBounded(path: string, limit: number): Uint8Array {
 /** Inflates a gzipped IDX file, allowing no more output than its header declares (plus one byte). */
 export function gunzipIdx(gz: Uint8Array, path: string): Uint8Array {
   const head = inflateHead(gz, path);
-  if (head.length < LONGEST_HEADER) return head; // the whole stream, and it is short
+  // A stream shorter than the longest header was inflated whole by the probe, which does
+  // not insist on the end of the stream: inflate it again strictly (CRC-32 and length).
+  if (head.length < LONGEST_HEADER) return strictGunzip(gz, LONGEST_HEADER, path, "16 bytes");
   const { dims, headerBytes, payloadBytes } = readIdxHeader(head, path);
   const declared = headerBytes + payloadBytes;
   if (declared > DEFLATE_MAX_RATIO * gz.length + 1024) {
     throw new IdxError(`${path}: truncated: the header [${dims.join(", ")}] declares ${payloadBytes} payload bytes, more than ${gz.length} gzipped bytes can hold`);
   }
+  return strictGunzip(gz, declared + 1, path, `the ${declared} bytes its header [${dims.join(", ")}] declares`);
+}
+
+/** The whole stream inflated and checked (CRC-32, length), refused past `limit` bytes of output. */
+function strictGunzip(gz: Uint8Array, limit: number, path: string, declared: string): Uint8Array {
   try {
-    return gunzipSync(gz, { maxOutputLength: declared + 1 });
+    return gunzipSync(gz, { maxOutputLength: limit });
   } catch (e) {
-    if (zlibCode(e) === "ERR_BUFFER_TOO_LARGE") {
-      throw new IdxError(`${path}: the gzip stream inflates to more than the ${declared} bytes its header [${dims.join(", ")}] declares`);
-    }
+    if (zlibCode(e) === "ERR_BUFFER_TOO_LARGE") throw new IdxError(`${path}: the gzip stream inflates to more than ${declared}`);
     throw new IdxError(`${path}: corrupted gzip stream (${(e as Error).message})`);
   }
 }
