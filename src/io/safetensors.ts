@@ -179,6 +179,22 @@ export function decodeSafetensors(bytes: Uint8Array, what = "file", options: Dec
       metadata[k] = v as string;
     }
   }
+  // The whole-file digest first: a corrupted file is called corrupted, whatever the damage.
+  const sealed = metadata[FILE_CHECKSUM_KEY];
+  if (sealed !== undefined) {
+    if (!HEX64.test(sealed)) fail(`metadata ${quote(FILE_CHECKSUM_KEY)}: expected 64 lowercase hex digits, got ${quote(sealed)}`);
+    const found = findAll(bytes.subarray(8, 8 + headerLen), entryBytes(FILE_CHECKSUM_KEY, sealed));
+    if (found.length !== 1) fail(`metadata ${quote(FILE_CHECKSUM_KEY)}: the digest is not written as rnnkit writes it (once, unescaped)`);
+    const valueAt = 8 + found[0] + utf8.encode(`${JSON.stringify(FILE_CHECKSUM_KEY)}:"`).length;
+    if (sealDigest(bytes, valueAt) !== sealed) {
+      const ends = Object.values(header).map((e) => (isPlainObject(e) && Array.isArray(e.data_offsets) ? Number(e.data_offsets[1]) : 0));
+      const end = ends.reduce((a, b) => (Number.isFinite(b) && b > a ? b : a), 0);
+      if (end > body.length) fail(`truncated: the tensors end at byte ${end} of the ${body.length} data bytes (checksum mismatch)`);
+      fail("checksum mismatch: the file is corrupted (header, metadata or tensor data)");
+    }
+  } else if (options.requireFileChecksum) {
+    fail(`no whole-file checksum (metadata ${quote(FILE_CHECKSUM_KEY)}): written by an older rnnkit or another tool; re-save it with this version`);
+  }
   const entries: Entry[] = [];
   for (const [name, raw] of Object.entries(header)) {
     if (name === "__metadata__") continue;
@@ -210,16 +226,6 @@ export function decodeSafetensors(bytes: Uint8Array, what = "file", options: Dec
     cursor = end;
   }
   if (cursor !== body.length) fail(`${body.length - cursor} trailing bytes after the last tensor`);
-  const sealed = metadata[FILE_CHECKSUM_KEY];
-  if (sealed !== undefined) {
-    if (!HEX64.test(sealed)) fail(`metadata ${quote(FILE_CHECKSUM_KEY)}: expected 64 lowercase hex digits, got ${quote(sealed)}`);
-    const found = findAll(bytes.subarray(8, 8 + headerLen), entryBytes(FILE_CHECKSUM_KEY, sealed));
-    if (found.length !== 1) fail(`metadata ${quote(FILE_CHECKSUM_KEY)}: the digest is not written as rnnkit writes it (once, unescaped)`);
-    const valueAt = 8 + found[0] + utf8.encode(`${JSON.stringify(FILE_CHECKSUM_KEY)}:"`).length;
-    if (sealDigest(bytes, valueAt) !== sealed) fail("checksum mismatch: the file is corrupted (header, metadata or tensor data)");
-  } else if (options.requireFileChecksum) {
-    fail(`no whole-file checksum (metadata ${quote(FILE_CHECKSUM_KEY)}): written by an older rnnkit or another tool; re-save it with this version`);
-  }
   const sum = metadata[DATA_CHECKSUM_KEY];
   if (sum !== undefined && sum !== sha256(body)) fail("checksum mismatch: the tensor data is corrupted");
   const tensors = new Map<string, NamedTensor>();
