@@ -22,7 +22,7 @@ import {
 } from "../src/index.js";
 import { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, IdxError } from "../src/data/idx.js";
 import { readIdx } from "../src/node/idx-files.js";
-import { byteMutant, headerMutant, rawTensors, splitSafetensors, type Mutant } from "./support/mutate.js";
+import { byteMutant, headerMutant, rawTensors, splitSafetensors, writeSafetensors, type Mutant } from "./support/mutate.js";
 
 const SCALE = Math.max(1, Number(process.env.RNNKIT_FUZZ ?? 1));
 const SEED = 20_240 + (SCALE > 1 ? SCALE * 1000 : 0);
@@ -292,4 +292,37 @@ test("IDX files, plain and gzipped: every mutant is refused with an IdxError nam
   }
   console.log(`# ${report("IDX files", t, performance.now() - t0)}`);
   assert.deepEqual(t.other.slice(0, 10), []);
+});
+
+// Known gaps in src/train/checkpoint.ts (owned elsewhere), kept visible as todo tests.
+test("checkpoints: a file with both checksums removed and its contents edited is refused", {
+  todo: "checkpoint.ts: restoreCheckpoint calls decodeSafetensors without { requireFileChecksum: true }, so deleting the two checksum keys lets any edit through",
+}, () => {
+  const src = checkpointRun(7);
+  const trainer = { step: 2, epoch: 1, batchInEpoch: 1, permutation: [2, 0, 1, 3], extra: {} };
+  const { header, body } = splitSafetensors(encodeCheckpoint(src.model, src.optimizer, src.rng, trainer, {}));
+  const meta = header.__metadata__ as Record<string, string>;
+  delete meta["rnnkit.file-sha256"];
+  delete meta["rnnkit.sha256"];
+  const ck = JSON.parse(meta["rnnkit.checkpoint"]);
+  ck.trainer.step = 999;
+  meta["rnnkit.checkpoint"] = JSON.stringify(ck);
+  const dst = checkpointRun(99);
+  assert.throws(() => restoreCheckpoint(writeSafetensors(header, body, false), dst.model, dst.optimizer, dst.rng, "c.ckpt"), CheckpointError);
+});
+
+test("checkpoints: a forged (re-sealed) file whose trainer state is missing or malformed is refused", {
+  todo: "checkpoint.ts: the trainer state in rnnkit.checkpoint is returned unchecked (trainer deleted → undefined, trainer = [], permutation = {} or [2, 0, 1.5, 3], epoch = 1.5, config = null are accepted)",
+}, () => {
+  const src = checkpointRun(7);
+  const bytes = encodeCheckpoint(src.model, src.optimizer, src.rng, { step: 2, epoch: 1, batchInEpoch: 1, permutation: [2, 0, 1, 3], extra: {} }, {});
+  for (const edit of [(c: Record<string, unknown>) => { delete c.trainer; }, (c: Record<string, unknown>) => { (c.trainer as Record<string, unknown>).permutation = {}; }]) {
+    const { header, body } = splitSafetensors(bytes);
+    const meta = header.__metadata__ as Record<string, string>;
+    const ck = JSON.parse(meta["rnnkit.checkpoint"]);
+    edit(ck);
+    meta["rnnkit.checkpoint"] = JSON.stringify(ck);
+    const dst = checkpointRun(99);
+    assert.throws(() => restoreCheckpoint(writeSafetensors(header, body, true), dst.model, dst.optimizer, dst.rng, "c.ckpt"), CheckpointError);
+  }
 });
