@@ -83,8 +83,10 @@ export {
 
 // Model files and safetensors, as bytes (paths: rnnkit/node)
 export {
-  encodeSafetensors, decodeSafetensors, SafetensorsError, type NamedTensor, type SafetensorsContents,
+  encodeSafetensors, decodeSafetensors, SafetensorsError, DATA_CHECKSUM_KEY, FILE_CHECKSUM_KEY,
+  type NamedTensor, type SafetensorsContents, type DecodeSafetensorsOptions,
 } from "./io/safetensors.js";
 export {
   encodeModel, decodeModel, registerModelType, specOf, type ModelSpec, type ModelFactory, type LoadedModel,
+  type ModelTypeOptions, type DecodeModelOptions,
 } from "./io/model-file.js";

@@ -99,8 +99,8 @@ test("truncated, corrupted, foreign and mismatched files are refused with a mess
   assert.throws(() => loadModel(bare), /not an rnnkit model file/);
   const wrong = join(dir, "wrong.safetensors");
   saveSafetensors(wrong, [["weight_ih_l0", { shape: [12, 2], data: new Float32Array(24) }]], { "rnnkit.format": "model/1", "rnnkit.model": JSON.stringify({ type: "LSTM", options: { inputSize: 2, hiddenSize: 3 } }) });
-  assert.throws(() => loadModel(wrong), /missing: weight_hh_l0/);
+  assert.throws(() => loadModel(wrong), /missing: "weight_hh_l0"/);
   const unknown = join(dir, "unknown.safetensors");
   saveSafetensors(unknown, [], { "rnnkit.format": "model/1", "rnnkit.model": JSON.stringify({ type: "Transformer", options: {} }) });
-  assert.throws(() => loadModel(unknown), /model type 'Transformer' is not registered/);
+  assert.throws(() => loadModel(unknown), /model type "Transformer" is not registered/);
 });

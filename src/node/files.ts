@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { writeFileAtomic } from "./atomic.js";
 import { decodeSafetensors, encodeSafetensors, type NamedTensor, type SafetensorsContents } from "../io/safetensors.js";
-import { decodeModel, encodeModel, specOf, type LoadedModel, type ModelSpec } from "../io/model-file.js";
+import { decodeModel, encodeModel, specOf, type DecodeModelOptions, type LoadedModel, type ModelSpec } from "../io/model-file.js";
 import { CheckpointError, encodeCheckpoint, restoreCheckpoint, type CheckpointContents, type TrainerState } from "../train/checkpoint.js";
 import type { Module } from "../nn/module.js";
 import type { Optimizer } from "../optim/optimizer.js";
@@ -30,9 +30,12 @@ export function saveModel(path: string, model: Module, spec: ModelSpec = specOf(
   writeFileAtomic(path, encodeModel(model, spec, metadata));
 }
 
-/** Rebuilds the saved module and loads its parameters; refuses (with a message) any file that does not fit. */
-export function loadModel<M extends Module = Module>(path: string): LoadedModel<M> {
-  return decodeModel<M>(new Uint8Array(readFileSync(path)), path);
+/**
+ * Rebuilds the saved module and loads its parameters; refuses with a SafetensorsError
+ * naming the file any file that does not fit (docs/model-files.md).
+ */
+export function loadModel<M extends Module = Module>(path: string, options: DecodeModelOptions = {}): LoadedModel<M> {
+  return decodeModel<M>(new Uint8Array(readFileSync(path)), path, options);
 }
 
 /** Writes a checkpoint atomically (temp file + rename). */
