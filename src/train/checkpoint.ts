@@ -132,7 +132,13 @@ class SchemaError extends Error {
   }
 }
 
+/** A description to print as it is (not as a JSON value). */
+class Said {
+  constructor(readonly text: string) {}
+}
+
 function show(v: unknown): string {
+  if (v instanceof Said) return v.text;
   if (typeof v === "number") return String(v);
   if (v === undefined) return "nothing";
   const s = JSON.stringify(v);
@@ -247,13 +253,13 @@ const trainerState: Check = (v, at) => {
   }
   if (t.settings !== undefined) {
     const s = t.settings;
-    if (t.permutation !== null && t.permutation.length !== s.trainLength) fail(`${at}.permutation`, `${s.trainLength} indices (settings.trainLength)`, `${t.permutation.length} indices`);
+    if (t.permutation !== null && t.permutation.length !== s.trainLength) fail(`${at}.permutation`, `${s.trainLength} indices (settings.trainLength)`, new Said(`${t.permutation.length} indices`));
     const batches = Math.ceil(s.trainLength / s.batchSize);
     if (t.batchInEpoch > batches) fail(`${at}.batchInEpoch`, `an integer ≤ ${batches} batches per epoch`, t.batchInEpoch);
   }
   if (t.loop !== undefined) {
     const l = t.loop;
-    if (l.history.length !== t.epoch) fail(`${at}.loop.history`, `${t.epoch} records (one per completed epoch)`, `${l.history.length} records`);
+    if (l.history.length !== t.epoch) fail(`${at}.loop.history`, `${t.epoch} records (one per completed epoch)`, new Said(`${l.history.length} records`));
     l.history.forEach((r, i) => {
       if (r.epoch !== i + 1) fail(`${at}.loop.history[${i}].epoch`, String(i + 1), r.epoch);
       if (r.steps > t.step) fail(`${at}.loop.history[${i}].steps`, `at most step ${t.step}`, r.steps);
