@@ -5,8 +5,9 @@
  * state entry. A checkpoint is never written from a state holding a non-finite value
  * (`encodeCheckpoint` checks too).
  *
- * Cost: one pass over each parameter and each state buffer per step, a subtraction and a
- * compare per element (v − v is 0 for finite v and NaN for NaN and ±Inf).
+ * Cost: one pass over each parameter and each state buffer per step, a multiply-add per
+ * element with no branch (v·0 is 0 for finite v and NaN for NaN and ±Inf, so the sum stays 0
+ * unless something is non-finite); only then a second pass finds the element.
  */
 import type { Tensor } from "../tensor/tensor.js";
 import type { Optimizer } from "../optim/optimizer.js";
@@ -40,17 +41,25 @@ export function checkFiniteGradients(step: number, named: ReadonlyArray<readonly
   for (const [name, t] of named) {
     const g = t.grad;
     if (g === null) continue;
-    for (let i = 0; i < g.length; i++) {
-      // v − v is 0 for finite v and NaN for NaN and ±Inf: one test catches both.
-      if (g[i] - g[i] !== 0) throw new NonFiniteError(step, `the gradient of ${name} (element ${i})`, g[i]);
-    }
+    const i = firstNonFinite(g);
+    if (i >= 0) throw new NonFiniteError(step, `the gradient of ${name} (element ${i})`, g[i]);
   }
+}
+
+/** Index of the first NaN or ±Inf in `d`, or −1. */
+function firstNonFinite(d: ArrayLike<number>): number {
+  let acc = 0;
+  for (let i = 0; i < d.length; i++) acc += d[i] * 0;
+  if (acc === 0) return -1;
+  for (let i = 0; i < d.length; i++) if (d[i] - d[i] !== 0) return i;
+  return -1;
 }
 
 function firstNonFiniteParameter(named: ReadonlyArray<readonly [string, Tensor]>): { name: string; index: number; value: number } | null {
   for (const [name, t] of named) {
     const d = t.data;
-    for (let i = 0; i < d.length; i++) if (d[i] - d[i] !== 0) return { name, index: i, value: d[i] };
+    const i = firstNonFinite(d);
+    if (i >= 0) return { name, index: i, value: d[i] };
   }
   return null;
 }
@@ -73,11 +82,10 @@ export function checkFiniteOptimizerState(step: number, optimizer: Optimizer, na
     if (s === undefined) continue;
     for (const key in s.buffers) {
       const b = s.buffers[key];
-      for (let i = 0; i < b.length; i++) {
-        if (b[i] - b[i] !== 0) {
-          const name = named.find(([, t]) => t === params[p])?.[0] ?? params[p].name ?? `parameter ${p}`;
-          throw new NonFiniteError(step, `${optimizer.kind}'s ${key} of ${name} (element ${i})`, b[i]);
-        }
+      const i = firstNonFinite(b);
+      if (i >= 0) {
+        const name = named.find(([, t]) => t === params[p])?.[0] ?? params[p].name ?? `parameter ${p}`;
+        throw new NonFiniteError(step, `${optimizer.kind}'s ${key} of ${name} (element ${i})`, b[i]);
       }
     }
   }
