@@ -75,10 +75,13 @@ export {
 } from "./train/fit.js";
 export { truncatedBptt, detachState, type TbpttOptions, type TbpttResult, type WindowInfo, type CarriedState } from "./train/tbptt.js";
 export { countCorrect } from "./train/metrics.js";
-export { NonFiniteError, checkFiniteLoss, checkFiniteGradients, checkFiniteParameters } from "./train/guard.js";
+export {
+  NonFiniteError, checkFiniteLoss, checkFiniteGradients, checkFiniteParameters, checkFiniteOptimizerState, checkFiniteAfterUpdate,
+} from "./train/guard.js";
 export { type ProgressEvent, type ProgressCallback, type ProgressFields } from "./train/progress.js";
 export {
-  encodeCheckpoint, restoreCheckpoint, CheckpointError, type TrainerState, type CheckpointContents,
+  encodeCheckpoint, restoreCheckpoint, checkCheckpoint, CheckpointError, CHECKPOINT_FORMAT,
+  type TrainerState, type CheckpointContents, type CheckedCheckpoint, type LoopState, type RunSettings,
 } from "./train/checkpoint.js";
 
 // Model files and safetensors, as bytes (paths: rnnkit/node)

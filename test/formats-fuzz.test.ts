@@ -294,10 +294,7 @@ test("IDX files, plain and gzipped: every mutant is refused with an IdxError nam
   assert.deepEqual(t.other.slice(0, 10), []);
 });
 
-// Known gaps in src/train/checkpoint.ts (owned elsewhere), kept visible as todo tests.
-test("checkpoints: a file with both checksums removed and its contents edited is refused", {
-  todo: "checkpoint.ts: restoreCheckpoint calls decodeSafetensors without { requireFileChecksum: true }, so deleting the two checksum keys lets any edit through",
-}, () => {
+test("checkpoints: a file with both checksums removed and its contents edited is refused", () => {
   const src = checkpointRun(7);
   const trainer = { step: 2, epoch: 1, batchInEpoch: 1, permutation: [2, 0, 1, 3], extra: {} };
   const { header, body } = splitSafetensors(encodeCheckpoint(src.model, src.optimizer, src.rng, trainer, {}));
@@ -311,9 +308,7 @@ test("checkpoints: a file with both checksums removed and its contents edited is
   assert.throws(() => restoreCheckpoint(writeSafetensors(header, body, false), dst.model, dst.optimizer, dst.rng, "c.ckpt"), CheckpointError);
 });
 
-test("checkpoints: a forged (re-sealed) file whose trainer state is missing or malformed is refused", {
-  todo: "checkpoint.ts: the trainer state in rnnkit.checkpoint is returned unchecked (trainer deleted → undefined, trainer = [], permutation = {} or [2, 0, 1.5, 3], epoch = 1.5, config = null are accepted)",
-}, () => {
+test("checkpoints: a forged (re-sealed) file whose trainer state is missing or malformed is refused", () => {
   const src = checkpointRun(7);
   const bytes = encodeCheckpoint(src.model, src.optimizer, src.rng, { step: 2, epoch: 1, batchInEpoch: 1, permutation: [2, 0, 1, 3], extra: {} }, {});
   for (const edit of [(c: Record<string, unknown>) => { delete c.trainer; }, (c: Record<string, unknown>) => { (c.trainer as Record<string, unknown>).permutation = {}; }]) {

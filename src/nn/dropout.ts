@@ -3,7 +3,8 @@
  * survivors are scaled by 1/(1−p), so the expected activation is unchanged and eval
  * mode is the identity. The mask is drawn from the module's own `Rng` on every
  * forward, so a seeded run repeats exactly. The product with the mask is the `mul`
- * op, so the gradient is upstream ⊙ mask/(1−p) with no extra derivative rule.
+ * op, so the gradient is upstream ⊙ mask/(1−p) with no extra derivative rule. Checkpoints
+ * save the generator's state (`Module.namedGenerators`), so a resumed run draws the same masks.
  */
 import { Module } from "./module.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -34,6 +35,11 @@ export class Dropout extends Module {
     if (!(typeof p === "number" && p >= 0 && p < 1)) throw new RangeError(`Dropout: p must be in [0, 1), got ${p}`);
     this.p = p;
     this.#rng = rng;
+  }
+
+  /** The mask generator, saved and restored by training checkpoints under `<module name>.rng`. */
+  protected override ownGenerators(): ReadonlyArray<readonly [string, Rng]> {
+    return [["rng", this.#rng]];
   }
 
   /** x of any shape → same shape; x itself in eval mode or with p = 0. */

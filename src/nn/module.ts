@@ -13,6 +13,7 @@ import { allocResidentFloats, freeResidentFloats } from "../backend/resident.js"
 import { kernels } from "../backend/kernels.js";
 import { sameShape, shapeToString, ShapeError, type Shape } from "../tensor/shape.js";
 import { checkOptionsObject, describeValue } from "../util/check.js";
+import type { Rng } from "../tensor/random.js";
 
 /** A plain tensor record as stored in a state dict or read from a file. */
 export interface TensorRecord {
@@ -79,6 +80,31 @@ export abstract class Module {
 
   parameters(): Tensor[] {
     return this.namedParameters().map(([, t]) => t);
+  }
+
+  /** This module (named "") and every sub-module, with dotted names, parents before children. */
+  namedModules(prefix = ""): Array<[string, Module]> {
+    const out: Array<[string, Module]> = [[prefix.replace(/\.$/, ""), this]];
+    for (const [n, m] of this.#children) out.push(...m.namedModules(`${prefix}${n}.`));
+    return out;
+  }
+
+  /**
+   * The generators this module itself draws from while it runs (Dropout's masks), by a name
+   * local to the module; none by default. A module that keeps an `Rng` for use after
+   * construction overrides this so that checkpoints save and restore the generator's state.
+   */
+  protected ownGenerators(): ReadonlyArray<readonly [string, Rng]> {
+    return [];
+  }
+
+  /** Every generator the module tree draws from while running, by dotted name (`drop.rng`). */
+  namedGenerators(): Array<[string, Rng]> {
+    const out: Array<[string, Rng]> = [];
+    for (const [path, m] of this.namedModules()) {
+      for (const [n, r] of m.ownGenerators()) out.push([path === "" ? n : `${path}.${n}`, r]);
+    }
+    return out;
   }
 
   /** Sub-modules, direct children only. */

@@ -38,7 +38,11 @@ export function loadModel<M extends Module = Module>(path: string, options: Deco
   return decodeModel<M>(new Uint8Array(readFileSync(path)), path, options);
 }
 
-/** Writes a checkpoint atomically (temp file + rename). */
+/**
+ * Writes a checkpoint atomically (temp file + rename): model, optimizer, `rng`, the model's
+ * own generators (Dropout's), `trainer` and `config`. Throws NonFiniteError, writing nothing,
+ * if a parameter or optimizer buffer holds NaN or ±Inf.
+ */
 export function saveCheckpoint(
   path: string, model: Module, optimizer: Optimizer, rng: Rng, trainer: TrainerState, config: Record<string, unknown> = {},
 ): void {
@@ -55,8 +59,9 @@ export function readCheckpointFile(path: string): Uint8Array {
 }
 
 /**
- * Restores model, optimizer and generator from a checkpoint file and returns the trainer
- * state and config. Throws CheckpointError (and changes nothing) if anything is off.
+ * Restores model, optimizer, `rng` and the model's generators from a checkpoint file and
+ * returns the trainer state and config. The whole file is checked first (src/train/checkpoint.ts);
+ * a refusal is a CheckpointError naming `path`, the part and what was expected, and changes nothing.
  */
 export function loadCheckpoint(path: string, model: Module, optimizer: Optimizer, rng: Rng): CheckpointContents {
   return restoreCheckpoint(readCheckpointFile(path), model, optimizer, rng, path);

@@ -41,6 +41,10 @@ export class Adagrad extends Optimizer<AdagradHyperParameters> {
     super("Adagrad", params, options, readAdagrad);
   }
 
+  protected override buffersFor(): readonly string[] {
+    return ["sum"];
+  }
+
   protected override bufferNames(): readonly string[] {
     return ["sum"];
   }

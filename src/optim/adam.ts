@@ -98,6 +98,10 @@ export class Adam extends Optimizer<AdamHyperParameters> {
     super("Adam", params, options, (o) => readAdamOptions("Adam", o, 0));
   }
 
+  protected override buffersFor(hp: AdamHyperParameters): readonly string[] {
+    return hp.amsgrad ? ["expAvg", "expAvgSq", "maxExpAvgSq"] : ["expAvg", "expAvgSq"];
+  }
+
   protected override bufferNames(): readonly string[] {
     return ["expAvg", "expAvgSq", "maxExpAvgSq"];
   }

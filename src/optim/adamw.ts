@@ -21,6 +21,10 @@ export class AdamW extends Optimizer<AdamHyperParameters> {
     super("AdamW", params, options, (o) => readAdamOptions("AdamW", o, 1e-2));
   }
 
+  protected override buffersFor(hp: AdamHyperParameters): readonly string[] {
+    return hp.amsgrad ? ["expAvg", "expAvgSq", "maxExpAvgSq"] : ["expAvg", "expAvgSq"];
+  }
+
   protected override bufferNames(): readonly string[] {
     return ["expAvg", "expAvgSq", "maxExpAvgSq"];
   }

@@ -185,11 +185,28 @@ export abstract class Optimizer<H extends { lr: number } = { lr: number }> {
   }
 
   /**
-   * Restores a `stateDict()`: hyper-parameters (lr included), step count and buffers. Checks
-   * the kind, the number of parameters, every buffer's name and size, before changing anything.
+   * The exact buffer names a parameter's state holds after an update under `hp` (Adam:
+   * expAvg, expAvgSq and, with amsgrad, maxExpAvgSq), used to refuse a loaded state with one
+   * missing or extra. Null (the default, for optimizers that do not say) checks only that
+   * each name is one of `bufferNames()`.
    */
-  loadStateDict(dict: OptimizerStateDict): void {
+  protected buffersFor(hp: H): readonly string[] | null {
+    void hp;
+    return null;
+  }
+
+  /**
+   * Throws (an Error naming the part) unless `dict` would load into this optimizer: the kind,
+   * the step counts, the hyper-parameters' types and ranges, and for each parameter the buffer
+   * names and sizes. Changes nothing.
+   */
+  checkStateDict(dict: OptimizerStateDict): void {
+    this.#prepare(dict);
+  }
+
+  #prepare(dict: OptimizerStateDict): { hp: H; state: Array<ParamState | null> } {
     const where = `${this.kind}.loadStateDict`;
+    if (typeof dict !== "object" || dict === null) throw new Error(`${where}: the state dict is not an object`);
     if (dict.optimizer !== this.kind) throw new Error(`${where}: the state dict is for ${dict.optimizer}, not ${this.kind}`);
     if (!Number.isInteger(dict.stepCount) || dict.stepCount < 0) {
       throw new Error(`${where}: stepCount must be an integer ≥ 0, got ${dict.stepCount}`);
@@ -197,27 +214,56 @@ export abstract class Optimizer<H extends { lr: number } = { lr: number }> {
     if (!Array.isArray(dict.state) || dict.state.length !== this.params.length) {
       throw new Error(`${where}: state for ${dict.state?.length} parameters, this optimizer has ${this.params.length}`);
     }
-    if (typeof dict.hyperParameters !== "object" || dict.hyperParameters === null) {
+    if (typeof dict.hyperParameters !== "object" || dict.hyperParameters === null || Array.isArray(dict.hyperParameters)) {
       throw new Error(`${where}: the state dict has no hyperParameters object`);
     }
+    const missingHp = Object.keys(this.hp).filter((k) => !(k in dict.hyperParameters));
+    if (missingHp.length) throw new Error(`${where}: hyperParameters lack ${missingHp.join(", ")}`);
     const hp = this.#read(dict.hyperParameters);
     const known = this.bufferNames();
+    const expected = this.buffersFor(hp);
     const state = dict.state.map((s, i): ParamState | null => {
       if (s === null) return null;
       const p = this.params[i];
-      if (!Number.isInteger(s.step) || s.step < 0) throw new Error(`${where}: parameter ${i}: step must be an integer ≥ 0, got ${s.step}`);
+      if (typeof s !== "object" || typeof s.buffers !== "object" || s.buffers === null) {
+        throw new Error(`${where}: parameter ${i}: the state must be null or { step, buffers }`);
+      }
+      if (!Number.isInteger(s.step) || s.step < 1 || s.step > dict.stepCount) {
+        throw new Error(`${where}: parameter ${i}: step must be an integer in [1, stepCount = ${dict.stepCount}], got ${s.step}`);
+      }
+      const names = Object.keys(s.buffers);
+      const unknown = names.find((n) => !known.includes(n));
+      if (unknown !== undefined) throw new Error(`${where}: parameter ${i}: unknown buffer '${unknown}' (known: ${known.join(", ")})`);
+      if (expected !== null) {
+        const missing = expected.filter((n) => !names.includes(n));
+        const extra = names.filter((n) => !expected.includes(n));
+        if (missing.length || extra.length) {
+          throw new Error(
+            `${where}: parameter ${i}: buffers ${JSON.stringify(names)}, expected ${JSON.stringify(expected)} for these hyper-parameters`,
+          );
+        }
+      }
       const buffers: Record<string, Floats> = {};
       for (const [name, values] of Object.entries(s.buffers)) {
-        if (!known.includes(name)) throw new Error(`${where}: parameter ${i}: unknown buffer '${name}' (known: ${known.join(", ")})`);
         if (!Array.isArray(values) || values.length !== p.size) {
           throw new Error(`${where}: parameter ${i}: buffer '${name}' has ${values?.length} values, the parameter has ${p.size}`);
         }
+        if (!values.every((v) => typeof v === "number")) throw new Error(`${where}: parameter ${i}: buffer '${name}' holds a non-number`);
         const b = allocFloats(p.dtype, p.size);
         b.set(values);
         buffers[name] = b;
       }
       return { step: s.step, buffers };
     });
+    return { hp, state };
+  }
+
+  /**
+   * Restores a `stateDict()`: hyper-parameters (lr included), step count and buffers. Checks
+   * everything `checkStateDict` checks before changing anything.
+   */
+  loadStateDict(dict: OptimizerStateDict): void {
+    const { hp, state } = this.#prepare(dict);
     this.hp = hp;
     this.#stepCount = dict.stepCount;
     this.#state = state;

@@ -45,6 +45,10 @@ export class RMSprop extends Optimizer<RmspropHyperParameters> {
     super("RMSprop", params, options, readRmsprop);
   }
 
+  protected override buffersFor(hp: RmspropHyperParameters): readonly string[] {
+    return ["squareAvg", ...(hp.centered ? ["gradAvg"] : []), ...(hp.momentum > 0 ? ["momentumBuffer"] : [])];
+  }
+
   protected override bufferNames(): readonly string[] {
     return ["squareAvg", "gradAvg", "momentumBuffer"];
   }

@@ -51,6 +51,10 @@ export class SGD extends Optimizer<SgdHyperParameters> {
     super("SGD", params, options, readSgd);
   }
 
+  protected override buffersFor(hp: SgdHyperParameters): readonly string[] {
+    return hp.momentum !== 0 ? ["momentumBuffer"] : [];
+  }
+
   protected override bufferNames(): readonly string[] {
     return ["momentumBuffer"];
   }

@@ -12,13 +12,18 @@ import type { LrSchedule } from "../optim/schedules.js";
 import { clipGradNorm, clipGradValue } from "../optim/clip.js";
 import { noGrad } from "../autograd/tape.js";
 import { ProgressEmitter, type ProgressCallback } from "./progress.js";
-import { checkFiniteGradients, checkFiniteLoss, checkFiniteParameters } from "./guard.js";
-import { encodeCheckpoint, restoreCheckpoint, type TrainerState } from "./checkpoint.js";
+import { checkFiniteAfterUpdate, checkFiniteGradients, checkFiniteLoss } from "./guard.js";
+import { CheckpointError, checkCheckpoint, encodeCheckpoint, type LoopState, type RunSettings, type TrainerState } from "./checkpoint.js";
 
 /** Indexable data: `batch(indices)` assembles the samples at those indices. */
 export interface Dataset<B> {
   readonly length: number;
   batch(indices: readonly number[]): B;
+  /**
+   * Optional identifier of the contents (e.g. a SHA-256 of the source file): recorded in
+   * checkpoints, and resuming on data with another checksum is refused.
+   */
+  readonly checksum?: string;
 }
 
 /** What the user's forward pass returns for one batch. */
@@ -81,8 +86,23 @@ export interface FitOptions<B> {
    * (the Node layer's `checkpointFile(path)` writes them to a file atomically).
    */
   checkpoint?: { write: (bytes: Uint8Array) => void; everySteps?: number };
-  /** Continue from these checkpoint bytes (model, optimizer, generator and position are restored). */
+  /**
+   * Continue from these checkpoint bytes: model, optimizer (hyper-parameters included), the
+   * run's generator, the model's generators (Dropout's), position, running sums, early-stopping
+   * counters and history are restored, and the run continues exactly as if uninterrupted.
+   * Resuming with settings that change the run — batchSize, shuffle, the training or
+   * validation set's length or checksum, clipNorm, clipValue, earlyStopping, the schedule —
+   * is refused (CheckpointError naming each difference) unless `allowSettingChanges`.
+   * `epochs` may change: it only says where the run ends.
+   */
   resumeFrom?: Uint8Array;
+  /**
+   * Resume even if the settings differ from the checkpoint's run. The run then differs from
+   * an uninterrupted one: with another training-set length the current epoch starts over
+   * with a fresh order; with another batch size it continues at the batch of the new size
+   * that holds the first sample not yet seen.
+   */
+  allowSettingChanges?: boolean;
   /** Recorded in checkpoints. */
   config?: Record<string, unknown>;
 }
@@ -93,15 +113,29 @@ export interface FitResult {
   stoppedEarly: boolean;
 }
 
-interface RunningSums {
-  lossSum: number;
-  count: number;
-  correct: number;
-  counted: number;
-  best: number;
-  badEpochs: number;
-  history: EpochRecord[];
-  epochStart: number;
+function runSettings<B>(train: Dataset<B>, o: FitOptions<B>, step: number): RunSettings {
+  return {
+    batchSize: o.batchSize,
+    shuffle: o.shuffle ?? true,
+    trainLength: train.length,
+    trainChecksum: train.checksum ?? null,
+    validationLength: o.validation?.length ?? null,
+    validationChecksum: o.validation?.checksum ?? null,
+    clipNorm: o.clipNorm ?? null,
+    clipValue: o.clipValue ?? null,
+    earlyStopping: o.earlyStopping ? { patience: o.earlyStopping.patience, minDelta: o.earlyStopping.minDelta ?? 0 } : null,
+    scheduleLr: o.schedule ? o.schedule.lrAt(step) : null,
+  };
+}
+
+/** The settings that differ, as "name: checkpoint → now". */
+function settingChanges(saved: RunSettings, now: RunSettings): string[] {
+  const out: string[] = [];
+  for (const key of Object.keys(now) as Array<keyof RunSettings>) {
+    const a = JSON.stringify(saved[key]), b = JSON.stringify(now[key]);
+    if (a !== b) out.push(`${key === "scheduleLr" ? "schedule (its rate at this step)" : key} ${a} → ${b}`);
+  }
+  return out;
 }
 
 function validateOptions<B>(train: Dataset<B>, o: FitOptions<B>): void {
@@ -153,23 +187,41 @@ export function fit<B>(model: Module, train: Dataset<B>, options: FitOptions<B>)
   const batchesPerEpoch = Math.ceil(train.length / batchSize);
 
   let state: TrainerState = { step: 0, epoch: 0, batchInEpoch: 0, permutation: null, extra: {} };
-  if (options.resumeFrom !== undefined) state = restoreCheckpoint(options.resumeFrom, model, optimizer, rng, "resumeFrom").trainer;
-  const sums: RunningSums = {
-    lossSum: 0, count: 0, correct: 0, counted: 0, best: Infinity, badEpochs: 0, history: [], epochStart: Date.now(),
-    ...(state.extra as Partial<RunningSums>),
-  };
-  sums.epochStart = Date.now();
+  let sums: LoopState = { lossSum: 0, count: 0, correct: 0, counted: 0, bestValLoss: Infinity, badEpochs: 0, stopped: false, history: [] };
+  if (options.resumeFrom !== undefined) {
+    // Everything is checked before anything is restored: a refusal changes nothing.
+    const checked = checkCheckpoint(options.resumeFrom, model, optimizer, "resumeFrom");
+    const saved = checked.contents.trainer;
+    state = { ...saved, permutation: saved.permutation && [...saved.permutation] };
+    if (saved.settings !== undefined) {
+      const changes = settingChanges(saved.settings, runSettings(train, options, saved.step));
+      if (changes.length > 0 && !options.allowSettingChanges) {
+        throw new CheckpointError(
+          `checkpoint refused: resumeFrom: this run's settings differ from the checkpoint's: ${changes.join("; ")}` +
+            " (pass allowSettingChanges: true to continue anyway)",
+        );
+      }
+    }
+    if (saved.loop !== undefined) sums = { ...saved.loop, history: saved.loop.history.map((r) => ({ ...r })) };
+    if (state.permutation !== null && state.permutation.length !== train.length) {
+      // Only with allowSettingChanges: the saved order does not fit this data; start the epoch over.
+      Object.assign(state, { permutation: null, batchInEpoch: 0 });
+      Object.assign(sums, { lossSum: 0, count: 0, correct: 0, counted: 0 });
+    } else if (state.permutation !== null && saved.settings !== undefined && saved.settings.batchSize !== batchSize) {
+      state.batchInEpoch = Math.floor((state.batchInEpoch * saved.settings.batchSize) / batchSize);
+    }
+    checked.apply(rng);
+  }
+  let epochStart = Date.now();
 
   const save = () => {
     if (!options.checkpoint) return;
-    checkFiniteParameters(state.step, named);
-    const extra = { ...sums } as Record<string, unknown>;
-    delete extra.epochStart;
-    options.checkpoint.write(encodeCheckpoint(model, optimizer, rng, { ...state, extra }, options.config ?? {}));
+    const trainer: TrainerState = { ...state, loop: sums, settings: runSettings(train, options, state.step) };
+    options.checkpoint.write(encodeCheckpoint(model, optimizer, rng, trainer, options.config ?? {}));
   };
 
   const progress = new ProgressEmitter(options.progress, "train", epochs * batchesPerEpoch);
-  let stoppedEarly = false;
+  let stoppedEarly = sums.stopped;
   try {
     while (state.epoch < epochs && !stoppedEarly) {
       if (state.permutation === null) {
@@ -183,13 +235,14 @@ export function fit<B>(model: Module, train: Dataset<B>, options: FitOptions<B>)
         optimizer.zeroGrad();
         const r = options.forward(train.batch(idx), true);
         const lossValue = r.loss.item();
-        checkFiniteLoss(state.step + 1, lossValue);
+        checkFiniteLoss(state.step + 1, lossValue, named);
         r.loss.backward();
         checkFiniteGradients(state.step + 1, named);
         const gradNorm = options.clipNorm !== undefined ? clipGradNorm(params, options.clipNorm) : undefined;
         if (options.clipValue !== undefined) clipGradValue(params, options.clipValue);
         optimizer.step();
         state.step++;
+        checkFiniteAfterUpdate(state.step, optimizer, named);
         state.batchInEpoch++;
         sums.lossSum += lossValue * idx.length;
         sums.count += idx.length;
@@ -201,18 +254,13 @@ export function fit<B>(model: Module, train: Dataset<B>, options: FitOptions<B>)
         progress.step(state.step, { epoch: state.epoch + 1, loss: sums.lossSum / sums.count });
         if (options.checkpoint?.everySteps && state.step % options.checkpoint.everySteps === 0) save();
       }
-      const record: EpochRecord = {
-        epoch: state.epoch + 1,
-        loss: sums.lossSum / sums.count,
-        accuracy: sums.counted > 0 ? sums.correct / sums.counted : undefined,
-        lr: optimizer.lr,
-        steps: state.step,
-        seconds: (Date.now() - sums.epochStart) / 1000,
-      };
+      // Absent fields are left out (not set to undefined) so that a record reads back from a checkpoint unchanged.
+      const record: EpochRecord = { epoch: state.epoch + 1, loss: sums.lossSum / sums.count, lr: optimizer.lr, steps: state.step, seconds: (Date.now() - epochStart) / 1000 };
+      if (sums.counted > 0) record.accuracy = sums.correct / sums.counted;
       if (options.validation) {
         const v = evaluate(model, options.validation, options.forward, batchSize);
         record.valLoss = v.loss;
-        record.valAccuracy = v.accuracy;
+        if (v.accuracy !== undefined) record.valAccuracy = v.accuracy;
       }
       sums.history.push(record);
       progress.message(
@@ -223,15 +271,16 @@ export function fit<B>(model: Module, train: Dataset<B>, options: FitOptions<B>)
       );
       if (options.callbacks?.onEpochEnd?.(record) === "stop") stoppedEarly = true;
       if (options.earlyStopping && record.valLoss !== undefined) {
-        if (record.valLoss < sums.best - (options.earlyStopping.minDelta ?? 0)) {
-          sums.best = record.valLoss;
+        if (record.valLoss < sums.bestValLoss - (options.earlyStopping.minDelta ?? 0)) {
+          sums.bestValLoss = record.valLoss;
           sums.badEpochs = 0;
         } else if (++sums.badEpochs >= options.earlyStopping.patience) stoppedEarly = true;
       }
       state.epoch++;
       state.batchInEpoch = 0;
       state.permutation = null;
-      Object.assign(sums, { lossSum: 0, count: 0, correct: 0, counted: 0, epochStart: Date.now() });
+      Object.assign(sums, { lossSum: 0, count: 0, correct: 0, counted: 0, stopped: stoppedEarly });
+      epochStart = Date.now();
       save();
     }
   } finally {

@@ -11,7 +11,7 @@ import { Tensor } from "../tensor/tensor.js";
 import type { Module } from "../nn/module.js";
 import type { Optimizer } from "../optim/optimizer.js";
 import { clipGradNorm, clipGradValue } from "../optim/clip.js";
-import { checkFiniteGradients, checkFiniteLoss } from "./guard.js";
+import { checkFiniteAfterUpdate, checkFiniteGradients, checkFiniteLoss } from "./guard.js";
 import { ProgressEmitter, type ProgressCallback } from "./progress.js";
 
 /** A recurrent state: a tensor, or an object/array of them (e.g. `{ h, c }`). */
@@ -80,13 +80,14 @@ export function truncatedBptt<S extends CarriedState>(model: Module, options: Tb
         optimizer.zeroGrad();
         const out = options.forward(start, size, state);
         const loss = out.loss.item();
-        checkFiniteLoss(step + 1, loss);
+        checkFiniteLoss(step + 1, loss, named);
         out.loss.backward();
         checkFiniteGradients(step + 1, named);
         if (options.clipNorm !== undefined) clipGradNorm(params, options.clipNorm);
         if (options.clipValue !== undefined) clipGradValue(params, options.clipValue);
         optimizer.step();
         step++;
+        checkFiniteAfterUpdate(step, optimizer, named);
         state = detachState(out.state);
         losses.push(loss);
         options.onWindow?.({ epoch, window: w, start, step, loss });
