@@ -4,10 +4,13 @@
  * accuracy after each epoch, callbacks, early stopping, progress output, divergence
  * detection and crash-safe checkpoints from which a run resumes exactly.
  */
-import type { Tensor } from "../tensor/tensor.js";
+import { Tensor } from "../tensor/tensor.js";
 import type { Rng } from "../tensor/random.js";
 import type { Module } from "../nn/module.js";
-import type { Optimizer } from "../optim/optimizer.js";
+import { Optimizer } from "../optim/optimizer.js";
+import {
+  checkBoolean, checkInteger, checkKnownKeys, checkNumber, checkOptionsObject, checkRng, describeValue,
+} from "../util/check.js";
 import type { LrSchedule } from "../optim/schedules.js";
 import { clipGradNorm, clipGradValue } from "../optim/clip.js";
 import { noGrad } from "../autograd/tape.js";
@@ -138,16 +141,79 @@ function settingChanges(saved: RunSettings, now: RunSettings): string[] {
   return out;
 }
 
-function validateOptions<B>(train: Dataset<B>, o: FitOptions<B>): void {
-  const positiveInt = (name: string, v: number) => {
-    if (!Number.isInteger(v) || v <= 0) throw new Error(`fit: ${name} must be a positive integer, got ${v}`);
-  };
-  positiveInt("epochs", o.epochs);
-  positiveInt("batchSize", o.batchSize);
-  if (train.length <= 0) throw new Error("fit: the training set is empty");
-  if (o.clipNorm !== undefined && !(o.clipNorm > 0)) throw new Error(`fit: clipNorm must be > 0, got ${o.clipNorm}`);
-  if (o.clipValue !== undefined && !(o.clipValue > 0)) throw new Error(`fit: clipValue must be > 0, got ${o.clipValue}`);
-  if (o.checkpoint?.everySteps !== undefined) positiveInt("checkpoint.everySteps", o.checkpoint.everySteps);
+const FIT_OPTIONS = [
+  "forward", "optimizer", "rng", "epochs", "batchSize", "shuffle", "validation", "clipNorm", "clipValue", "schedule",
+  "earlyStopping", "callbacks", "progress", "checkpoint", "resumeFrom", "allowSettingChanges", "config",
+] as const;
+
+/** Refuses a dataset that is not `{ length: positive integer, batch(indices) }`. */
+function checkDataset(name: string, data: unknown): void {
+  const d = checkOptionsObject("fit", data, name) as { length?: unknown; batch?: unknown };
+  if (typeof d.batch !== "function") throw new TypeError(`fit: ${name} must have a batch(indices) method, got ${describeValue(d.batch)}`);
+  checkInteger("fit", `${name}.length`, d.length);
+}
+
+function checkFunction(name: string, v: unknown, optional = false): void {
+  if (optional && v === undefined) return;
+  if (typeof v !== "function") throw new TypeError(`fit: ${name} must be a function, got ${describeValue(v)}`);
+}
+
+function checkPositive(name: string, v: unknown): void {
+  if (v !== undefined && checkNumber("fit", name, v) <= 0) throw new RangeError(`fit: ${name} must be > 0, got ${v as number}`);
+}
+
+/** Every option of `fit` checked before anything runs: names, types and ranges. */
+function validateOptions<B>(train: Dataset<B>, options: FitOptions<B>): void {
+  const o = checkOptionsObject("fit", options);
+  checkKnownKeys("fit", o, FIT_OPTIONS);
+  checkFunction("forward", o.forward);
+  if (!(o.optimizer instanceof Optimizer)) {
+    throw new TypeError(`fit: optimizer must be an Optimizer (e.g. new Adam(model.parameters())), got ${describeValue(o.optimizer)}`);
+  }
+  checkRng("fit", o.rng);
+  checkInteger("fit", "epochs", o.epochs);
+  checkInteger("fit", "batchSize", o.batchSize);
+  checkBoolean("fit", "shuffle", o.shuffle, true);
+  checkDataset("the training set", train);
+  if (o.validation !== undefined) checkDataset("validation", o.validation);
+  checkPositive("clipNorm", o.clipNorm);
+  checkPositive("clipValue", o.clipValue);
+  if (o.earlyStopping !== undefined) {
+    const e = checkOptionsObject("fit", o.earlyStopping, "earlyStopping");
+    checkKnownKeys("fit: earlyStopping", e, ["patience", "minDelta"]);
+    checkInteger("fit", "earlyStopping.patience", e.patience);
+    if (e.minDelta !== undefined) checkNumber("fit", "earlyStopping.minDelta", e.minDelta, 0);
+    if (o.validation === undefined) throw new TypeError("fit: earlyStopping needs a validation set (it watches the validation loss)");
+  }
+  checkFunction("progress", o.progress, true);
+  if (o.callbacks !== undefined) {
+    const c = checkOptionsObject("fit", o.callbacks, "callbacks");
+    checkKnownKeys("fit: callbacks", c, ["onStep", "onEpochEnd"]);
+    checkFunction("callbacks.onStep", c.onStep, true);
+    checkFunction("callbacks.onEpochEnd", c.onEpochEnd, true);
+  }
+  if (o.checkpoint !== undefined) {
+    const c = checkOptionsObject("fit", o.checkpoint, "checkpoint");
+    checkKnownKeys("fit: checkpoint", c, ["write", "everySteps"]);
+    checkFunction("checkpoint.write", c.write);
+    if (c.everySteps !== undefined) checkInteger("fit", "checkpoint.everySteps", c.everySteps);
+  }
+  if (o.resumeFrom !== undefined && !(o.resumeFrom instanceof Uint8Array)) {
+    throw new TypeError(`fit: resumeFrom must be the checkpoint's bytes (a Uint8Array; in Node, readCheckpointFile(path)), got ${describeValue(o.resumeFrom)}`);
+  }
+  checkBoolean("fit", "allowSettingChanges", o.allowSettingChanges, false);
+}
+
+/** What the user's forward returned, checked: a scalar loss tensor and optional finite counts. */
+function checkBatchResult(r: unknown, training: boolean): BatchResult {
+  const what = `fit: forward(batch, ${training}) must return { loss: Tensor, correct?, count? }`;
+  if (typeof r !== "object" || r === null) throw new TypeError(`${what}, got ${describeValue(r)}`);
+  const { loss, correct, count } = r as Partial<BatchResult>;
+  if (!(loss instanceof Tensor)) throw new TypeError(`${what}; its loss is ${describeValue(loss)}`);
+  if (loss.size !== 1) throw new TypeError(`${what}; its loss has shape [${loss.shape.join(", ")}], expected one value (the batch mean)`);
+  if (correct !== undefined && !Number.isFinite(correct)) throw new TypeError(`${what}; its correct is ${describeValue(correct)}`);
+  if (count !== undefined && !Number.isFinite(count)) throw new TypeError(`${what}; its count is ${describeValue(count)}`);
+  return r as BatchResult;
 }
 
 /** Mean loss and accuracy over a dataset, in order, without gradients, in eval mode. */
@@ -158,7 +224,7 @@ export function evaluate<B>(model: Module, data: Dataset<B>, forward: FitOptions
   noGrad(() => {
     for (let start = 0; start < data.length; start += batchSize) {
       const idx = Array.from({ length: Math.min(batchSize, data.length - start) }, (_, i) => start + i);
-      const r = forward(data.batch(idx), false);
+      const r = checkBatchResult(forward(data.batch(idx), false), false);
       lossSum += r.loss.item() * idx.length;
       n += idx.length;
       if (r.correct !== undefined) {
@@ -233,7 +299,7 @@ export function fit<B>(model: Module, train: Dataset<B>, options: FitOptions<B>)
         const idx = state.permutation.slice(b * batchSize, (b + 1) * batchSize);
         if (options.schedule) optimizer.lr = options.schedule.lrAt(state.step);
         optimizer.zeroGrad();
-        const r = options.forward(train.batch(idx), true);
+        const r = checkBatchResult(options.forward(train.batch(idx), true), true);
         const lossValue = r.loss.item();
         checkFiniteLoss(state.step + 1, lossValue, named);
         r.loss.backward();
