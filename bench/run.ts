@@ -4,8 +4,9 @@
  * `--seconds` of timed steps; prints one JSON line per measurement and a table.
  * `--peers` also runs PyTorch and TF.js on each workload right after rnnkit, in child processes
  * one at a time (bench/peers/), and the table gives every time over rnnkit's best backend at
- * 1 thread. With `--peers`, `--backend` defaults to ts,wasm and `--threads` (peers only) to 1
- * and all cores; `--slow` adds W5 on TF.js (minutes per step).
+ * 1 thread. Without `--backend` it times the backend a program gets by default (wasm where it
+ * loads) and says which; with `--peers`, `--backend` defaults to ts,wasm and `--threads`
+ * (peers only) to 1 and all cores; `--slow` adds W5 on TF.js (minutes per step).
  * Speed is measured here, never asserted in a unit test.
  */
 import { parseArgs } from "node:util";
@@ -74,7 +75,14 @@ if (threads.some((t) => !(t >= 1))) {
 // backend is timed at each count asked for (setThreads), the TypeScript kernels at 1.
 const peerThreads = values.threads ? threads : [...new Set([1, availableParallelism()])];
 // Each workload is measured on every requested backend in turn, one after the other.
-const backends = (values.backend ?? (values.peers ? "ts,wasm" : "ts")).split(",").map((s) => s.trim().toLowerCase());
+// Without --backend: the backend a user's program gets by default (what it is is printed first).
+/** "wasm" or "ts": what the lazy default picks here, announced on stderr. */
+function defaultBackend(): string {
+  const info = backendInfo();
+  console.error(`bench: timing the default backend, ${info.name} (${info.reason}); --backend ts,wasm to choose`);
+  return info.name === "ts" ? "ts" : "wasm";
+}
+const backends = (values.backend ?? (values.peers ? "ts,wasm" : defaultBackend())).split(",").map((s) => s.trim().toLowerCase());
 const badBackend = backends.filter((b) => b !== "ts" && b !== "wasm");
 if (badBackend.length) {
   console.error(`bench: unknown backend(s) ${badBackend.join(", ")}; known: ts, wasm`);
