@@ -403,14 +403,14 @@ function affineReference(
 let activeBefore: Kernels | null = null;
 test("before the per-backend suites: none of their forced wasm instances is active", () => {
   activeBefore = kernels();
-  assert.ok(!TEST_BACKENDS.some((b) => b.name !== "ts" && backendKernels(b.name) === activeBefore));
+  assert.ok(!TEST_BACKENDS.some((b) => b.name !== "ts" && backendKernels(b.label) === activeBefore));
 });
 
 forEachBackend((backend) => {
   test("the active kernels are this backend's, every float32 call forced to them", () => {
     const K = kernels();
     assert.equal(K.name, backend.name);
-    assert.equal(K, backendKernels(backend.name));
+    assert.equal(K, backendKernels(backend.label));
     if (backend.name === "ts") {
       assert.equal(K, tsKernels);
     } else {
@@ -418,6 +418,7 @@ forEachBackend((backend) => {
       assert.equal(wasm.options.minGemmWork, 0);
       assert.equal(wasm.options.minGateUnits, 0);
       assert.equal(wasm.lanes, backend.name === "wasm-simd" ? 4 : 1);
+      assert.equal(wasm.shared, backend.label === "wasm-simd", "only the shared SIMD build computes in a shared memory");
     }
   });
 

@@ -402,7 +402,7 @@ forEachBackend((backend) => {
     for (const [sa, sb] of shapes) {
       worst = Math.max(worst, float32MatchesFloat64(`matmul ${JSON.stringify(sa)}·${JSON.stringify(sb)}`, matmul, [rand32(rng, sa), rand32(rng, sb)]));
     }
-    t.diagnostic(`${backend.name}: worst relative error ${worst.toExponential(2)}`);
+    t.diagnostic(`${backend.label}: worst relative error ${worst.toExponential(2)}`);
   });
 
   test("linear float32 (with and without bias, 1-D to 3-D x): forward and accumulated gradients equal float64", (t) => {
@@ -414,7 +414,7 @@ forEachBackend((backend) => {
       worst = Math.max(worst, float32MatchesFloat64(`linear x ${JSON.stringify(sx)} W [${O}, ${I}] with bias`, (xi, wi, bi) => linear(xi, wi, bi), [x, w, b]));
       worst = Math.max(worst, float32MatchesFloat64(`linear x ${JSON.stringify(sx)} W [${O}, ${I}]`, (xi, wi) => linear(xi, wi), [x, w]));
     }
-    t.diagnostic(`${backend.name}: worst relative error ${worst.toExponential(2)}`);
+    t.diagnostic(`${backend.label}: worst relative error ${worst.toExponential(2)}`);
   });
 
   test("a composite (logSoftmax ∘ linear ∘ tanh, matmul, broadcasting) in float32 equals float64", () => {

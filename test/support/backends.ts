@@ -1,6 +1,8 @@
 /**
- * Test support (no tests here): the three kernel backends as the tests use them — the
- * TypeScript reference, and the scalar and SIMD WebAssembly builds with their routing
+ * Test support (no tests here): the kernel backends as the tests use them — the
+ * TypeScript reference, and the scalar and SIMD WebAssembly builds (SIMD twice: computing in
+ * a shared memory, and copying into a private one, as a browser page without cross-origin
+ * isolation does) with their routing
  * thresholds off, so that every float32 call of any size runs in wasm (float64 always runs
  * on the TypeScript kernels) — and `forEachBackend`, which defines a block of tests once per
  * backend: one `describe` per backend name, each of its tests run with that backend active
@@ -26,6 +28,8 @@ import { useBackend, type BackendName, type UseBackendOptions } from "../../src/
 export const FORCED_WASM: Readonly<UseBackendOptions> = Object.freeze({ minGemmWork: 0, minGateUnits: 0 });
 
 export interface TestBackend {
+  /** What the suites are called: the backend's name, or the build's where one backend has two. */
+  readonly label: string;
   readonly name: BackendName;
   /** What `useBackend` is given for it. */
   readonly options: Readonly<UseBackendOptions>;
@@ -33,31 +37,34 @@ export interface TestBackend {
 
 /** Every backend, in the order the suites run: the reference first. */
 export const TEST_BACKENDS: readonly TestBackend[] = Object.freeze([
-  { name: "ts", options: {} },
-  { name: "wasm-scalar", options: FORCED_WASM },
-  { name: "wasm-simd", options: FORCED_WASM },
+  { label: "ts", name: "ts", options: {} },
+  { label: "wasm-scalar", name: "wasm-scalar", options: FORCED_WASM },
+  { label: "wasm-simd", name: "wasm-simd", options: FORCED_WASM },
+  // The SIMD build with its own memory, what a page that is not cross-origin isolated runs:
+  // every operand is copied in and out, where the shared build computes in place.
+  { label: "wasm-simd-private", name: "wasm-simd", options: { ...FORCED_WASM, shared: false } },
 ]);
 
-const loaded = new Map<BackendName, Kernels>();
+const loaded = new Map<string, Kernels>();
 
 /**
  * The kernels of one test backend: loaded by `useBackend` on first use and kept, so every
  * suite of a process runs on the same instance (a wasm instance owns its memory). Leaves the
  * active backend as it was. Throws, saying why, when the backend cannot load here.
  */
-export function backendKernels(name: BackendName): Kernels {
-  let k = loaded.get(name);
+export function backendKernels(label: string): Kernels {
+  let k = loaded.get(label);
   if (k === undefined) {
-    const backend = TEST_BACKENDS.find((b) => b.name === name);
-    if (backend === undefined) throw new Error(`no test backend named ${name}`);
+    const backend = TEST_BACKENDS.find((b) => b.label === label);
+    if (backend === undefined) throw new Error(`no test backend labelled ${label}`);
     const before = kernels();
     try {
-      useBackend(name, backend.options);
+      useBackend(backend.name, backend.options);
       k = kernels();
     } finally {
       useKernels(before);
     }
-    loaded.set(name, k);
+    loaded.set(label, k);
   }
   return k;
 }
@@ -65,10 +72,10 @@ export function backendKernels(name: BackendName): Kernels {
 /** The backends active before each `activate`, innermost last. */
 const previous: Kernels[] = [];
 
-function activate(name: BackendName): void {
+function activate(label: string): void {
   // Pushed first: afterEach restores it even when the backend fails to load.
   previous.push(kernels());
-  useKernels(backendKernels(name));
+  useKernels(backendKernels(label));
 }
 
 function restore(): void {
@@ -84,8 +91,8 @@ function restore(): void {
  */
 export function forEachBackend(body: (backend: TestBackend) => void): void {
   for (const backend of TEST_BACKENDS) {
-    describe(`backend ${backend.name}`, () => {
-      beforeEach(() => activate(backend.name));
+    describe(`backend ${backend.label}`, () => {
+      beforeEach(() => activate(backend.label));
       afterEach(() => restore());
       body(backend);
     });
