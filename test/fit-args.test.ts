@@ -1,12 +1,12 @@
 /**
- * `fit` refuses bad options before it runs a step, each with an error naming the option, the
+ * `fit` and `truncatedBptt` refuse bad options before they run a step, each with an error naming the option, the
  * value and what is allowed: the cases an attacker's run found accepted silently (a dataset of
  * length NaN ran 0 steps; earlyStopping.patience NaN or −1; progress "verbose") or failing
  * cryptically (a forward returning a number), and their neighbours.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { fit, type FitOptions } from "../src/index.js";
+import { fit, truncatedBptt, Adam, LSTM, Rng, type FitOptions } from "../src/index.js";
 import { signRun, type SignBatch } from "./support/sign-task.js";
 
 /** A fresh sign-task run and options that train; `edit` spoils them. */
@@ -44,3 +44,23 @@ const cases: Array<[string, (o: Record<string, unknown>, train: Record<string, u
 for (const [name, edit, message] of cases) {
   test(`fit refuses ${name}`, () => refused(edit, message));
 }
+
+test("truncatedBptt refuses bad options by name before any window runs", () => {
+  const lstm = new LSTM({ inputSize: 1, hiddenSize: 2, rng: new Rng(0) });
+  let windows = 0;
+  const good = {
+    length: 8, windowSize: 4, optimizer: new Adam(lstm.parameters()),
+    forward: () => { windows++; throw new Error("not reached"); },
+  };
+  const bad: Array<[Record<string, unknown>, RegExp]> = [
+    [{ windowSize: 0 }, /truncatedBptt: windowSize must be a positive integer, got 0/],
+    [{ length: NaN }, /truncatedBptt: length must be a positive integer, got NaN/],
+    [{ epochs: "2" }, /truncatedBptt: epochs must be a positive integer, got "2" \(a string\)/],
+    [{ num_steps: 5 }, /truncatedBptt: unknown option 'num_steps'/],
+    [{ clipNorm: -1 }, /truncatedBptt: clipNorm must be > 0, got -1/],
+    [{ progress: "bar" }, /truncatedBptt: progress must be a function, got "bar" \(a string\)/],
+    [{ optimizer: null }, /truncatedBptt: optimizer must be an Optimizer, got null/],
+  ];
+  for (const [edit, message] of bad) assert.throws(() => truncatedBptt(lstm, { ...good, ...edit } as never), message);
+  assert.equal(windows, 0);
+});

@@ -9,7 +9,8 @@
  */
 import { Tensor } from "../tensor/tensor.js";
 import type { Module } from "../nn/module.js";
-import type { Optimizer } from "../optim/optimizer.js";
+import { Optimizer } from "../optim/optimizer.js";
+import { checkBoolean, checkInteger, checkKnownKeys, checkNumber, checkOptionsObject, describeValue } from "../util/check.js";
 import { clipGradNorm, clipGradValue } from "../optim/clip.js";
 import { checkFiniteAfterUpdate, checkFiniteGradients, checkFiniteLoss } from "./guard.js";
 import { ProgressEmitter, type ProgressCallback } from "./progress.js";
@@ -58,11 +59,33 @@ export interface TbpttResult {
   steps: number;
 }
 
+const TBPTT_OPTIONS = [
+  "length", "windowSize", "forward", "optimizer", "epochs", "keepPartial", "clipNorm", "clipValue", "onWindow", "progress",
+] as const;
+
+/** Every option checked before anything runs: names, types and ranges. */
+function validateTbpttOptions(o: Record<string, unknown>): void {
+  const who = "truncatedBptt";
+  checkKnownKeys(who, o, TBPTT_OPTIONS);
+  checkInteger(who, "length", o.length);
+  checkInteger(who, "windowSize", o.windowSize);
+  if (o.epochs !== undefined) checkInteger(who, "epochs", o.epochs);
+  checkBoolean(who, "keepPartial", o.keepPartial, false);
+  for (const name of ["forward", "onWindow", "progress"] as const) {
+    if ((name === "forward" || o[name] !== undefined) && typeof o[name] !== "function") {
+      throw new TypeError(`${who}: ${name} must be a function, got ${describeValue(o[name])}`);
+    }
+  }
+  if (!(o.optimizer instanceof Optimizer)) throw new TypeError(`${who}: optimizer must be an Optimizer, got ${describeValue(o.optimizer)}`);
+  for (const name of ["clipNorm", "clipValue"] as const) {
+    if (o[name] !== undefined && checkNumber(who, name, o[name]) <= 0) throw new RangeError(`${who}: ${name} must be > 0, got ${o[name] as number}`);
+  }
+}
+
 /** Trains `model` with truncated BPTT; see the file comment. */
 export function truncatedBptt<S extends CarriedState>(model: Module, options: TbpttOptions<S>): TbpttResult {
+  validateTbpttOptions(checkOptionsObject("truncatedBptt", options));
   const { length, windowSize, optimizer, epochs = 1, keepPartial = false } = options;
-  if (!Number.isInteger(windowSize) || windowSize < 1) throw new Error(`truncatedBptt: windowSize must be a positive integer, got ${windowSize}`);
-  if (!Number.isInteger(length) || length < 1) throw new Error(`truncatedBptt: length must be a positive integer, got ${length}`);
   const full = Math.floor(length / windowSize);
   const windows = full + (keepPartial && length % windowSize !== 0 ? 1 : 0);
   if (windows === 0) throw new Error(`truncatedBptt: a stream of ${length} steps holds no full window of ${windowSize}`);
