@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * The browser example's page script: compile the WebAssembly kernels, train a small LSTM
  * here and the same one in a Web Worker, save the model to bytes and load it back, and
@@ -6,24 +5,15 @@
  * relative path; bundle with esbuild (see docs/browser.md) and copy the three .wasm files
  * next to the bundle.
  */
-import { initBackend, decodeModel, type BackendInfo, type SequenceToVector } from "../../src/index.js";
+import { initBackend, decodeModel, type SequenceToVector } from "../../src/index.js";
 import { train, probe, roundTrip, sameBits, STEPS } from "./train.js";
 import type { WorkerReply } from "./worker.js";
-
-/** Everything the page measured; also left on `window.rnnkitExample` for automated checks. */
-export interface ExampleResult {
-  crossOriginIsolated: boolean;
-  page: { backend: BackendInfo; losses: number[]; stepsPerSecond: number; outputs: number[]; reloadedOutputs: number[]; bytes: number[] };
-  worker: { backend: BackendInfo; losses: number[]; stepsPerSecond: number; outputs: number[]; loadedOnPage: number[]; bytes: number[] };
-  /** Cross-origin isolated pages only: the page's training again with helper threads. */
-  threads?: { backend: BackendInfo; losses: number[]; stepsPerSecond: number };
-}
+import type { ExampleGlobals, ExampleResult } from "./result.js";
 
 declare global {
-  interface Window {
-    rnnkitExample?: ExampleResult;
-    rnnkitError?: string;
-  }
+  // The page's globals are ExampleGlobals' members (declaration merging needs the interface form).
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface Window extends ExampleGlobals {}
 }
 
 const log = document.querySelector<HTMLPreElement>("#log")!;

@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * The browser example's Web Worker (a module worker): the page's training again, off the
  * main thread. It answers one message with its losses and its model as bytes, which the

@@ -14,7 +14,9 @@ import type { Server } from "node:http";
 import puppeteer, { type Browser } from "puppeteer-core";
 import { useBackend } from "../../src/node/entry.js";
 import { train, roundTrip, STEPS, type TrainResult } from "../../examples/browser/train.js";
-import type { ExampleResult } from "../../examples/browser/main.js";
+import type { ExampleGlobals, ExampleResult } from "../../examples/browser/result.js";
+
+
 import { bundleExample, serveExample } from "./serve.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -83,10 +85,14 @@ async function openPage(path: string): Promise<{ result: ExampleResult; errors: 
   });
   try {
     await page.goto(`${base}${path}`, { waitUntil: "load", timeout: 120_000 });
-    await page.waitForFunction(() => window.rnnkitExample !== undefined || window.rnnkitError !== undefined, { timeout: 180_000 });
-    const error = await page.evaluate(() => window.rnnkitError);
+    // The functions run in the page: they reach its globals directly (pageGlobals is not in scope there).
+    await page.waitForFunction(() => {
+      const g = globalThis as unknown as ExampleGlobals;
+      return g.rnnkitExample !== undefined || g.rnnkitError !== undefined;
+    }, { timeout: 180_000 });
+    const error = await page.evaluate(() => (globalThis as unknown as ExampleGlobals).rnnkitError);
     if (error !== undefined) assert.fail(`the page failed: ${error}\n${errors.join("\n")}`);
-    const result = (await page.evaluate(() => window.rnnkitExample))!;
+    const result = (await page.evaluate(() => (globalThis as unknown as ExampleGlobals).rnnkitExample))!;
     return { result, errors };
   } finally {
     await page.close();
