@@ -25,6 +25,13 @@ export const xor = defineExperiment({
     momentum: 0.9, // SGD momentum
     initScale: 1, // weights ~ U(−initScale, initScale)
   },
+  help: {
+    seeds: "independent starts",
+    epochs: "full-batch updates",
+    lr: "SGD learning rate",
+    momentum: "SGD momentum",
+    initScale: "weights ~ U(−initScale, initScale)",
+  },
   integers: { seeds: 1, epochs: 1 },
   quick: { seeds: 4, epochs: 1500 },
   run(config, ctx) {
