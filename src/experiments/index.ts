@@ -93,28 +93,22 @@ export function wrap(text: string, width: number): string[] {
 const len = (s: string) => [...s].length;
 
 /**
- * Column widths that fit `total` characters (with two spaces between columns): columns
- * that fit keep their natural width, the space left is shared among the others.
+ * Column widths that fit `total` characters (with two spaces between columns): each
+ * column first gets its longest word (so no word is split), then the space left goes,
+ * a character at a time, to the column shortest relative to its natural (one-line) width.
+ * Only when the longest words alone do not fit are columns narrower than a word.
  */
 function fitWidths(natural: number[], longestWord: number[], total: number): number[] {
-  const avail = Math.max(natural.length * 8, total - 2 * (natural.length - 1));
-  const widths = natural.map(() => 0);
-  let open = natural.map((_, i) => i);
-  let left = avail;
-  // Water-filling: a column narrower than an equal share gets its natural width.
-  for (;;) {
-    const share = Math.floor(left / open.length);
-    const fits = open.filter((i) => natural[i] <= share);
-    if (fits.length === 0) {
-      for (const i of open) widths[i] = Math.max(share, Math.min(longestWord[i], 16));
-      break;
-    }
-    for (const i of fits) {
-      widths[i] = natural[i];
-      left -= natural[i];
-    }
-    open = open.filter((i) => natural[i] > share);
-    if (open.length === 0) break;
+  const avail = Math.max(natural.length * 4, total - 2 * (natural.length - 1));
+  const need = natural.map((n, i) => Math.min(n, longestWord[i]));
+  const needSum = need.reduce((a, b) => a + b, 0);
+  if (needSum > avail) return need.map((w) => Math.max(3, Math.floor((w * avail) / needSum)));
+  const widths = [...need];
+  for (let left = avail - needSum; left > 0; left--) {
+    let best = -1;
+    for (let i = 0; i < widths.length; i++) if (widths[i] < natural[i] && (best < 0 || widths[i] / natural[i] < widths[best] / natural[best])) best = i;
+    if (best < 0) break;
+    widths[best]++;
   }
   return widths;
 }
