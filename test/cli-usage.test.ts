@@ -46,7 +46,7 @@ test("the top-level help lists the commands and the exit codes; a usage error ex
   assert.equal(r.status, 0);
   for (const c of ["check-fixtures", "demo", "sample"]) assert.match(r.stdout, new RegExp(`\\n  ${c} `));
   assert.ok(r.stdout.includes(EXIT_LINES), r.stdout);
-  assert.match(run(repoCli, "--help").stdout, /\n  repro \[words\.\.\.\] /);
+  assert.match(run(repoCli, "--help").stdout, /\n {2}repro \[words\.\.\.\] /);
   const unknownCommand = run(publishedCli, "bogus");
   assert.equal(unknownCommand.status, 2);
   assert.equal(unknownCommand.stderr, "error: unknown command 'bogus'\n(add --help for usage)\n");
