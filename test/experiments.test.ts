@@ -13,14 +13,15 @@ test("config overrides are typed, unknown keys refused, quick applied first", ()
   assert.equal(c.seeds, 2);
   assert.equal(c.bugCompatible, false);
   assert.equal(resolveConfig(e, {}, true).seeds, e.quick.seeds);
-  assert.throws(() => resolveConfig(e, { sedes: "2" }, false), /unknown config key\(s\) sedes; known: seeds/);
+  assert.throws(() => resolveConfig(e, { sedes: "2" }, false), /^Error: linear: unknown config key\(s\) sedes \(did you mean seeds\?\); known: seeds, sequences, /);
+  assert.throws(() => resolveConfig(e, { zzz: "2" }, false), /^Error: linear: unknown config key\(s\) zzz; known: seeds, /);
   assert.throws(() => resolveConfig(e, { lr: "fast" }, false), /expected a number/);
   assert.throws(() => findExperiment("nope"), /unknown experiment 'nope'/);
 });
 
 test("repro arguments: name, --quick, --out, --key=value", () => {
   const a = parseReproArgs(["linear", "--quick", "--out", "/tmp/x", "--seeds=3", "--lr=0.05"]);
-  assert.deepEqual(a, { name: "linear", quick: true, outDir: "/tmp/x", progress: "auto", overrides: { seeds: "3", lr: "0.05" } });
+  assert.deepEqual(a, { name: "linear", quick: true, outDir: "/tmp/x", progress: "auto", overrides: { seeds: "3", lr: "0.05" }, help: false });
   assert.throws(() => parseReproArgs([]), /which experiment/);
 });
 
@@ -53,5 +54,11 @@ test("xor, linear and vanishing run end to end and write their reports with plot
   assert.match(xor.ours, /^[12]\/2$/);
   const vanish = results[2].figures[0];
   assert.equal(vanish.verdict, "vanishes, as published");
-  assert.match(formatSummary(results), /experiment +figure +ours +published +verdict/);
+  // Quick runs with settings of their own are smoke runs; vanishing's quick run is its full protocol.
+  const smoke = formatSummary(results, 100);
+  assert.match(smoke, /^Quick run: a smoke run of every experiment on small data/);
+  assert.match(smoke, /\nexperiment +figure +ours +quick-run check\n/);
+  assert.match(smoke, /\nvanishing +same, LSTM +\S+ +agrees\n/);
+  const full = formatSummary(results.map((r) => ({ ...r, smoke: false })), 100);
+  assert.match(full, /^experiment +figure +ours +published +verdict\n/);
 });

@@ -5,6 +5,7 @@
  */
 import type { DType } from "../tensor/tensor.js";
 import { runFixtures, summarizeByFamily, type CaseReport } from "../fixtures/run.js";
+import { EXIT, expectFileOrDirectory } from "./paths.js";
 
 export interface CheckFixturesOptions {
   dtype: "float32" | "float64" | "both";
@@ -25,8 +26,12 @@ function line(r: CaseReport): string {
   return `${status} ${where} ${fam} ${r.dtype}  ${worst}${msg}`;
 }
 
-/** Runs the check; returns the process exit code. */
+/**
+ * Runs the check; returns the process exit code: 0 every case passed, 1 a case failed,
+ * errored or is not supported, 2 no case found. A path that is missing throws (exit 2).
+ */
 export function checkFixtures(paths: string[], options: CheckFixturesOptions): number {
+  for (const p of paths) expectFileOrDirectory(p, "a fixture file (.json) or a directory of them");
   const dtypes: DType[] = options.dtype === "both" ? ["float32", "float64"] : [options.dtype];
   const reports = runFixtures(paths, dtypes);
   const bad = reports.filter((r) => r.status !== "pass");
@@ -46,8 +51,8 @@ export function checkFixtures(paths: string[], options: CheckFixturesOptions): n
     for (const r of bad) console.log(`  ${r.status}: ${r.file} ${r.name} (${r.dtype})${r.message ? `: ${r.message}` : ""}`);
   }
   if (reports.length === 0) {
-    console.error("check-fixtures: no fixture case found under the given paths");
-    return 1;
+    console.error("check-fixtures: no fixture case found under the given paths (expected .json fixture files)");
+    return EXIT.usage;
   }
-  return bad.length === 0 ? 0 : 1;
+  return bad.length === 0 ? EXIT.ok : EXIT.checkFailed;
 }

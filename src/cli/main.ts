@@ -7,4 +7,4 @@ import { configureFromEnvironment } from "../node/environment.js";
 import { makeProgram, runProgram } from "./program.js";
 
 configureFromEnvironment();
-runProgram(makeProgram());
+void runProgram(makeProgram());

@@ -8,6 +8,7 @@ import { loadModel } from "../node/files.js";
 import { SequenceToSequence } from "../nn/topologies.js";
 import { Rng } from "../tensor/random.js";
 import { generateText } from "../nn/generate.js";
+import { expectFile } from "./paths.js";
 
 /** The metadata key that holds the vocabulary: a JSON array of one-character strings, index = class id. */
 export const VOCAB_KEY = "rnnkit.vocab";
@@ -59,6 +60,7 @@ export function sampleFromFile(path: string, args: SampleArgs): string {
   const length = parseNumber("length", args.length, (v) => Number.isInteger(v) && v >= 0, "a non-negative integer");
   const seed = parseNumber("seed", args.seed, Number.isInteger, "an integer");
   if (args.prime === "") throw new Error("sample: --prime must not be empty (leave it out to start from a newline)");
+  expectFile(path, "a model file (.safetensors) saved by rnnkit, e.g. by repro charnn");
   const { model, metadata } = loadModel(path);
   const chars = vocabularyOf(path, metadata);
   if (!(model instanceof SequenceToSequence)) {

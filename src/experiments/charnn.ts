@@ -42,6 +42,7 @@ import { saveModel } from "../node/files.js";
 import { generateText } from "../nn/generate.js";
 import { CharVocab, charCount, embeddedCorpus, firstChars } from "../data/corpus.js";
 import { checkWritableDir } from "../node/atomic.js";
+import { expectFile } from "../cli/paths.js";
 
 /** The flat config: part (a) keys start with `min`, the rest are part (b)'s. */
 const defaults = {
@@ -71,6 +72,48 @@ const defaults = {
   sampleLength: 400,
 };
 type CharnnConfig = typeof defaults;
+
+/**
+ * The text and part (b)'s number of streams, checked before any training: a missing text
+ * file, a text too short for a window, or a training split too short for `batch` streams
+ * of a `window`-step window are refused with the numbers and the option to change. The
+ * embedded corpus (1382 training characters) is too short for the default 32 streams of
+ * 64 steps: there part (b) runs as many streams as fit, and says so.
+ */
+export function charnnPlan(config: CharnnConfig): { text: string; batch: number; notes: string[] } {
+  if (!["minchar", "lstm", "both"].includes(config.part)) throw new Error(`charnn: part must be minchar, lstm or both, got '${config.part}'`);
+  if (!(config.valFraction > 0 && config.valFraction < 1)) throw new Error(`charnn: valFraction must be between 0 and 1 (exclusive), got ${config.valFraction}`);
+  // A directory to save into, other than the report's (checked by the runner), is checked before any training.
+  if (config.saveDir !== "" && config.saveDir !== "report") checkWritableDir(config.saveDir);
+  if (config.text !== "") expectFile(config.text, "a UTF-8 text file to train on", "charnn: --text");
+  const text = config.text === "" ? embeddedCorpus : readFileSync(config.text, "utf8");
+  const what = config.text === "" ? "the embedded corpus" : config.text;
+  const n = charCount(text);
+  const notes: string[] = [];
+  if (config.part !== "lstm" && n < config.minSeq + 2) {
+    throw new Error(`charnn: ${what} has ${n} characters; part (a) needs at least minSeq + 2 = ${config.minSeq + 2}: lower --minSeq or use a longer --text`);
+  }
+  let batch = config.batch;
+  if (config.part !== "minchar") {
+    const T = config.window;
+    const trainN = Math.round(n * (1 - config.valFraction));
+    const valN = n - trainN;
+    const fit = Math.floor(trainN / (T + 1)); // streams of at least one window (T inputs and the next character)
+    if (fit < 1) {
+      throw new Error(`charnn: ${what} has ${trainN} training characters, fewer than one ${T}-step window needs (${T + 1}): lower --window to ${Math.max(1, trainN - 1)} or fewer, or use a longer --text`);
+    }
+    if (fit < batch) {
+      const need = `${batch} streams of a ${T}-step window need ${batch} × ${T + 1} = ${batch * (T + 1)}`;
+      if (config.text !== "") {
+        throw new Error(`charnn: ${what} has ${trainN} training characters (${n} less the validation split); ${need}: lower --batch to ${fit} or fewer, or --window to ${Math.floor(trainN / batch) - 1 >= 1 ? `${Math.floor(trainN / batch) - 1} or fewer` : "fewer steps"}, or use a longer --text`);
+      }
+      notes.push(`(b) the embedded corpus has ${trainN} training characters and ${need}: part (b) runs ${fit} streams (--batch ${fit}); a --text of at least ${Math.ceil((batch * (T + 1)) / (1 - config.valFraction))} characters runs ${batch}`);
+      batch = fit;
+    }
+    if (valN < 2) throw new Error(`charnn: the validation split of ${what} has ${valN} character(s) (valFraction ${config.valFraction} of ${n}); it needs 2: raise --valFraction or use a longer --text`);
+  }
+  return { text, batch, notes };
+}
 
 /** Part (a)'s outcome. */
 interface MinCharResult {
@@ -112,20 +155,45 @@ export const charnn = defineExperiment({
     "Karpathy, min-char-rnn.py (gist d4dee566867f8291f086): smoothed loss starts at −ln(1/V)·25 and falls; " +
     "nanoGPT README, shakespeare_char on CPU: a small transformer reaches 1.88 validation loss in a few minutes",
   defaults,
+  help: {
+    part: "minchar (a), lstm (b) or both",
+    text: "\"\" = the embedded corpus; or a text file, e.g. ../shared/data/tinyshakespeare/input.txt",
+    seed: "initial weights and sampling",
+    saveDir: "where the trained models go: \"report\" = the report directory, \"\" = not saved, else a path",
+    minIters: "(a) iterations, one window each",
+    minHidden: "(a) hidden units",
+    minSeq: "(a) window length (characters per iteration)",
+    minLr: "(a) Adagrad learning rate",
+    minClip: "(a) every gradient element clipped to ±minClip",
+    minLogEvery: "(a) log the smoothed loss and a 200-character sample this often",
+    hidden: "(b) LSTM units",
+    layers: "(b) stacked LSTM layers",
+    batch: "(b) parallel streams, each a contiguous slice of the training text",
+    window: "(b) truncated-BPTT window; the state is carried across windows",
+    lr: "(b) Adam learning rate at the start",
+    lrEnd: "(b) final learning rate as a fraction of lr (cosine over the budget)",
+    clipNorm: "(b) global gradient-norm clip",
+    minutes: "(b) training budget in wall-clock minutes (evaluation time not counted)",
+    maxSteps: "(b) stop after this many updates as well (0 = only the time budget)",
+    valFraction: "(b) the last part of the text held out for validation",
+    evalSeconds: "(b) score on the validation prefix after every this many seconds of training",
+    evalChars: "(b) characters in that periodic score; the final score uses the whole split",
+    temperature: "softmax temperature of the samples in the report",
+    sampleLength: "characters per sample in the report",
+  },
   integers: { minIters: 1, minHidden: 1, minSeq: 1, minLogEvery: 1, hidden: 1, layers: 1, batch: 1, window: 1, maxSteps: 0, evalChars: 1, sampleLength: 0 },
   quick: { minIters: 600, minLogEvery: 300, hidden: 64, batch: 16, window: 32, maxSteps: 100, minutes: 1, evalSeconds: 5, sampleLength: 200 },
+  check: (config) => charnnPlan(config).notes,
   run(config, ctx) {
-    if (!["minchar", "lstm", "both"].includes(config.part)) throw new Error(`charnn: part must be minchar, lstm or both, got '${config.part}'`);
-    // A directory to save into, other than the report's (checked by the runner), is checked before any training.
-    if (config.saveDir !== "" && config.saveDir !== "report") checkWritableDir(config.saveDir);
-    const text = config.text === "" ? embeddedCorpus : readFileSync(config.text, "utf8");
+    const plan = charnnPlan(config);
+    const text = plan.text;
     const n = charCount(text); // characters are code points: an emoji is one
     const source = config.text === "" ? `the embedded corpus (${n} characters — small: it is learned by heart, and its validation split is tiny)` : `${config.text} (${n} characters)`;
     const vocab = new CharVocab(text);
     ctx.log(`text: ${source}, ${vocab.size} distinct characters`);
     const figures: Figure[] = [];
     const plots: Plot[] = [];
-    const notes: string[] = [`Text: ${source}; vocabulary of ${vocab.size} characters (sorted by code point).`];
+    const notes: string[] = [`Text: ${source}; vocabulary of ${vocab.size} characters (sorted by code point).`, ...plan.notes];
     const data: Record<string, unknown> = {};
     const tinyshakespeare = n === 1115394 && vocab.size === 65;
 
@@ -138,12 +206,14 @@ export const charnn = defineExperiment({
         ours: a.firstPrinted.toFixed(2),
         published: `−ln(1/V)·${config.minSeq} = ${a.initialSmooth.toFixed(2)} (V = ${a.vocabSize}), nudged by 0.001·(first loss − that)`,
         verdict: Math.abs(a.firstPrinted - a.initialSmooth) < 0.05 ? "agrees" : "differs",
+        quick: Math.abs(a.firstPrinted - a.initialSmooth) < 0.05 ? "agrees (iteration 0 needs no training)" : "differs",
       });
       figures.push({
         name: `(a) min-char-rnn smoothed loss after ${a.iterations} iterations (${a.iterations * config.minSeq} characters)`,
         ours: `${a.finalSmooth.toFixed(2)} per ${config.minSeq}-char window = ${perChar(a.finalSmooth)} nats/char`,
         published: `falls from ${a.initialSmooth.toFixed(2)} (${perChar(a.initialSmooth)} nats/char); no number after a given iteration is published`,
         verdict: a.finalSmooth < a.initialSmooth ? "falls, as published" : "does not fall",
+        quick: a.finalSmooth < a.initialSmooth ? "loss fell" : "loss did not fall",
       });
       figures.push({
         name: `(a) min-char-rnn mean window loss over the last ${a.tail} iterations (not smoothed)`,
@@ -165,7 +235,7 @@ export const charnn = defineExperiment({
     }
 
     if (config.part !== "minchar") {
-      const b = trainLstm(text, vocab, config, ctx);
+      const b = trainLstm(text, vocab, { ...config, batch: plan.batch }, ctx);
       data.lstm = b;
       const minutes = b.trainSeconds / 60;
       figures.push({
@@ -175,6 +245,9 @@ export const charnn = defineExperiment({
         verdict: !tinyshakespeare
           ? "not comparable: this is not tinyshakespeare"
           : b.finalVal < 1.88 ? `below 1.88 by ${(1.88 - b.finalVal).toFixed(3)}` : `above 1.88 by ${(b.finalVal - 1.88).toFixed(3)}`,
+        quick: b.finalVal < Math.log(b.vocabSize)
+          ? `loss fell below a uniform guess (ln ${b.vocabSize} = ${Math.log(b.vocabSize).toFixed(2)})`
+          : `loss not below a uniform guess (ln ${b.vocabSize} = ${Math.log(b.vocabSize).toFixed(2)})`,
       });
       notes.push(
         `(b) ${b.steps} updates of ${config.batch}×${config.window} characters in ${b.trainSeconds.toFixed(0)} s of training (${b.charsPerSecond.toFixed(0)} characters/s); ` +

@@ -13,12 +13,11 @@ const program = makeProgram();
 program
   .command("repro")
   .description("rerun a classic experiment and write reports/<name>/ (results.json, report.md, plots); 'all --quick' runs every one briefly")
-  .argument("<name>", "experiment name or 'all'")
-  .argument("[settings...]", "--quick, --out DIR, --progress MODE, and --key=value config overrides")
+  .argument("[words...]", "an experiment name or 'all', then --quick, --out DIR, --progress MODE and --key value settings; see repro --help")
   .allowUnknownOption()
   .helpOption(false)
-  .action(async (name: string, settings: string[]) => {
-    process.exitCode = await repro([name, ...settings]);
+  .action(async (words: string[]) => {
+    process.exitCode = await repro(words);
   });
 
-runProgram(program);
+void runProgram(program);

@@ -15,6 +15,11 @@ export interface Figure {
   ours: string;
   published: string;
   verdict: string;
+  /**
+   * What a --quick run can show about this figure ("loss fell"), where it can show more
+   * than that it ran; a quick run is never judged against the published figure.
+   */
+  quick?: string;
 }
 
 /** A plot: a Vega-Lite spec (data inline), rendered to SVG and PNG by the report writer. */
@@ -46,6 +51,8 @@ export interface Experiment<C extends Config = Config> {
   /** Where the published figures come from. */
   source: string;
   defaults: C;
+  /** One line per config key: what it means (shown by `repro <name> --help`; a test checks every key has one). */
+  help: { readonly [K in keyof C]: string };
   /** Overrides applied by `--quick` (a run of a few seconds to a minute on embedded data). */
   quick: Partial<C>;
   /**
@@ -53,6 +60,11 @@ export interface Experiment<C extends Config = Config> {
    * numbers, every entry): `{ seeds: 1 }` refuses `--seeds=0` and `--seeds=2.5` before anything runs.
    */
   integers?: { readonly [K in keyof C]?: number };
+  /**
+   * Checks the data a config names (files, lengths) before any work; throws one line that
+   * names the setting to change. Returns notes to log (e.g. a setting adapted to the data).
+   */
+  check?(config: C): string[];
   run(config: C, ctx: RunContext): ExperimentOutput | Promise<ExperimentOutput>;
 }
 
@@ -87,7 +99,10 @@ export function resolveConfig<C extends Config>(e: Experiment<C>, overrides: Rec
   const config: Config = { ...e.defaults, ...(quick ? e.quick : {}) };
   const unknown = Object.keys(overrides).filter((k) => !(k in e.defaults));
   if (unknown.length) {
-    throw new Error(`${e.name}: unknown config key(s) ${unknown.join(", ")}; known: ${Object.keys(e.defaults).join(", ")}`);
+    const known = Object.keys(e.defaults);
+    const hints = unknown.map((k) => closest(k, known)).filter((k): k is string => k !== undefined);
+    const hint = hints.length ? ` (did you mean ${hints.join(", ")}?)` : "";
+    throw new Error(`${e.name}: unknown config key(s) ${unknown.join(", ")}${hint}; known: ${known.join(", ")}`);
   }
   for (const [k, raw] of Object.entries(overrides)) config[k] = parseValue(k, raw, e.defaults[k]);
   for (const [k, min] of Object.entries(e.integers ?? {}) as Array<[string, number]>) {
@@ -108,4 +123,29 @@ export function spread(values: readonly number[]): { mean: number; std: number; 
   const mean = values.reduce((a, b) => a + b, 0) / n;
   const std = n > 1 ? Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
   return { mean, std, min: Math.min(...values), max: Math.max(...values) };
+}
+
+/** Edit distance (insertions, deletions, substitutions, swaps of neighbours; case-insensitive). */
+function distance(a: string, b: string): number {
+  a = a.toLowerCase();
+  b = b.toLowerCase();
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/** The known word nearest to `word`, if it is near enough to be a likely typo. */
+export function closest(word: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const k of known) {
+    const d = distance(word, k);
+    if (d < bestD) [best, bestD] = [k, d];
+  }
+  return bestD <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined;
 }

@@ -57,6 +57,16 @@ export const linear = defineExperiment({
     steps: 100, // full-batch updates
     bugCompatible: false, // true: also run the published, buggy LSTM (forget gate = σ(candidate pre-activation)); never on by default
   },
+  help: {
+    seeds: "independent runs (data, init)",
+    sequences: "sequences generated, of which `train` for training and the rest for test",
+    train: "training sequences (the first `train` of `sequences`)",
+    length: "values per sequence; the model reads length−1 and predicts the last",
+    hidden: "hidden units of each model",
+    lr: "Adam learning rate",
+    steps: "full-batch updates",
+    bugCompatible: "true: also run the published, buggy LSTM (forget gate = σ(candidate pre-activation))",
+  },
   integers: { seeds: 1, sequences: 2, train: 1, length: 2, hidden: 1, steps: 1 },
   quick: { seeds: 3 },
   run(config, ctx) {

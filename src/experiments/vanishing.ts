@@ -24,6 +24,14 @@ export const vanishing = defineExperiment({
     largeScale: 3, // the "large weights" RNN draws from U(±largeScale/√H)
     forgetBias: 3, // added to the LSTM's forget-gate bias in the last variant
   },
+  help: {
+    seed: "random seed of the weights and the input",
+    steps: "sequence length T",
+    input: "input features per step",
+    hidden: "hidden units",
+    largeScale: "the \"large weights\" RNN draws from U(±largeScale/√H)",
+    forgetBias: "added to the LSTM's forget-gate bias in the last variant",
+  },
   integers: { steps: 1, input: 1, hidden: 1 },
   quick: {},
   run(config) {
