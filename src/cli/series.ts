@@ -167,7 +167,7 @@ export async function trainSeries(file: string, args: TrainSeriesArgs): Promise<
   const validation = rowsOf("validation", args.validation, n);
   const split: SeriesSplit = { n, trainEnd: n - test - validation, valEnd: n - test };
   if (split.trainEnd <= 0) {
-    throw new CsvDataError(`data too short: ${n} rows, and --test ${args.test} (${test} rows) with --validation ${args.validation} (${validation} rows) leave none for training; use smaller --test or --validation`);
+    throw new CsvDataError(`${file}: data too short: ${n} rows, and --test ${args.test} (${test} rows) with --validation ${args.validation} (${validation} rows) leave none for training; use smaller --test or --validation`);
   }
   const seasonFound = seasonArg !== undefined
     ? { season: seasonArg, how: "--season" }
