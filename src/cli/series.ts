@@ -132,6 +132,8 @@ function readColumns(table: CsvTable, target: string, inputs: string[], time: st
 export interface TrainSeriesSummary {
   config: Record<string, unknown>;
   testRmse: number | null;
+  /** One-step-ahead RMSE on the validation rows (what a window or other setting should be tuned on). */
+  validationRmse: number | null;
   baselines: { persistence: number | null; seasonalNaive: number | null };
   bestEpoch: number;
   model: string;
@@ -139,7 +141,7 @@ export interface TrainSeriesSummary {
 }
 
 /** `train series`: checks everything, trains, saves the model and writes the report. */
-export async function trainSeries(file: string, args: TrainSeriesArgs): Promise<TrainSeriesSummary> {
+export async function trainSeries(file: string, args: TrainSeriesArgs, print = true): Promise<TrainSeriesSummary> {
   const cmd = "train series";
   const window = posInt(cmd, "window", args.window);
   const horizon = posInt(cmd, "horizon", args.horizon);
@@ -191,7 +193,7 @@ export async function trainSeries(file: string, args: TrainSeriesArgs): Promise<
     ...settings,
   };
   const log = (m: string) => {
-    if (!args.json) console.log(m);
+    if (print && !args.json) console.log(m);
   };
   log(`train series: ${file}, target "${args.target}"${inputs.length ? `, inputs ${inputs.join(", ")}` : ""}; time ${describeStep(data.axis)}${data.filled ? `; ${data.filled} gaps filled (${args.fill})` : ""}`);
   log(`  rows ${n}: train ${split.trainEnd}, validation ${validation}, test ${test} (chronological); season ${season} (${seasonHow})`);
@@ -211,7 +213,10 @@ export async function trainSeries(file: string, args: TrainSeriesArgs): Promise<
     persistence = split.valEnd >= 1 ? rmse(b.persistence, actual) : null;
     seasonalNaive = season > 1 && split.valEnd >= season ? rmse(b.seasonalNaive, actual) : null;
   }
-  const metrics = { testRmse, persistence, seasonalNaive, bestEpoch: trained.bestEpoch };
+  const validationRmse = validation > 0
+    ? rmse(oneStepPredictions(trained.model, state, data.x, data.inputs, split.trainEnd, split.valEnd), data.x.slice(split.trainEnd, split.valEnd))
+    : null;
+  const metrics = { testRmse, validationRmse, persistence, seasonalNaive, bestEpoch: trained.bestEpoch };
   saveModel(args.out, trained.model, undefined, {
     [SERIES_KEY]: JSON.stringify(state),
     [CONFIG_KEY]: JSON.stringify({ ...config, ...metrics }),
@@ -276,9 +281,9 @@ export async function trainSeries(file: string, args: TrainSeriesArgs): Promise<
     log(`report: ${dir}/report.md (${files.join(", ")})`);
   }
   const summary: TrainSeriesSummary = {
-    config, testRmse, baselines: { persistence, seasonalNaive }, bestEpoch: trained.bestEpoch, model: args.out, report: args.report ?? null,
+    config, testRmse, validationRmse, baselines: { persistence, seasonalNaive }, bestEpoch: trained.bestEpoch, model: args.out, report: args.report ?? null,
   };
-  if (args.json) console.log(JSON.stringify(summary));
+  if (print && args.json) console.log(JSON.stringify(summary));
   return summary;
 }
 
