@@ -57,6 +57,7 @@ test("CSV helpers: dates, steps, extension, fills, seasons", () => {
   const num = readTimeAxis(parseCsv("step,v\n0.5,1\n1.0,2\n1.5,3\n", "n.csv"), "step");
   assert.deepEqual(extendTime(num, 2), ["2.0", "2.5"]);
   assert.equal(readTimeAxis(parseCsv("t,v\n1,1\n2,2\n4,3\n", "i.csv"), "t").step, null);
+  assert.deepEqual(readTimeAxis(parseCsv("period,v\nQ1 1990,1\nQ2 1990,2\n", "l.csv"), "period"), { column: "period", labels: ["Q1 1990", "Q2 1990"], values: [0, 1], kind: "label", step: null });
   const gaps = parseCsv("a,b\n1,x\n,y\nNA,z\n4,w\n", "g.csv");
   assert.deepEqual(numericColumn(gaps, "a", "interpolate").values, [1, 2, 3, 4]);
   assert.deepEqual(numericColumn(gaps, "a", "previous"), { values: [1, 1, 1, 4], filled: 2 });
@@ -177,6 +178,12 @@ const badCases: Array<{ name: string; files: Record<string, string>; args: strin
     files: { "d.csv": monthly(30) },
     args: ["train", "series", "d.csv", "--target", "Sales", "--test", "20", "--validation", "10"],
     message: /^rnnkit: d\.csv: data too short: 30 rows, and --test 20 \(20 rows\) with --validation 10 \(10 rows\) leave none for training/,
+  },
+  {
+    name: "rows out of time order",
+    files: { "d.csv": "Month,Sales\n2020-01,1\n2020-03,2\n2020-02,3\n" },
+    args: ["train", "series", "d.csv", "--target", "Sales"],
+    message: /^rnnkit: d\.csv: the time column "Month" does not increase: line 4 \('2020-02'\) comes after line 3 \('2020-03'\); sort the rows by time\n$/,
   },
   { name: "a missing file", files: {}, args: ["train", "series", "none.csv", "--target", "x"], message: /^rnnkit: none\.csv: no such file\n$/ },
   { name: "a directory", files: { "sub/.keep": "" }, args: ["train", "series", "sub", "--target", "x"], message: /^rnnkit: sub: is a directory, not a CSV file\n$/ },

@@ -364,7 +364,7 @@ export async function forecastFromFile(modelPath: string, file: string, args: Fo
         { name: "history", x: data.x.map((_, i) => i), y: data.x },
         { name: `forecast, ${steps} steps`, x: [n - 1, ...values.map((_, i) => n + i)], y: [data.x[n - 1], ...values], dashed: true },
       ],
-      { title: `${state.target}: ${steps}-step forecast`, xLabel: data.axis?.column ?? "row", yLabel: state.target, xTickLabel: tickLabeler(regular ? data.axis : null, regular ? times : []) },
+      { title: `${state.target}: ${steps}-step forecast`, xLabel: data.axis?.column ?? "row", yLabel: state.target, xTickLabel: tickLabeler(data.axis, regular ? times : []) },
     );
     const log = (m: string) => console.error(m);
     await writeChart(args.plot, svg, log);

@@ -103,9 +103,9 @@ export type TimeStep =
 export interface TimeAxis {
   column: string;
   labels: string[];
-  /** Dates as ms since 1970 (UTC), or the numbers of a numeric column. */
+  /** Dates as ms since 1970 (UTC), the numbers of a numeric column, or row indices for text labels. */
   values: number[];
-  kind: "date" | "number";
+  kind: "date" | "number" | "label";
   /** Null when the column is not regular. */
   step: TimeStep | null;
 }
@@ -151,22 +151,32 @@ export function findTimeColumn(table: CsvTable, requested: string | undefined, e
   return null;
 }
 
-/** Reads the time column (dates, or numbers) and works out its step; refuses values that are neither. */
+/**
+ * Reads the time column and works out its step. Dates and numbers must increase from row
+ * to row (the rows are taken as a time series in file order); any other text is kept as
+ * labels for the plots, with no step.
+ */
 export function readTimeAxis(table: CsvTable, column: string): TimeAxis {
   const col = columnIndex(table, column, "--time");
   const labels = table.rows.map((r) => r[col]);
+  let axis: TimeAxis;
   if (isDateColumn(table, col)) {
     const values = labels.map((l) => parseDate(l)!);
-    return { column, labels, values, kind: "date", step: dateStep(labels, values) };
+    axis = { column, labels, values, kind: "date", step: dateStep(labels, values) };
+  } else if (labels.every((l) => l !== "" && Number.isFinite(Number(l)))) {
+    const values = labels.map(Number);
+    axis = { column, labels, values, kind: "number", step: numberStep(labels, values) };
+  } else {
+    return { column, labels, values: labels.map((_, i) => i), kind: "label", step: null };
   }
-  const values = labels.map((l, r) => {
-    const v = l === "" ? NaN : Number(l);
-    if (!Number.isFinite(v)) {
-      throw new CsvDataError(`${table.source}: line ${table.lines[r]}, column "${column}": '${l}' is neither a date nor a number (the time column; name another with --time)`);
+  for (let r = 1; r < labels.length; r++) {
+    if (!(axis.values[r] > axis.values[r - 1])) {
+      throw new CsvDataError(
+        `${table.source}: the time column "${column}" does not increase: line ${table.lines[r]} ('${labels[r]}') comes after line ${table.lines[r - 1]} ('${labels[r - 1]}'); sort the rows by time`,
+      );
     }
-    return v;
-  });
-  return { column, labels, values, kind: "number", step: numberStep(labels, values) };
+  }
+  return axis;
 }
 
 function constantDiff(values: readonly number[], tolerance = 0): number | null {
