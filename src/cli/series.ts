@@ -40,6 +40,7 @@ export interface TrainSeriesArgs {
   hidden: string;
   layers: string;
   epochs: string;
+  patience: string;
   lr: string;
   batch: string;
   validation: string;
@@ -56,7 +57,7 @@ export interface TrainSeriesArgs {
 
 /** The defaults of `train series` (chosen on the airline series; docs/results/airline). */
 export const SERIES_DEFAULTS = {
-  window: "12", horizon: "1", cell: "lstm", hidden: "32", layers: "1", epochs: "150", lr: "0.01", batch: "16",
+  window: "12", horizon: "1", cell: "lstm", hidden: "32", layers: "1", epochs: "150", patience: "30", lr: "0.01", batch: "16",
   validation: "0.1", test: "0.2", seed: "0", fill: "none", transform: "seasonal", out: "model.safetensors",
 } as const;
 
@@ -147,7 +148,7 @@ export async function trainSeries(file: string, args: TrainSeriesArgs, print = t
   const horizon = posInt(cmd, "horizon", args.horizon);
   const settings = {
     window, horizon, cell: args.cell, hidden: posInt(cmd, "hidden", args.hidden), layers: posInt(cmd, "layers", args.layers),
-    epochs: posInt(cmd, "epochs", args.epochs), lr: num(cmd, "lr", args.lr, (v) => v > 0, "a number > 0"), batch: posInt(cmd, "batch", args.batch),
+    epochs: posInt(cmd, "epochs", args.epochs), patience: num(cmd, "patience", args.patience, (v) => Number.isInteger(v) && v >= 0, "a non-negative integer"), lr: num(cmd, "lr", args.lr, (v) => v > 0, "a number > 0"), batch: posInt(cmd, "batch", args.batch),
     seed: num(cmd, "seed", args.seed, Number.isInteger, "an integer"), transform: args.transform,
   };
   const seasonArg = args.season === undefined ? undefined : num(cmd, "season", args.season, (v) => Number.isInteger(v) && v >= 1, "a positive integer");
@@ -198,7 +199,7 @@ export async function trainSeries(file: string, args: TrainSeriesArgs, print = t
   log(`train series: ${file}, target "${args.target}"${inputs.length ? `, inputs ${inputs.join(", ")}` : ""}; time ${describeStep(data.axis)}${data.filled ? `; ${data.filled} gaps filled (${args.fill})` : ""}`);
   log(`  rows ${n}: train ${split.trainEnd}, validation ${validation}, test ${test} (chronological); season ${season} (${seasonHow})`);
   log(`  model input: ${transformText(state)}, standardised on the training rows; ${settings.cell} ${settings.layers}×${settings.hidden}, window ${window}, horizon ${horizon}`);
-  log(`  epochs ${settings.epochs}, lr ${settings.lr}, batch ${settings.batch}, seed ${settings.seed}; keeps the epoch with the lowest validation loss`);
+  log(`  epochs ${settings.epochs}, lr ${settings.lr}, batch ${settings.batch}, seed ${settings.seed}; keeps the epoch with the lowest validation loss${validation > 0 && settings.patience > 0 ? `, stops after ${settings.patience} epochs without a better one` : ""}`);
 
   const forecasterSettings: ForecasterSettings = { ...settings, season };
   const trained = trainForecaster(state, data.x, data.inputs, split, forecasterSettings, progressMode === "none" ? undefined : terminalProgress(progressMode));
@@ -263,7 +264,7 @@ export async function trainSeries(file: string, args: TrainSeriesArgs, print = t
       "",
       `- Seasonal period ${season}: ${seasonHow}.`,
       `- The network reads and predicts the ${transformText(state)} (transform \`${settings.transform}\`), standardised with the mean ${state.mean.toPrecision(4)} and deviation ${state.std.toPrecision(4)} of the training rows; predictions are turned back into ${args.target} with the known values before them. Both are stored in the model file (metadata \`${SERIES_KEY}\`).`,
-      `- Weights of the epoch with the lowest validation loss (epoch ${trained.bestEpoch} of ${settings.epochs}).`,
+      `- Weights of the epoch with the lowest validation loss (epoch ${trained.bestEpoch}; ${trained.history.length} of at most ${settings.epochs} epochs run).`,
       "",
       "## Plots",
       "",
@@ -301,7 +302,8 @@ export function trainSeriesCommand(): Command {
     .addOption(new Option("--cell <cell>", "recurrent cell").choices(["lstm", "gru", "rnn"]).default(d.cell))
     .option("--hidden <n>", "hidden units", d.hidden)
     .option("--layers <n>", "recurrent layers", d.layers)
-    .option("--epochs <n>", "training epochs (the best validation epoch is kept)", d.epochs)
+    .option("--epochs <n>", "training epochs at most (the best validation epoch is kept)", d.epochs)
+    .option("--patience <n>", "stop after this many epochs without a better validation loss (0: never)", d.patience)
     .option("--lr <rate>", "Adam learning rate", d.lr)
     .option("--batch <n>", "batch size", d.batch)
     .option("--validation <part>", "validation rows before the test rows: a fraction of all rows, or a count", d.validation)

@@ -21,7 +21,8 @@
  * before them validation targets, the rest training targets (a count, or a fraction of all
  * rows when below 1). A sample's window may reach back into an earlier part (that is
  * history, known at forecast time), its targets never into a later one. The weights kept
- * are those of the epoch with the lowest validation loss.
+ * are those of the epoch with the lowest validation loss; training stops after `patience`
+ * epochs without a better one.
  */
 import { Tensor } from "../tensor/tensor.js";
 import { Rng } from "../tensor/random.js";
@@ -72,6 +73,8 @@ export interface ForecasterSettings {
   seed: number;
   transform: SeriesTransform;
   season: number;
+  /** Stop after this many epochs without a better validation loss; 0 = run every epoch. */
+  patience: number;
 }
 
 /** Row ranges of the three parts: targets in [0, trainEnd), [trainEnd, valEnd), [valEnd, n). */
@@ -197,6 +200,7 @@ export function trainForecaster(
     epochs: s.epochs,
     batchSize: Math.min(s.batch, train.length),
     validation,
+    earlyStopping: validation && s.patience > 0 ? { patience: s.patience } : undefined,
     clipNorm: 1,
     progress,
     callbacks: {
