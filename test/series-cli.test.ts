@@ -94,7 +94,12 @@ test("train series and forecast on a monthly file: model, metadata, report, exte
   assert.equal(state.log, true);
   assert.equal(state.lag, 12);
   assert.equal(state.window, 4);
-  assert.ok(Number.isFinite(state.mean) && state.std > 0);
+  // Standardisation from the training rows only: 60 rows − 12 test − 6 validation = 42.
+  const sales = readFileSync(join(dir, "sales.csv"), "utf8").split("\r\n").slice(1).map((l) => Number(l.split(",")[1]));
+  const z = transformSeries(sales.slice(0, 42), 12, true).filter(Number.isFinite);
+  const mean = z.reduce((a, v) => a + v, 0) / z.length;
+  assert.ok(Math.abs(state.mean - mean) < 1e-12, `${state.mean} vs ${mean}`);
+  assert.ok(state.std > 0);
   assert.equal((JSON.parse(metadata["rnnkit.config"]) as { epochs: number }).epochs, 3);
 
   const f = run(dir, "forecast", "m.safetensors", "sales.csv", "--steps", "14", "-o", "fc.csv", "--plot", "fc.png");
