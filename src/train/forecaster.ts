@@ -219,22 +219,24 @@ export function trainForecaster(
   return { model, state, history, bestEpoch };
 }
 
-/** The model's `horizon` outputs for the target at row t, as values of the series (row t's prediction first). */
-function predictAt(model: SequenceToVector, state: SeriesState, x: readonly number[], z: readonly number[], inputs: readonly number[][], t: number): number[] {
-  const F = 1 + inputs.length;
-  const feats = new Float32Array(state.window * F);
-  windowFeatures(state, z, inputs, t, feats, 0, F);
-  const out = noGrad(() => model.forward(new Tensor(feats, [state.window, 1, F])));
-  const u = Array.from(out.data);
-  // Invert step by step: later outputs build on earlier predictions when the lag is shorter than the horizon.
-  const levels = x.slice(0, t);
-  return u.map((v) => {
-    const zt = v * state.std + state.mean;
-    const r = levels.length;
-    const value = state.lag === 0 ? finv(state.log, zt) : finv(state.log, zt + f(state.log, levels[r - state.lag]));
-    levels.push(value);
-    return value;
-  });
+/** The model's standardised outputs [rows.length × horizon] for the targets at `rows` (batched). */
+function modelOutputs(model: SequenceToVector, state: SeriesState, z: readonly number[], inputs: readonly number[][], rows: readonly number[]): Float32Array | Float64Array {
+  const F = 1 + inputs.length, B = rows.length;
+  const feats = new Float32Array(state.window * B * F);
+  rows.forEach((t, b) => windowFeatures(state, z, inputs, t, feats, b * F, B * F));
+  return noGrad(() => model.forward(new Tensor(feats, [state.window, B, F]))).data;
+}
+
+/** Values from standardised outputs u for rows t, t+1, …: each inverted with the value `lag` rows before it (from x, or from earlier outputs). */
+function invert(state: SeriesState, x: readonly number[], t: number, u: ArrayLike<number>): number[] {
+  const out: number[] = [];
+  for (let k = 0; k < u.length; k++) {
+    const zt = u[k] * state.std + state.mean;
+    const r = t + k - state.lag;
+    const before = state.lag === 0 ? 0 : f(state.log, r < t ? x[r] : out[r - t]);
+    out.push(finv(state.log, zt + before));
+  }
+  return out;
 }
 
 /** One-step-ahead predictions for every row in [from, to) (each from the true history before it). */
@@ -242,7 +244,12 @@ export function oneStepPredictions(model: SequenceToVector, state: SeriesState, 
   model.eval();
   const z = transformSeries(x, state.lag, state.log);
   const out: number[] = [];
-  for (let t = from; t < to; t++) out.push(predictAt(model, state, x, z, inputs, t)[0]);
+  const H = state.horizon;
+  for (let start = from; start < to; start += 256) {
+    const rows = Array.from({ length: Math.min(256, to - start) }, (_, i) => start + i);
+    const u = modelOutputs(model, state, z, inputs, rows);
+    rows.forEach((t, b) => out.push(invert(state, x, t, [u[b * H]])[0]));
+  }
   return out;
 }
 
@@ -259,15 +266,16 @@ export function forecastSeries(model: SequenceToVector, state: SeriesState, x: r
     );
   }
   const history = x.slice();
+  const z = transformSeries(history, state.lag, state.log);
   const out: number[] = [];
   while (out.length < steps) {
-    const z = transformSeries(history, state.lag, state.log);
-    const next = predictAt(model, state, history, z, inputs, history.length);
-    for (const v of next) {
-      if (out.length < steps) {
-        out.push(v);
-        history.push(v);
-      }
+    const t = history.length;
+    const next = invert(state, history, t, modelOutputs(model, state, z, inputs, [t]));
+    for (const v of next.slice(0, steps - out.length)) {
+      out.push(v);
+      const r = history.length;
+      z.push(state.lag === 0 ? f(state.log, v) : f(state.log, v) - f(state.log, history[r - state.lag]));
+      history.push(v);
     }
   }
   return out;
