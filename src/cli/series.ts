@@ -80,7 +80,10 @@ function describeStep(axis: TimeAxis | null): string {
   const s = axis.step;
   if (s === null) return `"${axis.column}", irregular`;
   if (s.unit === "month") return `"${axis.column}", ${s.count === 1 ? "monthly" : `every ${s.count} months`}`;
-  if (s.unit === "ms") return `"${axis.column}", every ${s.count / 1000} s`;
+  if (s.unit === "ms") {
+    const named: Record<number, string> = { 86_400_000: "daily", 3_600_000: "hourly", 604_800_000: "weekly", 60_000: "every minute" };
+    return `"${axis.column}", ${named[s.count] ?? `every ${s.count / 1000} s`}`;
+  }
   return `"${axis.column}", step ${s.count}`;
 }
 

@@ -77,17 +77,24 @@ export function numericColumn(table: CsvTable, name: string, fill: FillMethod): 
     if (!Number.isFinite(v)) throw new CsvDataError(`${table.source}: line ${table.lines[r]}, column "${name}": '${cell}' is not a number`);
     return v;
   });
-  const known = raw.flatMap((v, i) => (v === null ? [] : [i]));
-  if (known.length === 0) throw new CsvDataError(`${table.source}: column "${name}" holds no numbers`);
+  if (raw.every((v) => v === null)) throw new CsvDataError(`${table.source}: column "${name}" holds no numbers`);
   const values = raw.slice() as number[];
   let filled = 0;
-  for (let i = 0; i < raw.length; i++) {
-    if (raw[i] !== null) continue;
+  // The nearest known rows before and after each row, in two passes.
+  const next = new Array<number>(raw.length);
+  for (let i = raw.length - 1, k = -1; i >= 0; i--) {
+    if (raw[i] !== null) k = i;
+    next[i] = k;
+  }
+  for (let i = 0, prev = -1; i < raw.length; i++) {
+    if (raw[i] !== null) {
+      prev = i;
+      continue;
+    }
     filled++;
-    const prev = known.filter((k) => k < i).pop();
-    const next = known.find((k) => k > i);
-    if (fill === "previous" || prev === undefined || next === undefined) values[i] = prev !== undefined ? values[prev] : raw[next!]!;
-    else values[i] = raw[prev]! + ((raw[next]! - raw[prev]!) * (i - prev)) / (next - prev);
+    const nx = next[i];
+    if (fill === "previous" || prev < 0 || nx < 0) values[i] = prev >= 0 ? raw[prev]! : raw[nx]!;
+    else values[i] = raw[prev]! + ((raw[nx]! - raw[prev]!) * (i - prev)) / (nx - prev);
   }
   return { values, filled };
 }
