@@ -18,7 +18,7 @@
  * its schedule follows the clock), so such runs are not reproducible.
  */
 import { basename, dirname, join } from "node:path";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { Command, Option } from "commander";
 import { Rng, type RngState } from "../tensor/random.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -335,6 +335,9 @@ export async function trainText(file: string, args: TrainTextArgs): Promise<Trai
   if (outputs.resume && !existsSync(outputs.checkpoint)) {
     throw new DataError(`${WHO}: --resume: no checkpoint at ${outputs.checkpoint} (give --checkpoint, or leave out --resume to start afresh)`);
   }
+  for (const [name, path] of [["--out", outputs.out], ["--checkpoint", outputs.checkpoint]]) {
+    if (existsSync(path) && statSync(path).isDirectory()) throw new DataError(`${WHO}: ${name} ${path} is a directory; give a file name`);
+  }
   for (const dir of new Set([dirname(outputs.out), outputs.report, dirname(outputs.checkpoint)])) checkWritableDir(dir);
 
   const V = vocab.size, B = config.batch, T = config.window;
@@ -400,7 +403,8 @@ export async function trainText(file: string, args: TrainTextArgs): Promise<Trai
   const bySteps = config.steps !== null;
   const total = bySteps ? config.steps! : Math.round(budget);
   const callback: ProgressCallback = terminalProgress(outputs.progress);
-  callback({ type: "start", label: "train", total });
+  const label = bySteps ? "train (steps)" : "train (seconds)";
+  callback({ type: "start", label, total });
 
   const writeCheckpoint = () => {
     extra.carried = stateToJson(state);
@@ -427,7 +431,7 @@ export async function trainText(file: string, args: TrainTextArgs): Promise<Trai
     }
     const line = `step ${step}: train ${Number.isNaN(train) ? "—" : train.toFixed(3)}, validation ${val.toFixed(3)} nats/char${extra.stopped ? ` (no improvement in ${config.patience} scores: stopping early)` : ""}`;
     if (outputs.json) console.log(JSON.stringify({ event: "validation", step, seconds: extra.trainSeconds, train: Number.isNaN(train) ? null : train, val, best: extra.bestVal }));
-    else callback({ type: "message", label: "train", message: line });
+    else callback({ type: "message", label, message: line });
   };
 
   try {
@@ -469,10 +473,10 @@ export async function trainText(file: string, args: TrainTextArgs): Promise<Trai
         evaluate();
         writeCheckpoint();
       }
-      callback({ type: "step", label: "train", done: bySteps ? step : Math.min(total, Math.floor(extra.trainSeconds)), total, fields: { step, loss: +lossValue.toFixed(4), lr: +optimizer.lr.toPrecision(3) } });
+      callback({ type: "step", label, done: bySteps ? step : Math.min(total, Math.floor(extra.trainSeconds)), total, fields: { step, loss: +lossValue.toFixed(4), lr: +optimizer.lr.toPrecision(3) } });
     }
   } finally {
-    callback({ type: "end", label: "train" });
+    callback({ type: "end", label });
   }
   if (extra.curve.length === 0 || extra.curve[extra.curve.length - 1].step !== step) {
     evaluate();
