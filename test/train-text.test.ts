@@ -16,7 +16,8 @@ import { fileURLToPath } from "node:url";
 import { loadModel } from "../src/node/files.js";
 import { sampleFromFile } from "../src/cli/sample.js";
 import { readTextFile } from "../src/data/text-file.js";
-import { TRAIN_KEY, parseTrainTextArgs, prepareText, type TrainTextArgs } from "../src/cli/train-text.js";
+import { TRAIN_KEY, parseTrainTextArgs, prepareText, trainTextCommand, type TrainTextArgs } from "../src/cli/train-text.js";
+import { infoCommand } from "../src/cli/info.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const entry = join(here, "support", "textcli-entry.js");
@@ -250,4 +251,30 @@ test("without --batch a small text gets fewer streams; with --steps the run is r
   assert.equal(p.config.batch, Math.floor(900 / 65));
   assert.equal(prepared.trainIds.length, 900);
   assert.equal(parseTrainTextArgs({ ...base, steps: undefined }).config.minutes, 10);
+});
+
+test("early stopping: --patience scores without improvement end the run; the best model is written", () => {
+  const dir = tmp();
+  try {
+    const file = writeText(dir);
+    const out = join(dir, "m.safetensors");
+    const r = cli(["train", "text", file, "--steps", "200", "--hidden", "16", "--window", "8", "--batch", "4", "--patience", "2", "--eval-every", "2", "--lr", "1", "--out", out, "--json"], dir);
+    assert.equal(r.code, 0, r.stderr);
+    const events = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { event?: string; step?: number; val?: number; bestStep?: number; stoppedEarly?: boolean });
+    const scores = events.filter((e) => e.event === "validation");
+    const done = events.find((e) => e.event === "done")!;
+    assert.equal(done.stoppedEarly, true);
+    assert.ok(scores.length < 100, "stopped before the 200 steps");
+    const best = scores.reduce((a, b) => (b.val! < a.val! ? b : a));
+    assert.equal(done.bestStep, best.step);
+    const record = JSON.parse(loadModel(out).metadata[TRAIN_KEY]) as { bestStep: number; stoppedEarly: boolean };
+    assert.equal(record.bestStep, best.step);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("the command objects are named for wiring: train text and info", () => {
+  assert.equal(trainTextCommand().name(), "text");
+  assert.equal(infoCommand().name(), "info");
 });
