@@ -278,3 +278,29 @@ test("the command objects are named for wiring: train text and info", () => {
   assert.equal(trainTextCommand().name(), "text");
   assert.equal(infoCommand().name(), "info");
 });
+
+test("readTextFile: UTF-8 text with a BOM, emoji and CRLF is read; overlong forms, surrogates and cut sequences are refused at their offset", () => {
+  const dir = tmp();
+  try {
+    const write = (name: string, bytes: number[] | string) => {
+      const path = join(dir, name);
+      writeFileSync(path, typeof bytes === "string" ? bytes : Buffer.from(bytes));
+      return path;
+    };
+    const ok = readTextFile(write("ok.txt", "\uFEFFcafé 🙂\r\nline\n"));
+    assert.equal(ok.text, "café 🙂\r\nline\n");
+    assert.equal(ok.sha256, createHash("sha256").update(Buffer.from("\uFEFFcafé 🙂\r\nline\n")).digest("hex"));
+    const bad: Array<[number[], number]> = [
+      [[0x61, 0xc0, 0xaf], 1], // overlong "/"
+      [[0x61, 0x62, 0xed, 0xa0, 0x80], 2], // a UTF-16 surrogate
+      [[0x61, 0xe2, 0x82], 1], // cut short at the end
+      [[0xf5, 0x80, 0x80, 0x80], 0], // beyond U+10FFFF
+      [[0x61, 0x80], 1], // a lone continuation byte
+    ];
+    for (const [bytes, at] of bad) {
+      assert.throws(() => readTextFile(write("bad.txt", bytes)), new RegExp(`not UTF-8 text \\(an invalid byte sequence at byte ${at}\\)`), bytes.join(","));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
