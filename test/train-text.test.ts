@@ -238,7 +238,7 @@ test("bad data and bad options exit 2 with one line naming the problem, and writ
   }
 });
 
-test("without --batch a small text gets fewer streams; with --steps the run is reproducible", () => {
+test("without --batch a small text gets fewer streams; --steps alone means no time budget, neither means 10 minutes", () => {
   const base: TrainTextArgs = {
     cell: "lstm", hidden: "8", layers: "1", dropout: "0", window: "64", lr: "0.005", clip: "5", validation: "0.1", patience: "10",
     seed: "0", out: "m.safetensors", resume: false, progress: "none", json: false, sampleLength: "0", steps: "10",
