@@ -253,3 +253,19 @@ test("a quick run is judged by what a quick run can show; a full run by the publ
   assert.match(full, /^experiment +figure +ours +published +verdict\n/);
   assert.match(full, /\nlag +modern recipe .* +fails\n/);
 });
+
+test("the published command line has train text, train series, forecast and info, each with its help", () => {
+  const cli = resolve("build/src/cli/main.js");
+  const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: "utf8" });
+  const top = run("--help");
+  assert.equal(top.status, 0);
+  for (const name of ["train", "forecast", "info"]) assert.match(top.stdout, new RegExp(`^  ${name} `, "m"));
+  for (const args of [["train", "text", "--help"], ["train", "series", "--help"], ["forecast", "--help"], ["info", "--help"]]) {
+    const r = run(...args);
+    assert.equal(r.status, 0, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stdout, /Example:\n  \$ rnnkit /, `${args.join(" ")} shows an example`);
+  }
+  const bad = run("train", "series", "--bogus", "x.csv");
+  assert.equal(bad.status, 2, "commander's errors in an added command exit 2 too");
+  assert.match(bad.stderr, /unknown option '--bogus'/);
+});

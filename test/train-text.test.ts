@@ -15,7 +15,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadModel } from "../src/node/files.js";
 import { sampleFromFile } from "../src/cli/sample.js";
-import { readTextFile } from "../src/data/text-file.js";
+import { readTextFile } from "../src/node/text-file.js";
 import { TRAIN_KEY, parseTrainTextArgs, prepareText, trainTextCommand, type TrainTextArgs } from "../src/cli/train-text.js";
 import { infoCommand } from "../src/cli/info.js";
 

@@ -9,6 +9,9 @@ import { checkFixtures } from "./check-fixtures.js";
 import { runDemo } from "./demo.js";
 import { parseNumber, sampleFromFile, type SampleArgs } from "./sample.js";
 import { describeError, EXIT } from "./paths.js";
+import { trainTextCommand } from "./train-text.js";
+import { forecastCommand, trainSeriesCommand } from "./series.js";
+import { infoCommand } from "./info.js";
 
 /** The package's version, from the package.json next to the build (build/src/cli/ → ../../../). */
 export function packageVersion(): string {
@@ -75,7 +78,26 @@ export function makeProgram(): Command {
       process.stdout.write(`${sampleFromFile(file, opts)}\n`);
     });
   examples(sampleCommand, "rnnkit sample reports/charnn/charnn-lstm.safetensors --prime 'The ' --length 200");
+
+  const trainCommand = program
+    .command("train")
+    .description("train a model on your own data: a character model on a text file, or a forecaster on CSV columns");
+  trainCommand.addCommand(examples(trainTextCommand(), "rnnkit train text input.txt --minutes 10 --out shakespeare.safetensors"));
+  trainCommand.addCommand(examples(trainSeriesCommand(), "rnnkit train series airline-passengers.csv --target Passengers --out airline.safetensors"));
+  examples(trainCommand, "rnnkit train text input.txt --minutes 10", "rnnkit train series sales.csv --target units --window 12");
+  program.addCommand(examples(forecastCommand(), "rnnkit forecast airline.safetensors airline-passengers.csv --steps 24 -o forecast.csv --plot forecast.png"));
+  program.addCommand(examples(infoCommand(), "rnnkit info shakespeare.safetensors"));
+  for (const command of program.commands) sameErrorHandling(command);
   return program;
+}
+
+/**
+ * Commands made apart and added (`addCommand` copies no settings) hand commander's errors to
+ * `runProgram` as the program's own do, which exits 2.
+ */
+function sameErrorHandling(command: Command): void {
+  command.exitOverride();
+  for (const sub of command.commands) sameErrorHandling(sub);
 }
 
 /**

@@ -38,7 +38,7 @@ import { encodeCheckpoint, restoreCheckpoint, type TrainerState } from "../train
 import { specOf } from "../io/model-file.js";
 import { decodeSafetensors } from "../io/safetensors.js";
 import { CharVocab } from "../data/corpus.js";
-import { DataError, readTextFile } from "../data/text-file.js";
+import { DataError, readTextFile } from "../node/text-file.js";
 import { saveModel } from "../node/files.js";
 import { checkWritableDir, writeFileAtomic } from "../node/atomic.js";
 import { readCheckpointFile } from "../node/files.js";
