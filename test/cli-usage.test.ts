@@ -263,7 +263,7 @@ test("the published command line has train text, train series, forecast and info
   for (const args of [["train", "text", "--help"], ["train", "series", "--help"], ["forecast", "--help"], ["info", "--help"]]) {
     const r = run(...args);
     assert.equal(r.status, 0, `${args.join(" ")}: ${r.stderr}`);
-    assert.match(r.stdout, /Example:\n  \$ rnnkit /, `${args.join(" ")} shows an example`);
+    assert.match(r.stdout, /Example:\n {2}\$ rnnkit /, `${args.join(" ")} shows an example`);
   }
   const bad = run("train", "series", "--bogus", "x.csv");
   assert.equal(bad.status, 2, "commander's errors in an added command exit 2 too");
