@@ -26,7 +26,7 @@ import type { SequenceToVector } from "../src/nn/topologies.js";
 
 const { values: opts } = parseArgs({
   options: {
-    data: { type: "string", default: "/work/shared/data/timeseries/airline-passengers.csv" },
+    data: { type: "string", default: "../shared/data/timeseries/airline-passengers.csv" },
     out: { type: "string", default: "docs/results/airline" },
   },
 });
