@@ -22,13 +22,10 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { Command, Option } from "commander";
 import { Rng, type RngState } from "../tensor/random.js";
 import { Tensor } from "../tensor/tensor.js";
-import { noGrad } from "../autograd/tape.js";
 import { SequenceToSequence } from "../nn/topologies.js";
 import { Dropout } from "../nn/dropout.js";
 import { generateText } from "../nn/generate.js";
 import type { RecurrentState } from "../ops/recurrent.js";
-import { oneHot } from "../ops/gather.js";
-import { reshape } from "../ops/movement.js";
 import { crossEntropy } from "../ops/loss.js";
 import { Adam } from "../optim/adam.js";
 import { clipGradNorm } from "../optim/clip.js";
@@ -47,6 +44,7 @@ import { lineChart } from "../plot/line-chart.js";
 import { PNG_UNAVAILABLE, svgToPng } from "../node/png.js";
 import { VOCAB_KEY, parseNumber } from "./sample.js";
 import type { ProgressCallback } from "../train/progress.js";
+import { charStreams, streamLoss, streamWindow } from "../train/char-streams.js";
 
 /** The metadata key of the training record: JSON of config, data, date, steps, validation loss. */
 export const TRAIN_KEY = "rnnkit.train";
@@ -202,44 +200,6 @@ export function prepareText(path: string, text: string, config: TrainTextConfig,
   return { vocab, trainIds, valIds, characters: n };
 }
 
-interface Streams {
-  ids: Int32Array;
-  B: number;
-  S: number;
-}
-
-/** One window of the streams: one-hot x [T, B, V] and the next characters [T·B], time-major. */
-function streamWindow(s: Streams, V: number, start: number, T: number): { x: Tensor; targets: Int32Array } {
-  const inputs = new Int32Array(T * s.B), targets = new Int32Array(T * s.B);
-  for (let b = 0; b < s.B; b++) {
-    const base = b * s.S + start;
-    for (let t = 0; t < T; t++) {
-      inputs[t * s.B + b] = s.ids[base + t];
-      targets[t * s.B + b] = s.ids[base + t + 1];
-    }
-  }
-  return { x: reshape(oneHot(inputs, V), [T, s.B, V]), targets };
-}
-
-/** Mean nats per character over `ids` read as up to 32 parallel streams, state carried through each. */
-export function streamLoss(model: SequenceToSequence, ids: Int32Array, V: number, window: number): number {
-  const B = Math.max(1, Math.min(32, Math.floor((ids.length - 1) / Math.max(1, window))));
-  const s: Streams = { ids, B, S: Math.floor(ids.length / B) };
-  let total = 0, count = 0;
-  noGrad(() => {
-    let state: RecurrentState | undefined;
-    for (let start = 0; start < s.S - 1; start += window) {
-      const T = Math.min(window, s.S - 1 - start);
-      const { x, targets } = streamWindow(s, V, start, T);
-      const r = model.forwardWithState(x, { state });
-      state = r.state;
-      total += crossEntropy(r.y, targets, { reduction: "sum" }).item();
-      count += targets.length;
-    }
-  });
-  return total / count;
-}
-
 /** One scored point of the run. */
 export interface CurvePoint {
   step: number;
@@ -341,7 +301,7 @@ export async function trainText(file: string, args: TrainTextArgs): Promise<Trai
   for (const dir of new Set([dirname(outputs.out), outputs.report, dirname(outputs.checkpoint)])) checkWritableDir(dir);
 
   const V = vocab.size, B = config.batch, T = config.window;
-  const streams: Streams = { ids: trainIds, B, S: Math.floor(trainIds.length / B) };
+  const streams = charStreams(trainIds, B);
   const windowsPerPass = Math.floor((streams.S - 1) / T);
   const evalIds = valIds.subarray(0, Math.min(config.evalChars, valIds.length));
   const dataRecord = { file: basename(file), sha256: data.sha256, bytes: data.bytes, characters: prepared.characters, vocabSize: V, trainCharacters: trainIds.length, validationCharacters: valIds.length };

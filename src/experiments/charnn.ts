@@ -26,7 +26,6 @@ import { join } from "node:path";
 import { defineExperiment, type Figure, type Plot, type RunContext } from "./experiment.js";
 import { lineChart } from "./plot.js";
 import { Rng } from "../tensor/random.js";
-import type { Tensor } from "../tensor/tensor.js";
 import { SequenceToSequence } from "../nn/topologies.js";
 import type { RecurrentState } from "../ops/recurrent.js";
 import { oneHot } from "../ops/gather.js";
@@ -35,7 +34,6 @@ import { crossEntropy } from "../ops/loss.js";
 import { Adagrad } from "../optim/adagrad.js";
 import { Adam } from "../optim/adam.js";
 import { clipGradNorm, clipGradValue } from "../optim/clip.js";
-import { noGrad } from "../autograd/tape.js";
 import { detachState } from "../train/tbptt.js";
 import { specOf } from "../io/model-file.js";
 import { saveModel } from "../node/files.js";
@@ -43,6 +41,7 @@ import { generateText } from "../nn/generate.js";
 import { CharVocab, charCount, embeddedCorpus, firstChars } from "../data/corpus.js";
 import { checkWritableDir } from "../node/atomic.js";
 import { expectFile } from "../cli/paths.js";
+import { charStreams, streamLoss, streamWindow } from "../train/char-streams.js";
 
 /** The flat config: part (a) keys start with `min`, the rest are part (b)'s. */
 const defaults = {
@@ -324,57 +323,12 @@ function trainMinChar(text: string, vocab: CharVocab, config: CharnnConfig, ctx:
   return { vocabSize: V, initialSmooth, firstPrinted, finalSmooth: smooth, tailLoss: tailSum / tail, tail, iterations: config.minIters, seconds, curve, sample, saved };
 }
 
-/** Ids as B parallel streams: stream b is the contiguous slice [b·S, (b+1)·S) with S = ⌊n / B⌋. */
-interface Streams {
-  ids: Int32Array;
-  B: number;
-  S: number;
-}
-
-/**
- * One window of the streams: one-hot inputs x [T, B, V] at positions [start, start+T) of
- * every stream and the next characters as targets [T·B], time-major.
- */
-function streamWindow(s: Streams, V: number, start: number, T: number): { x: Tensor; targets: Int32Array } {
-  const inputs = new Int32Array(T * s.B), targets = new Int32Array(T * s.B);
-  for (let b = 0; b < s.B; b++) {
-    const base = b * s.S + start;
-    for (let t = 0; t < T; t++) {
-      inputs[t * s.B + b] = s.ids[base + t];
-      targets[t * s.B + b] = s.ids[base + t + 1];
-    }
-  }
-  return { x: reshape(oneHot(inputs, V), [T, s.B, V]), targets };
-}
-
-/**
- * Mean nats per character over ids read as up to 32 parallel streams with the state
- * carried through each, so every character but each stream's first is predicted.
- */
-export function streamLoss(model: SequenceToSequence, ids: Int32Array, V: number, window: number): number {
-  const B = Math.max(1, Math.min(32, Math.floor((ids.length - 1) / window)));
-  const s: Streams = { ids, B, S: Math.floor(ids.length / B) };
-  let total = 0, count = 0;
-  noGrad(() => {
-    let state: RecurrentState | undefined;
-    for (let start = 0; start < s.S - 1; start += window) {
-      const T = Math.min(window, s.S - 1 - start);
-      const { x, targets } = streamWindow(s, V, start, T);
-      const r = model.forwardWithState(x, { state });
-      state = r.state;
-      total += crossEntropy(r.y, targets, { reduction: "sum" }).item();
-      count += targets.length;
-    }
-  });
-  return total / count;
-}
-
 function trainLstm(text: string, vocab: CharVocab, config: CharnnConfig, ctx: RunContext): LstmResult {
   const ids = vocab.encode(text);
   const V = vocab.size, B = config.batch, T = config.window;
   const cut = Math.round(ids.length * (1 - config.valFraction));
   const trainIds = ids.subarray(0, cut), valIds = ids.subarray(cut);
-  const streams: Streams = { ids: trainIds, B, S: Math.floor(trainIds.length / B) };
+  const streams = charStreams(trainIds, B);
   const windowsPerPass = Math.floor((streams.S - 1) / T);
   if (windowsPerPass < 1) throw new Error(`charnn: ${trainIds.length} training characters hold no ${B} streams of a ${T}-step window; lower batch or window`);
   if (valIds.length < 2) throw new Error(`charnn: the validation split has ${valIds.length} characters; raise valFraction`);
