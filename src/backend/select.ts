@@ -18,7 +18,7 @@
 import { chosenKernels, setDefaultKernels, kernels, useKernels, type Kernels } from "./kernels.js";
 import { tsKernels } from "./ts/index.js";
 import {
-  compileWasmBuilds, loadCompiledBuild, loadWasm, simdSupported, usableBuilds, wasmBuildAvailable,
+  compileWasmBuilds, loadCompiledBuild, loadWasm, simdSupported, usableBuilds,
   type WasmBuild, type WasmBuildSource, type WasmBytes, type WasmKernelOptions, type WasmKernels,
 } from "./wasm/index.js";
 import type { SpawnHelpers } from "./wasm/kernels.js";
@@ -242,9 +242,4 @@ export async function startThreads(n: number): Promise<number> {
 export function threads(): number {
   const k = kernels();
   return isWasm(k) ? k.threads : 1;
-}
-
-/** Whether a wasm build can load without waiting (compiled ahead or readable). */
-export function wasmReady(): boolean {
-  return usableBuilds().some(wasmBuildAvailable);
 }

@@ -66,11 +66,6 @@ export function setWasmBytesReader(read: WasmBytesReader | null): void {
   reader = read;
 }
 
-/** Whether a module for `build` can be had without waiting: compiled ahead, or a reader is registered. */
-export function wasmBuildAvailable(build: WasmBuild): boolean {
-  return compiled.has(build) || reader !== null;
-}
-
 /** The builds this engine can run, best first. */
 export function usableBuilds(): WasmBuild[] {
   if (wasmApi() === null) return [];
