@@ -1,16 +1,18 @@
 /**
  * Choosing the backend: by name (`useBackend`, which throws saying why a backend cannot
- * load), lazily by default (the best WebAssembly build, else the TypeScript reference with
- * one warning), asynchronously (`initBackend`, what a browser does), and `backendInfo`.
+ * load), lazily by default (native where the platform registered it and it loads, else the
+ * best WebAssembly build, else the TypeScript reference, warning once when passing native or
+ * WebAssembly over), asynchronously (`initBackend`, what a browser does), and `backendInfo`.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { kernels, useKernels } from "../src/backend/kernels.js";
 import {
-  BackendError, backendInfo, initBackend, setBackendWarning, setThreads, useBackend,
+  BackendError, backendInfo, initBackend, setBackendWarning, setNativeLoader, setThreads, useBackend,
 } from "../src/backend/select.js";
 import { setWasmBytesReader, sharedMemorySupported, simdSupported } from "../src/backend/wasm/index.js";
-import { readWasmBuild } from "../src/node/platform.js";
+import { nodeNativeLoader, readWasmBuild } from "../src/node/platform.js";
+import { nativeUnavailable } from "./support/backends.js";
 import { configureFromEnvironment } from "../src/node/environment.js";
 import { LSTM } from "../src/nn/recurrent.js";
 import { Rng } from "../src/tensor/random.js";
@@ -29,6 +31,7 @@ function isolated(body: (warnings: string[]) => void | Promise<void>) {
     } finally {
       setBackendWarning((m) => console.warn(m));
       setWasmBytesReader(readWasmBuild);
+      setNativeLoader(nodeNativeLoader);
       useKernels(before);
     }
   };
@@ -53,11 +56,44 @@ test("useBackend throws a BackendError with the reason, and the active backend s
   assert.throws(() => useBackend("wasm-simd", { bytes: JUNK, shared: false }), (e: unknown) =>
     e instanceof BackendError && e.backend === "wasm-simd" && /cannot be used: simd: /.test(e.message));
   assert.throws(() => useBackend("wasm-scalar", { bytes: JUNK }), /backend 'wasm-scalar' cannot be used: scalar: /);
-  assert.throws(() => useBackend("gpu" as never), /unknown backend \(expected one of ts, wasm-scalar, wasm-simd\)/);
+  assert.throws(() => useBackend("gpu" as never), /unknown backend \(expected one of ts, wasm-scalar, wasm-simd, native\)/);
+  assert.throws(() => useBackend("native", { variant: "sse9" as never }), /backend 'native' cannot be used: GEMM variant 'sse9' is not available here/);
   assert.equal(backendInfo().name, "ts");
 }));
 
-test("the lazy default is the best WebAssembly build, picked on first use, without a warning", isolated((warnings) => {
+const noNative = nativeUnavailable();
+
+test("in Node the lazy default is native, naming its GEMM variant, without a warning", { skip: noNative ?? false }, isolated((warnings) => {
+  useKernels(null);
+  const info = backendInfo();
+  assert.equal(info.name, "native");
+  assert.equal(info.how, "default");
+  assert.match(info.reason, /^best available: native \((avx512|avx2|generic) GEMM\)$/);
+  assert.equal(setThreads(2), 2);
+  assert.equal(backendInfo().threads, 2);
+  assert.equal(setThreads(1), 1);
+  assert.deepEqual(warnings, []);
+}));
+
+test("where the native kernels do not load, the default is WebAssembly, with one warning saying why", isolated((warnings) => {
+  setNativeLoader(() => {
+    throw new Error("not built when installed: no C compiler found");
+  });
+  useKernels(null);
+  const info = backendInfo();
+  assert.equal(info.name, "wasm-simd");
+  assert.match(info.reason, /^best available: wasm-simd in shared memory \(native: not built when installed: no C compiler found\)$/);
+  backendInfo();
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0], /^rnnkit: running on wasm-simd, not the native kernels \(native: not built when installed: no C compiler found\)/);
+  assert.throws(() => useBackend("native"), (e: unknown) =>
+    e instanceof BackendError && e.message === "backend 'native' cannot be used: not built when installed: no C compiler found");
+  setNativeLoader(null);
+  assert.throws(() => useBackend("native"), /native kernels run only in Node, loaded by rnnkit's Node entry/);
+}));
+
+test("without native kernels (a browser), the lazy default is the best WebAssembly build, picked on first use, without a warning", isolated((warnings) => {
+  setNativeLoader(null);
   useKernels(null);
   const lstm = new LSTM({ inputSize: 2, hiddenSize: 4, rng: new Rng(0) }); // first use picks
   assert.equal(lstm.forward(Tensor.zeros([3, 1, 2])).output.shape.join(), "3,1,4");
@@ -69,6 +105,7 @@ test("the lazy default is the best WebAssembly build, picked on first use, witho
 }));
 
 test("with no module to be had, the default falls back to TypeScript with one warning naming why", isolated((warnings) => {
+  setNativeLoader(null);
   setWasmBytesReader(null);
   useKernels(null);
   const info = backendInfo();
@@ -82,6 +119,7 @@ test("with no module to be had, the default falls back to TypeScript with one wa
 }));
 
 test("initBackend compiles without blocking, then makes the best (or the named) backend active", isolated(async () => {
+  setNativeLoader(null);
   setWasmBytesReader(null);
   useKernels(null);
   const sources = {
@@ -98,7 +136,19 @@ test("initBackend compiles without blocking, then makes the best (or the named) 
   assert.equal((await initBackend({ backend: "ts" })).name, "ts");
 }));
 
+test("initBackend in Node: native by default, or by name, with threads", { skip: noNative ?? false }, isolated(async () => {
+  useKernels(null);
+  const info = await initBackend({ threads: 2 });
+  assert.equal(info.name, "native");
+  assert.equal(info.threads, 2);
+  const named = await initBackend({ backend: "native", variant: "generic" });
+  assert.equal(named.name, "native");
+  assert.equal(named.how, "chosen");
+  assert.equal(named.threads, 1);
+}));
+
 test("initBackend with nothing that compiles: a named backend throws; the default falls back with the warning", isolated(async (warnings) => {
+  setNativeLoader(null);
   setWasmBytesReader(null);
   useKernels(null);
   const sources = { "simd-shared": JUNK, simd: JUNK, scalar: JUNK };
@@ -122,7 +172,8 @@ test("the Node layer maps RNNKIT_BACKEND and RNNKIT_THREADS onto the calls, and 
   const two = configureFromEnvironment({ RNNKIT_BACKEND: "wasm-simd", RNNKIT_THREADS: "2" });
   assert.equal(two.threads, 2);
   assert.equal(configureFromEnvironment({ RNNKIT_THREADS: "1" }).threads, 1);
-  assert.throws(() => configureFromEnvironment({ RNNKIT_BACKEND: "gpu" }), /RNNKIT_BACKEND must be one of ts, wasm-scalar, wasm-simd or wasm, got 'gpu'/);
+  if (noNative === null) assert.equal(configureFromEnvironment({ RNNKIT_BACKEND: "native", RNNKIT_THREADS: "2" }).threads, 2);
+  assert.throws(() => configureFromEnvironment({ RNNKIT_BACKEND: "gpu" }), /RNNKIT_BACKEND must be one of ts, wasm-scalar, wasm-simd, native or wasm, got 'gpu'/);
   assert.throws(() => configureFromEnvironment({ RNNKIT_THREADS: "0" }), /RNNKIT_THREADS must be a positive integer, got '0'/);
   assert.equal(configureFromEnvironment({}).name, backendInfo().name, "an empty environment changes nothing");
 }));

@@ -4,6 +4,7 @@
  * the relative import the examples use), so the README cannot drift from tested code.
  */
 import { test } from "node:test";
+import { nativeUnavailable } from "./support/backends.js";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
@@ -46,7 +47,8 @@ test("the quick start trains, reports its kernels, and reloads its model with th
   } finally {
     console.log = orig;
   }
-  assert.match(lines[0], /^kernels: wasm-simd \(/);
+  // Node's default: the native kernels where they were built, else WebAssembly SIMD.
+  assert.match(lines[0], nativeUnavailable() === null ? /^kernels: native \(best available: native/ : /^kernels: wasm-simd \(/);
   const first = r.history[0], last = r.history.at(-1)!;
   assert.ok(last.valLoss! < first.valLoss! * 0.5, `validation loss ${first.valLoss} → ${last.valLoss}`);
   assert.equal(r.sameAfterReload, true);

@@ -16,7 +16,8 @@ import { kernels, type Kernels, type RnnActivation } from "../src/backend/kernel
 import type { WasmKernels } from "../src/backend/wasm/index.js";
 import { Rng } from "../src/tensor/random.js";
 import type { Floats } from "../src/tensor/tensor.js";
-import { backendKernels, forEachBackend, TEST_BACKENDS } from "./support/backends.js";
+import type { NativeKernels } from "../src/node/native.js";
+import { backendKernels, forEachBackend, nativeUnavailable, TEST_BACKENDS } from "./support/backends.js";
 import { referenceGemm } from "./support/gemm-reference.js";
 import { randomF32, randomF64 } from "./support/random.js";
 
@@ -403,7 +404,8 @@ function affineReference(
 let activeBefore: Kernels | null = null;
 test("before the per-backend suites: none of their forced wasm instances is active", () => {
   activeBefore = kernels();
-  assert.ok(!TEST_BACKENDS.some((b) => b.name !== "ts" && backendKernels(b.label) === activeBefore));
+  const loadable = TEST_BACKENDS.filter((b) => b.name !== "ts" && (b.name !== "native" || nativeUnavailable() === null));
+  assert.ok(!loadable.some((b) => backendKernels(b.label) === activeBefore));
 });
 
 forEachBackend((backend) => {
@@ -413,6 +415,10 @@ forEachBackend((backend) => {
     assert.equal(K, backendKernels(backend.label));
     if (backend.name === "ts") {
       assert.equal(K, tsKernels);
+    } else if (backend.name === "native") {
+      const native = K as NativeKernels;
+      assert.equal(native.variant, backend.options.variant ?? native.variants[0]);
+      assert.equal(native.threads, backend.threads ?? 1);
     } else {
       const wasm = K as WasmKernels;
       assert.equal(wasm.options.minGemmWork, 0);

@@ -1,24 +1,27 @@
 /**
  * The package as users get it: `npm pack`, install the tarball into a fresh project with
- * npm's cache only (no network), then (a) a Node ESM script trains a few steps from the
- * installed package and must find the SIMD WebAssembly backend active, saves and reloads
- * the model through `rnnkit/node`, and runs the `rnnkit` command; (b) a strict TypeScript
- * consumer compiles against the shipped types. Also: what the tarball holds, and the
- * installed size (reported).
+ * npm's cache only (no network), its install script approved (`allowScripts`), so the
+ * native kernels compile; then (a) a Node ESM script trains a few steps from the installed
+ * package and must find the native backend active (WebAssembly SIMD where this machine
+ * cannot build it), saves and reloads the model through `rnnkit/node`, and runs the `rnnkit`
+ * command; (b) a strict TypeScript consumer compiles against the shipped types; (c) the same
+ * install with the compiler hidden succeeds, and the library runs on WebAssembly SIMD, saying
+ * why once. Also: what the tarball holds, and the installed size (reported).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { nativeUnavailable } from "./support/backends.js";
 
 const root = resolve(".");
 const work = mkdtempSync(join(tmpdir(), "rnnkit-package-"));
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 
-function run(cmd: string, args: string[], cwd: string): string {
-  const r = spawnSync(cmd, args, { cwd, encoding: "utf8", env: { ...process.env, npm_config_fund: "false", npm_config_audit: "false" } });
+function run(cmd: string, args: string[], cwd: string, env: Record<string, string> = {}): string {
+  const r = spawnSync(cmd, args, { cwd, encoding: "utf8", env: { ...process.env, npm_config_fund: "false", npm_config_audit: "false", ...env } });
   assert.equal(r.status, 0, `${cmd} ${args.join(" ")} failed in ${cwd}:\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
 }
@@ -39,7 +42,7 @@ const packed = JSON.parse(run(npm, ["pack", "--json", "--ignore-scripts", "--pac
 const tarball = join(work, packed[0].filename);
 const files = packed[0].files.map((f) => f.path);
 const app = join(work, "app");
-mkdirSync(app);
+const appWithoutCompiler = join(work, "app-without-compiler");
 
 /**
  * A lockfile for the fresh project: rnnkit from the tarball, and its dependencies exactly
@@ -52,7 +55,9 @@ function appLockfile(): object {
   const spec = `file:${tarball}`;
   const packages: Record<string, unknown> = {
     "": { name: "app", dependencies: { rnnkit: spec } },
-    "node_modules/rnnkit": { version: own.version, resolved: spec, dependencies: own.dependencies, bin: own.bin, engines: own.engines },
+    "node_modules/rnnkit": {
+      version: own.version, resolved: spec, dependencies: own.dependencies, bin: own.bin, engines: own.engines, hasInstallScript: true,
+    },
   };
   for (const [path, entry] of Object.entries(lock.packages)) {
     if (!path.startsWith("node_modules/") || entry.dev === true || entry.link === true) continue;
@@ -63,14 +68,28 @@ function appLockfile(): object {
   }
   return { name: "app", lockfileVersion: 3, requires: true, packages };
 }
-writeFileSync(join(app, "package.json"), JSON.stringify({ name: "app", private: true, type: "module", dependencies: { rnnkit: `file:${tarball}` } }));
-writeFileSync(join(app, "package-lock.json"), JSON.stringify(appLockfile(), null, 2));
-run(npm, ["ci", "--offline", "--no-audit", "--no-fund", "--ignore-scripts"], app);
+/** A fresh project that depends on the tarball, with rnnkit's install script approved, installed. */
+function install(dir: string, env: Record<string, string> = {}): void {
+  mkdirSync(dir);
+  writeFileSync(join(dir, "package.json"), JSON.stringify({
+    name: "app", private: true, type: "module", dependencies: { rnnkit: `file:${tarball}` }, allowScripts: { rnnkit: true },
+  }));
+  writeFileSync(join(dir, "package-lock.json"), JSON.stringify(appLockfile(), null, 2));
+  run(npm, ["ci", "--offline", "--no-audit", "--no-fund"], dir, env);
+}
+install(app);
+// "No compiler": CC names one that does not exist (build.mjs then tries no other).
+install(appWithoutCompiler, { CC: join(work, "no-such-compiler") });
+const nativeHere = nativeUnavailable() === null;
 
-test("the tarball holds the three WebAssembly builds, the types and the CLI; no experiments, tests or source maps", () => {
+test("the tarball holds the three WebAssembly builds, the native sources and build script, the types and the CLI; no experiments, tests, source maps or binaries", () => {
   for (const build of ["kernels-simd-shared.wasm", "kernels-simd.wasm", "kernels-scalar.wasm"]) {
     assert.ok(files.includes(`build/src/backend/wasm/${build}`), `${build} missing from the tarball`);
   }
+  for (const f of ["native/build.mjs", "native/src/addon.c", "native/src/gemm_variant.h", "native/src/rnnkit.h"]) {
+    assert.ok(files.includes(f), `${f} missing from the tarball`);
+  }
+  assert.deepEqual(files.filter((f) => f.startsWith("native/out") || f.endsWith(".node")), [], "no compiled addon ships");
   for (const f of ["build/src/index.d.ts", "build/src/node/index.d.ts", "build/src/tasks.d.ts", "build/src/cli/main.js"]) {
     assert.ok(files.includes(f), `${f} missing from the tarball`);
   }
@@ -78,8 +97,7 @@ test("the tarball holds the three WebAssembly builds, the types and the CLI; no 
   assert.deepEqual(stray, [], "the tarball ships what only the repository needs");
 });
 
-test("installed: a Node ESM script trains from the package on the SIMD WebAssembly backend", () => {
-  const script = `
+const TRAIN_SCRIPT = `
     import { Rng, SequenceToVector, Adam, mseLoss, backendInfo, encodeModel, decodeModel, noGrad } from "rnnkit";
     import { saveModel, loadModel } from "rnnkit/node";
     import { linearRecurrence } from "rnnkit/tasks";
@@ -100,14 +118,39 @@ test("installed: a Node ESM script trains from the package on the SIMD WebAssemb
     const fromFile = loadModel("model.safetensors").model;
     const same = noGrad(() => [model, back, fromFile].map((m) => Array.from(m.forward(x).data).join()));
     console.log(JSON.stringify({ info: backendInfo(), first: losses[0], last: losses.at(-1), same: same[0] === same[1] && same[1] === same[2] }));
-  `;
-  writeFileSync(join(app, "train.mjs"), script);
-  const out = JSON.parse(run(process.execPath, ["train.mjs"], app).trim().split("\n").at(-1)!);
-  assert.equal(out.info.name, "wasm-simd", `installed package runs ${out.info.name}: ${out.info.reason}`);
+`;
+
+/** Runs the training script in an installed project: its JSON line, and what it wrote to stderr. */
+function trainIn(dir: string): { out: { info: { name: string; how: string; reason: string; sharedMemory: boolean }; first: number; last: number; same: boolean }; stderr: string } {
+  writeFileSync(join(dir, "train.mjs"), TRAIN_SCRIPT);
+  const r = spawnSync(process.execPath, ["train.mjs"], { cwd: dir, encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  return { out: JSON.parse(r.stdout.trim().split("\n").at(-1)!), stderr: r.stderr };
+}
+
+test("installed: a Node ESM script trains from the package on the native backend, by default", () => {
+  const { out, stderr } = trainIn(app);
+  if (nativeHere) {
+    assert.equal(out.info.name, "native", `installed package runs ${out.info.name}: ${out.info.reason}`);
+    assert.match(out.info.reason, /^best available: native \((avx512|avx2|generic) GEMM\)$/);
+    assert.equal(stderr, "");
+  } else {
+    assert.equal(out.info.name, "wasm-simd", `installed package runs ${out.info.name}: ${out.info.reason}`);
+  }
   assert.equal(out.info.how, "default");
-  assert.equal(out.info.sharedMemory, true);
   assert.ok(out.last < out.first, `loss ${out.first} → ${out.last}`);
   assert.equal(out.same, true, "a model reloaded from bytes and from a file gives the same outputs");
+});
+
+test("installed without a compiler: the install succeeds; the library runs on WebAssembly SIMD, saying why once", () => {
+  assert.equal(existsSync(join(appWithoutCompiler, "node_modules", "rnnkit", "native", "out", "rnnkit.node")), false);
+  const { out, stderr } = trainIn(appWithoutCompiler);
+  assert.equal(out.info.name, "wasm-simd");
+  assert.equal(out.info.sharedMemory, true);
+  assert.match(out.info.reason, /^best available: wasm-simd in shared memory \(native: not built when installed: no C compiler found \(tried .*no-such-compiler; set CC to use another\)\)$/);
+  assert.equal(stderr.match(/rnnkit: running on wasm-simd, not the native kernels/g)?.length, 1, stderr);
+  assert.ok(out.last < out.first, `loss ${out.first} → ${out.last}`);
+  assert.equal(out.same, true);
 });
 
 test("installed: every shipped module loads (no import reaches outside the package)", () => {
@@ -124,7 +167,7 @@ test("installed: RNNKIT_BACKEND is honoured by the rnnkit command, and a bad val
   assert.equal(ok.status, 0, ok.stderr);
   const bad = spawnSync(bin, ["demo", "--steps", "3"], { cwd: app, encoding: "utf8", env: { ...process.env, RNNKIT_BACKEND: "cuda" } });
   assert.notEqual(bad.status, 0);
-  assert.match(bad.stderr, /RNNKIT_BACKEND must be one of ts, wasm-scalar, wasm-simd or wasm, got 'cuda'/);
+  assert.match(bad.stderr, /RNNKIT_BACKEND must be one of ts, wasm-scalar, wasm-simd, native or wasm, got 'cuda'/);
 });
 
 test("installed: a strict TypeScript consumer compiles against the shipped types", () => {

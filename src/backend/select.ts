@@ -25,10 +25,13 @@ import type { SpawnHelpers } from "./wasm/kernels.js";
 import { spawnWebHelpers } from "./wasm/threads-web.js";
 import { wasmApi } from "./wasm/api.js";
 
-/** The backends by name: the TypeScript reference, and the two WebAssembly builds. */
-export type BackendName = "ts" | "wasm-scalar" | "wasm-simd";
+/**
+ * The backends by name: the TypeScript reference, the two WebAssembly builds, and the
+ * native kernels (Node only: a C addon compiled when the package is installed).
+ */
+export type BackendName = "ts" | "wasm-scalar" | "wasm-simd" | "native";
 
-export const BACKEND_NAMES: readonly BackendName[] = Object.freeze(["ts", "wasm-scalar", "wasm-simd"]);
+export const BACKEND_NAMES: readonly BackendName[] = Object.freeze(["ts", "wasm-scalar", "wasm-simd", "native"]);
 
 /** What is active, and why. */
 export interface BackendInfo {
@@ -61,21 +64,51 @@ export interface UseBackendOptions extends WasmKernelOptions {
   shared?: boolean;
   /** The module bytes of the build to load, instead of finding them. */
   bytes?: WasmBytes;
+  /**
+   * native: the GEMM micro-kernels, "avx512" | "avx2" | "generic" (default: the best this
+   * CPU runs; all give the same bits). For tests and benchmarks.
+   */
+  variant?: "avx512" | "avx2" | "generic";
 }
+
+/**
+ * Kernels that a platform layer provides outside WebAssembly, with their own thread pool:
+ * rnnkit's Node entry registers the native addon's.
+ */
+export interface PlatformKernels extends Kernels {
+  /** Threads that large products run on, the calling one included. */
+  readonly threads: number;
+  /** Sets the pool's threads; returns the number in effect. */
+  setThreads(n: number): number;
+  /** What runs, for `backendInfo().reason` (e.g. the GEMM micro-kernels). */
+  readonly variant?: string;
+}
+
+/** Loads the platform's native kernels, or throws an Error saying why they cannot load. */
+export type NativeLoader = (options: UseBackendOptions) => PlatformKernels;
 
 const reasons = new WeakMap<Kernels, { how: "chosen" | "default"; reason: string }>();
 let spawner: SpawnHelpers | null = null;
+let nativeLoader: NativeLoader | null = null;
 let warn: (message: string) => void = (m) => console.warn(m);
 
 function isWasm(k: Kernels): k is WasmKernels {
-  return typeof (k as Partial<WasmKernels>).setThreads === "function";
+  return typeof (k as Partial<WasmKernels>).setThreadsAsync === "function";
+}
+
+function isPlatform(k: Kernels): k is PlatformKernels {
+  return !isWasm(k) && typeof (k as Partial<PlatformKernels>).setThreads === "function";
+}
+
+function threadsOf(k: Kernels): number {
+  return isWasm(k) || isPlatform(k) ? k.threads : 1;
 }
 
 function infoOf(k: Kernels): BackendInfo {
   const why = reasons.get(k) ?? { how: "chosen" as const, reason: "set directly as kernels" };
   const name = (BACKEND_NAMES as readonly string[]).includes(k.name) ? (k.name as BackendName) : "ts";
   return {
-    name, ...why, sharedMemory: isWasm(k) && k.shared, threads: isWasm(k) ? k.threads : 1, memoryBytes: k.memory?.liveBytes ?? 0,
+    name, ...why, sharedMemory: isWasm(k) && k.shared, threads: threadsOf(k), memoryBytes: k.memory?.liveBytes ?? 0,
   };
 }
 
@@ -86,11 +119,12 @@ function infoOf(k: Kernels): BackendInfo {
 function activate(k: Kernels): void {
   const previous = chosenKernels();
   if (previous !== null && previous !== k && isWasm(previous) && previous.threads > 1) previous.setThreads(1, () => null);
+  if (previous !== null && previous !== k && isPlatform(previous) && previous.threads > 1) previous.setThreads(1);
   useKernels(k);
 }
 
 function wasmOptions(name: "wasm-scalar" | "wasm-simd", options: UseBackendOptions) {
-  const { shared, bytes, ...thresholds } = options;
+  const { shared, bytes, variant: _variant, ...thresholds } = options;
   return name === "wasm-scalar"
     ? { ...thresholds, simd: false, scalarBytes: bytes }
     : { ...thresholds, simd: true, probe: () => true, shared, simdBytes: shared === true ? undefined : bytes, sharedBytes: shared === true ? bytes : undefined };
@@ -110,6 +144,13 @@ export function useBackend(name: BackendName, options: UseBackendOptions = {}): 
     const { kernels: loaded, refused } = loadWasm(wasmOptions(name, options));
     if (loaded === null || loaded.name !== name) throw new BackendError(name, refused.join("; ") || "no build loaded");
     k = loaded;
+  } else if (name === "native") {
+    if (nativeLoader === null) throw new BackendError(name, "native kernels run only in Node, loaded by rnnkit's Node entry");
+    try {
+      k = nativeLoader(options);
+    } catch (e) {
+      throw new BackendError(name, (e as Error).message);
+    }
   } else {
     const unknown: never = name;
     throw new BackendError(unknown, `unknown backend (expected one of ${BACKEND_NAMES.join(", ")})`);
@@ -125,11 +166,32 @@ function defaultReason(k: WasmKernels, passedOver: string[]): string {
   return `best available: ${k.name}${k.shared ? " in shared memory" : ""}${also}`;
 }
 
-/** The best backend that loads without waiting; warns once when it has to be the TypeScript one. */
+/** The platform's native kernels as the default, or null (with why in `passedOver`). */
+function nativeDefault(passedOver: string[]): PlatformKernels | null {
+  if (nativeLoader === null) return null;
+  try {
+    const k = nativeLoader({});
+    reasons.set(k, { how: "default", reason: `best available: native${k.variant === undefined ? "" : ` (${k.variant} GEMM)`}` });
+    return k;
+  } catch (e) {
+    passedOver.push(`native: ${(e as Error).message}`);
+    return null;
+  }
+}
+
+/**
+ * The best backend that loads without waiting: native where the platform has it, else
+ * WebAssembly. Warns once when native was expected but could not load, and when it has to
+ * be the TypeScript kernels.
+ */
 function pickDefault(): Kernels {
+  const passedOver: string[] = [];
+  const native = nativeDefault(passedOver);
+  if (native !== null) return native;
   const { kernels: k, refused } = loadWasm();
   if (k !== null) {
-    reasons.set(k, { how: "default", reason: defaultReason(k, refused) });
+    reasons.set(k, { how: "default", reason: defaultReason(k, [...passedOver, ...refused]) });
+    if (passedOver.length > 0) warn(`rnnkit: running on ${k.name}, not the native kernels (${passedOver.join("; ")}).`);
     return k;
   }
   const why = refused.join("; ");
@@ -177,9 +239,24 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   if (!Number.isInteger(threadCount) || threadCount < 1) {
     throw new RangeError(`initBackend: threads must be a positive integer, got ${threadCount}`);
   }
+  const passedOver: string[] = [];
+  if (backend === "native") {
+    useBackend("native", thresholds);
+    reasons.set(kernels(), { how: "chosen", reason: "chosen by initBackend({ backend: 'native' })" });
+    if (threadCount > 1) setThreads(threadCount);
+    return backendInfo();
+  }
+  if (backend === undefined) {
+    const native = nativeDefault(passedOver);
+    if (native !== null) {
+      activate(native);
+      if (threadCount > 1) native.setThreads(threadCount);
+      return infoOf(native);
+    }
+  }
   const wanted = buildsFor(backend, shared);
   const { compiled, failed } = await compileWasmBuilds(sources, wanted);
-  const passedOver = Object.entries(failed).map(([b, why]) => `${b}: ${why}`);
+  passedOver.push(...Object.entries(failed).map(([b, why]) => `${b}: ${why}`));
   for (const build of compiled) {
     try {
       const k = await loadCompiledBuild(build, thresholds);
@@ -195,6 +272,15 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   if (backend !== undefined) throw new BackendError(backend, passedOver.join("; ") || "no build for this engine");
   useKernels(null);
   return backendInfo();
+}
+
+/**
+ * Registers (or with null, removes) how the platform loads native kernels: rnnkit's Node
+ * entry registers the addon. With one registered, `useBackend("native")` works and the
+ * default backend is native wherever it loads.
+ */
+export function setNativeLoader(load: NativeLoader | null): void {
+  nativeLoader = load;
 }
 
 /**
@@ -220,6 +306,7 @@ export function setBackendWarning(sink: (message: string) => void): void {
 export function setThreads(n: number): number {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`setThreads: n must be a positive integer, got ${n}`);
   const k = kernels();
+  if (isPlatform(k)) return k.setThreads(n);
   if (!isWasm(k)) return 1;
   if (spawner === null) return n === 1 ? k.setThreads(1, () => null) : 1;
   return k.setThreads(n, spawner);
@@ -233,13 +320,12 @@ export function setThreads(n: number): number {
  */
 export async function startThreads(n: number): Promise<number> {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`startThreads: n must be a positive integer, got ${n}`);
-  if (spawner !== null) return setThreads(n);
   const k = kernels();
+  if (spawner !== null || isPlatform(k)) return setThreads(n);
   return isWasm(k) ? k.setThreadsAsync(n, spawnWebHelpers) : 1;
 }
 
 /** Threads the active kernels' large products run on. */
 export function threads(): number {
-  const k = kernels();
-  return isWasm(k) ? k.threads : 1;
+  return threadsOf(kernels());
 }

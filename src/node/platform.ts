@@ -1,13 +1,15 @@
 /**
  * What the core needs from Node, registered on import: a synchronous reader of the
  * WebAssembly builds (the files next to src/backend/wasm/files.ts once compiled, so the
- * lazy default backend loads without an `await`) and worker_threads helpers for
- * `setThreads`. The package's Node entry imports this; so does `rnnkit/node`.
+ * lazy default backend loads without an `await`), worker_threads helpers for
+ * `setThreads`, and the native kernels (./native.ts), the default wherever they load.
+ * The package's Node entry imports this; so does `rnnkit/node`.
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { setHelperSpawner } from "../backend/select.js";
+import { setHelperSpawner, setNativeLoader, type NativeLoader } from "../backend/select.js";
 import { setWasmBytesReader, wasmBuildUrl, type WasmBuild } from "../backend/wasm/index.js";
+import { loadNativeKernels } from "./native.js";
 import { spawnNodeHelpers } from "./threads.js";
 
 /** Reads a build's module file (by default the one shipped next to the loader). */
@@ -19,5 +21,10 @@ export function readWasmBuild(build: WasmBuild, url: URL = wasmBuildUrl(build)):
   }
 }
 
+/** How `useBackend("native")` loads the addon's kernels in Node. */
+export const nodeNativeLoader: NativeLoader = (options) =>
+  loadNativeKernels({ variant: options.variant, minThreadWork: options.minThreadWork });
+
 setWasmBytesReader(readWasmBuild);
 setHelperSpawner(spawnNodeHelpers);
+setNativeLoader(nodeNativeLoader);

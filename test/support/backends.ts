@@ -1,10 +1,11 @@
 /**
  * Test support (no tests here): the kernel backends as the tests use them — the
- * TypeScript reference, and the scalar and SIMD WebAssembly builds (SIMD twice: computing in
+ * TypeScript reference, the scalar and SIMD WebAssembly builds (SIMD twice: computing in
  * a shared memory, and copying into a private one, as a browser page without cross-origin
  * isolation does) with their routing
  * thresholds off, so that every float32 call of any size runs in wasm (float64 always runs
- * on the TypeScript kernels) — and `forEachBackend`, which defines a block of tests once per
+ * on the TypeScript kernels), and the native kernels three ways (the best GEMM variant of
+ * this CPU, the portable one, and 2 threads splitting every product) — and `forEachBackend`, which defines a block of tests once per
  * backend: one `describe` per backend name, each of its tests run with that backend active
  * and the one active before restored after it.
  *
@@ -22,7 +23,7 @@
  */
 import { afterEach, beforeEach, describe } from "node:test";
 import { kernels, useKernels, type Kernels } from "../../src/backend/kernels.js";
-import { useBackend, type BackendName, type UseBackendOptions } from "../../src/backend/select.js";
+import { setThreads, useBackend, type BackendName, type UseBackendOptions } from "../../src/backend/select.js";
 
 /** Thresholds of zero: every float32 call goes to the wasm kernels, however small. */
 export const FORCED_WASM: Readonly<UseBackendOptions> = Object.freeze({ minGemmWork: 0, minGateUnits: 0 });
@@ -33,6 +34,8 @@ export interface TestBackend {
   readonly name: BackendName;
   /** What `useBackend` is given for it. */
   readonly options: Readonly<UseBackendOptions>;
+  /** Threads to run on once loaded (default 1). */
+  readonly threads?: number;
 }
 
 /** Every backend, in the order the suites run: the reference first. */
@@ -43,7 +46,24 @@ export const TEST_BACKENDS: readonly TestBackend[] = Object.freeze([
   // The SIMD build with its own memory, what a page that is not cross-origin isolated runs:
   // every operand is copied in and out, where the shared build computes in place.
   { label: "wasm-simd-private", name: "wasm-simd", options: { ...FORCED_WASM, shared: false } },
+  { label: "native", name: "native", options: {} },
+  { label: "native-generic", name: "native", options: { variant: "generic" } },
+  { label: "native-threads", name: "native", options: { minThreadWork: 0 }, threads: 2 },
 ]);
+
+/**
+ * Why the native kernels cannot load here (no compiler when installed, say), or null when
+ * they can. With RNNKIT_EXPECT_NATIVE=1 (set by .ci/run), not loading is an error.
+ */
+export function nativeUnavailable(): string | null {
+  try {
+    backendKernels("native");
+    return null;
+  } catch (e) {
+    if (process.env.RNNKIT_EXPECT_NATIVE === "1") throw new Error(`RNNKIT_EXPECT_NATIVE=1 but the native kernels do not load: ${(e as Error).message}`);
+    return (e as Error).message;
+  }
+}
 
 const loaded = new Map<string, Kernels>();
 
@@ -61,6 +81,7 @@ export function backendKernels(label: string): Kernels {
     try {
       useBackend(backend.name, backend.options);
       k = kernels();
+      if (backend.threads !== undefined) setThreads(backend.threads);
     } finally {
       useKernels(before);
     }
@@ -87,11 +108,13 @@ function restore(): void {
 /**
  * Defines `body`'s tests once per backend, each time inside a `describe` named after the
  * backend ("backend wasm-scalar"), whose hooks make that backend active around each of its
- * tests and restore the previous one after.
+ * tests and restore the previous one after. The native suites are skipped, saying why, where
+ * the native kernels do not load.
  */
 export function forEachBackend(body: (backend: TestBackend) => void): void {
   for (const backend of TEST_BACKENDS) {
-    describe(`backend ${backend.label}`, () => {
+    const skip = backend.name === "native" ? nativeUnavailable() ?? false : false;
+    describe(`backend ${backend.label}`, { skip }, () => {
       beforeEach(() => activate(backend.label));
       afterEach(() => restore());
       body(backend);

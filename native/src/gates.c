@@ -1,0 +1,142 @@
+/*
+ * The pointwise gate kernels of the kernel contract (src/backend/kernels.ts), forward and
+ * backward side by side: the equations of the TypeScript reference (src/backend/ts),
+ * computed in float32 with the fast functions of vecmath.h, as the WebAssembly kernels do
+ * (kernels/gates.ts), and giving their bits. Each loop runs over the units of one row and
+ * is vectorised by the compiler; on x86-64 Linux it is compiled for AVX-512, AVX2 and the
+ * baseline, picked when the library loads (same operations, so the same bits on each).
+ */
+#include "rnnkit.h"
+#include "vecmath.h"
+
+#if defined(__x86_64__) && defined(__linux__) && !defined(RNNKIT_NO_CLONES)
+#define VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define VECTOR_CLONES
+#endif
+
+enum { ACT_TANH = 0, ACT_RELU = 1, ACT_SIGMOID = 2 };
+
+/* ---- plain recurrent cell: h = act(pre) ---------------------------------------------- */
+
+VECTOR_CLONES void rnnkit_rnn_forward(int act, int n, const float *restrict pre, float *restrict h) {
+  if (act == ACT_TANH) {
+    for (int i = 0; i < n; i++) h[i] = fast_tanh(pre[i]);
+  } else if (act == ACT_RELU) {
+    for (int i = 0; i < n; i++) h[i] = where_positive(pre[i], pre[i]);
+  } else {
+    for (int i = 0; i < n; i++) h[i] = fast_sigmoid(pre[i]);
+  }
+}
+
+/* dPre = dh · act'(pre), written through h: tanh 1 − h², relu [h > 0], sigmoid h(1 − h). */
+VECTOR_CLONES void rnnkit_rnn_backward(int act, int n, const float *restrict h, const float *restrict dh,
+                                       float *restrict dPre) {
+  if (act == ACT_TANH) {
+    for (int i = 0; i < n; i++) dPre[i] = dh[i] * one_minus_square(h[i]);
+  } else if (act == ACT_RELU) {
+    for (int i = 0; i < n; i++) dPre[i] = where_positive(h[i], dh[i]);
+  } else {
+    for (int i = 0; i < n; i++) dPre[i] = dh[i] * h[i] * (1.0f - h[i]);
+  }
+}
+
+/* ---- LSTM: gates [B,4H] (i|f|g|o), states [B,H] -------------------------------------- */
+
+/*
+ * i, f, o = σ(pre), g = tanh(pre) (written back over the pre-activations),
+ * c = f⊙cPrev + i⊙g,  tanhC = tanh(c),  h = o⊙tanhC.
+ */
+VECTOR_CLONES void rnnkit_lstm_forward(int B, int H, float *restrict gates, const float *restrict cPrev,
+                                       float *restrict c, float *restrict tanhC, float *restrict h) {
+  for (int b = 0; b < B; b++) {
+    float *restrict gi = gates + (ptrdiff_t)b * 4 * H, *restrict gf = gi + H, *restrict gg = gf + H, *restrict go = gg + H;
+    const float *restrict cp = cPrev + (ptrdiff_t)b * H;
+    float *restrict cb = c + (ptrdiff_t)b * H, *restrict tb = tanhC + (ptrdiff_t)b * H, *restrict hb = h + (ptrdiff_t)b * H;
+    for (int j = 0; j < H; j++) {
+      const float i = fast_sigmoid(gi[j]), f = fast_sigmoid(gf[j]), g = fast_tanh(gg[j]), o = fast_sigmoid(go[j]);
+      gi[j] = i;
+      gf[j] = f;
+      gg[j] = g;
+      go[j] = o;
+      const float cNew = f * cp[j] + i * g;
+      cb[j] = cNew;
+      const float tc = fast_tanh(cNew);
+      tb[j] = tc;
+      hb[j] = o * tc;
+    }
+  }
+}
+
+/*
+ * δc = dc + dh⊙o⊙(1 − tanhC²);  dI = δc⊙g⊙i(1−i), dF = δc⊙cPrev⊙f(1−f), dG = δc⊙i⊙(1−g²),
+ * dO = dh⊙tanhC⊙o(1−o);  dc ← δc⊙f (∂L/∂c_{t−1}).
+ */
+VECTOR_CLONES void rnnkit_lstm_backward(int B, int H, const float *restrict gates, const float *restrict cPrev,
+                                        const float *restrict tanhC, const float *restrict dh, float *restrict dc,
+                                        float *restrict dGates) {
+  for (int b = 0; b < B; b++) {
+    const float *restrict gi = gates + (ptrdiff_t)b * 4 * H, *restrict gf = gi + H, *restrict gg = gf + H, *restrict go = gg + H;
+    float *restrict di = dGates + (ptrdiff_t)b * 4 * H, *restrict df = di + H, *restrict dg = df + H, *restrict dO = dg + H;
+    const ptrdiff_t s = (ptrdiff_t)b * H;
+    for (int j = 0; j < H; j++) {
+      const float i = gi[j], f = gf[j], g = gg[j], o = go[j], tc = tanhC[s + j], dhj = dh[s + j];
+      const float dcT = dc[s + j] + dhj * o * one_minus_square(tc);
+      di[j] = dcT * g * i * (1.0f - i);
+      df[j] = dcT * cPrev[s + j] * f * (1.0f - f);
+      dg[j] = dcT * i * one_minus_square(g);
+      dO[j] = dhj * tc * o * (1.0f - o);
+      dc[s + j] = dcT * f;
+    }
+  }
+}
+
+/* ---- GRU (PyTorch's form): gi, gh, gates [B,3H] (r|z|n), states [B,H] ---------------- */
+
+/* r = σ(gi_r+gh_r), z = σ(gi_z+gh_z), n = tanh(gi_n + r⊙gh_n), h = (1−z)⊙n + z⊙hPrev. */
+VECTOR_CLONES void rnnkit_gru_forward(int B, int H, const float *restrict gi, const float *restrict gh,
+                                      const float *restrict hPrev, float *restrict gates, float *restrict h) {
+  for (int b = 0; b < B; b++) {
+    const ptrdiff_t row = (ptrdiff_t)b * 3 * H, s = (ptrdiff_t)b * H;
+    const float *restrict xr = gi + row, *restrict xz = xr + H, *restrict xn = xz + H;
+    const float *restrict hr = gh + row, *restrict hz = hr + H, *restrict hn = hz + H;
+    float *restrict gr = gates + row, *restrict gz = gr + H, *restrict gn = gz + H;
+    for (int j = 0; j < H; j++) {
+      const float r = fast_sigmoid(xr[j] + hr[j]);
+      const float z = fast_sigmoid(xz[j] + hz[j]);
+      const float n = fast_tanh(xn[j] + r * hn[j]);
+      gr[j] = r;
+      gz[j] = z;
+      gn[j] = n;
+      h[s + j] = (1.0f - z) * n + z * hPrev[s + j];
+    }
+  }
+}
+
+/*
+ * dn = dh⊙(1−z)⊙(1−n²), dr = dn⊙gh_n⊙r(1−r), dz = dh⊙(hPrev−n)⊙z(1−z);
+ * dGi = dr|dz|dn, dGh = dr|dz|dn⊙r, dhPrev = dh⊙z (the W_hh part is the caller's GEMM).
+ */
+VECTOR_CLONES void rnnkit_gru_backward(int B, int H, const float *restrict gates, const float *restrict gh,
+                                       const float *restrict hPrev, const float *restrict dh, float *restrict dGi,
+                                       float *restrict dGh, float *restrict dhPrev) {
+  for (int b = 0; b < B; b++) {
+    const ptrdiff_t row = (ptrdiff_t)b * 3 * H, s = (ptrdiff_t)b * H;
+    const float *restrict gr = gates + row, *restrict gz = gr + H, *restrict gn = gz + H, *restrict hn = gh + row + 2 * H;
+    float *restrict ir = dGi + row, *restrict iz = ir + H, *restrict in = iz + H;
+    float *restrict hr = dGh + row, *restrict hz = hr + H, *restrict hnn = hz + H;
+    for (int j = 0; j < H; j++) {
+      const float r = gr[j], z = gz[j], n = gn[j], dhj = dh[s + j];
+      const float dn = dhj * (1.0f - z) * one_minus_square(n);
+      const float dr = dn * hn[j] * r * (1.0f - r);
+      const float dz = dhj * (hPrev[s + j] - n) * z * (1.0f - z);
+      ir[j] = dr;
+      hr[j] = dr;
+      iz[j] = dz;
+      hz[j] = dz;
+      in[j] = dn;
+      hnn[j] = dn * r;
+      dhPrev[s + j] = dhj * z;
+    }
+  }
+}

@@ -1,0 +1,86 @@
+/*
+ * rnnkit's native kernels: the kernel contract of src/backend/kernels.ts in C, over float32
+ * arrays that Node hands over in place (no copies). This header is what the parts share:
+ * the GEMM micro-architecture variants (gemm_*.c), the threaded GEMM driver (gemm.c), the
+ * pointwise gate kernels and the streaming affine step (gates.c, affine.c), and the thread
+ * pool (pool.c). addon.c binds them to JavaScript with Node-API.
+ */
+#ifndef RNNKIT_H
+#define RNNKIT_H
+
+#include <stddef.h>
+
+/*
+ * One single-precision GEMM, C = alpha·op(A)·op(B) + beta·C, with op(X) addressed through
+ * a row stride and a column stride: element (i, p) of op(A) is a[i·rsA + p·csA], element
+ * (p, j) of op(B) is b[p·rsB + j·csB], element (i, j) of C is c[i·ldc + j]. beta = 0 never
+ * reads C.
+ */
+typedef struct {
+  int m, n, k;
+  float alpha, beta;
+  const float *a;
+  ptrdiff_t rsA, csA;
+  const float *b;
+  ptrdiff_t rsB, csB;
+  float *c;
+  ptrdiff_t ldc;
+} GemmArgs;
+
+/*
+ * A micro-architecture variant of the blocked GEMM. Every variant computes each element of
+ * C as the same chain of fused multiply-adds in the same order (p ascending within blocks of
+ * KC = 256, blocks combined as C = 1·C + alpha·acc), so all give the same bits: they differ
+ * only in how many elements they compute at once. `run` computes the whole of `g` on the
+ * calling thread.
+ */
+typedef struct {
+  const char *name;
+  void (*run)(const GemmArgs *g);
+  /* Whether this CPU can run it. */
+  int (*supported)(void);
+} GemmVariant;
+
+/* Shared by every variant: the k blocking that fixes the order of the sums. */
+#define RNNKIT_KC 256
+
+extern const GemmVariant rnnkit_gemm_generic;
+#if defined(__x86_64__) || defined(__i386__)
+extern const GemmVariant rnnkit_gemm_avx2;
+#ifndef RNNKIT_NO_AVX512
+extern const GemmVariant rnnkit_gemm_avx512;
+#endif
+#endif
+
+/* The threaded driver (gemm.c). */
+const char *rnnkit_gemm_variant(void);
+/* Picks a variant by name ("avx512", "avx2", "generic"); returns 0 if unknown or unsupported here. */
+int rnnkit_gemm_use(const char *name);
+/* Names of the variants this CPU runs and this build has, best first, comma-separated. */
+const char *rnnkit_gemm_available(void);
+void rnnkit_gemm(const GemmArgs *g);
+/* Products of at least this many multiply-adds are split between the pool's threads. */
+void rnnkit_gemm_set_min_thread_work(double work);
+
+/* Thread pool (pool.c): `task(i, ctx)` for i < count, spread over the pool's threads. */
+typedef void (*PoolTask)(int i, void *ctx);
+int rnnkit_pool_threads(void);
+/* Sets the number of threads (the caller included); returns the number in effect. */
+int rnnkit_pool_set_threads(int n);
+void rnnkit_pool_run(int count, PoolTask task, void *ctx);
+
+/* Pointwise gate kernels (gates.c), as in src/backend/kernels.ts. act: 0 tanh, 1 relu, 2 sigmoid. */
+void rnnkit_rnn_forward(int act, int n, const float *pre, float *h);
+void rnnkit_rnn_backward(int act, int n, const float *h, const float *dh, float *dPre);
+void rnnkit_lstm_forward(int B, int H, float *gates, const float *cPrev, float *c, float *tanhC, float *h);
+void rnnkit_lstm_backward(int B, int H, const float *gates, const float *cPrev, const float *tanhC,
+                          const float *dh, float *dc, float *dGates);
+void rnnkit_gru_forward(int B, int H, const float *gi, const float *gh, const float *hPrev, float *gates, float *h);
+void rnnkit_gru_backward(int B, int H, const float *gates, const float *gh, const float *hPrev, const float *dh,
+                         float *dGi, float *dGh, float *dhPrev);
+
+/* One recurrent step's affine map (affine.c), as `affine` in src/backend/kernels.ts. */
+void rnnkit_affine(int B, int n, int k1, int k2, const float *x1, const float *w1, const float *x2,
+                   const float *w2, const float *b1, const float *b2, float *y);
+
+#endif
