@@ -2,16 +2,19 @@
  * `node build/bench/gemm.js [--size 512] [--reps 5] [--sweep] [--json]`
  * GEMM throughput through the kernel contract (so the wasm figures include copying the
  * operands into wasm memory and C back): GFLOP/s at size³ for each transpose case on the
- * TypeScript kernels, wasm-simd and wasm-scalar. `--sweep` also times the recurrent layers'
+ * TypeScript kernels, wasm-simd, wasm-scalar and the native kernels (each GEMM variant this
+ * CPU runs: avx512, avx2, generic). `--sweep` also times the recurrent layers'
  * own GEMM shapes and the gate kernels per call on ts and on wasm with every call forced to
  * wasm, which is how the dispatch thresholds in src/backend/wasm/kernels.ts were chosen.
  * Speed is measured here, never asserted in a test. Run one benchmark at a time.
  */
 import { parseArgs } from "node:util";
+import "../src/node/platform.js";
 import { tsKernels } from "../src/backend/ts/index.js";
 import type { Kernels } from "../src/backend/kernels.js";
 import { loadWasmKernels } from "../src/backend/wasm/index.js";
 import { Rng } from "../src/tensor/random.js";
+import { loadNativeKernels } from "../src/node/native.js";
 
 const { values } = parseArgs({
   options: {
@@ -50,8 +53,31 @@ function time(f: () => void, reps: number, inner: number): number {
 
 const simd = loadWasmKernels({ simd: true });
 const scalar = loadWasmKernels({ simd: false });
-const backends: Kernels[] = [tsKernels, ...(simd ? [simd] : []), ...(scalar && scalar.name !== simd?.name ? [scalar] : [])];
-if (simd === null) console.error("bench/gemm: the wasm kernels did not load (run npm run build); timing ts only");
+/** The native kernels once per GEMM variant, labelled "native-avx2" and so on; none where the addon is not built. */
+function nativeVariants(): Kernels[] {
+  try {
+    return loadNativeKernels().variants.map((variant) => ({ ...bindAll(loadNativeKernels({ variant })), name: `native-${variant}` }));
+  } catch (e) {
+    console.error(`bench/gemm: no native kernels (${(e as Error).message})`);
+    return [];
+  }
+}
+
+/** The kernel methods bound to their object, so that a copy with another name calls them as before. */
+function bindAll(k: Kernels): Kernels {
+  const proto = Object.getPrototypeOf(k) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.getOwnPropertyNames(proto)) {
+    const v = (k as unknown as Record<string, unknown>)[key];
+    if (typeof v === "function" && key !== "constructor") out[key] = (v as (...a: unknown[]) => unknown).bind(k);
+  }
+  return out as unknown as Kernels;
+}
+
+const backends: Kernels[] = [
+  tsKernels, ...(simd ? [simd] : []), ...(scalar && scalar.name !== simd?.name ? [scalar] : []), ...nativeVariants(),
+];
+if (simd === null) console.error("bench/gemm: the wasm kernels did not load (run npm run build)");
 
 const rng = new Rng(7);
 const a = randomF32(rng, N * N), b = randomF32(rng, N * N), c = new Float32Array(N * N);
@@ -78,7 +104,8 @@ if (!values.json) {
 }
 
 if (values.sweep) {
-  const forced = [simd, scalar].filter((k) => k !== null).map((k) => loadWasmKernels({ simd: k.lanes > 1, minGemmWork: 0, minGateUnits: 0 })!);
+  const forced: Kernels[] = [simd, scalar].filter((k) => k !== null).map((k) => loadWasmKernels({ simd: k.lanes > 1, minGemmWork: 0, minGateUnits: 0 })!);
+  forced.push(...nativeVariants().slice(0, 1));
   // The layers' products in W1–W4: (transA, transB, m, n, k), named by where they occur.
   const shapes: Array<[string, boolean, boolean, number, number, number]> = [
     ["W1 lstm step h·Whhᵀ", false, true, 800, 16, 4],
@@ -98,7 +125,7 @@ if (values.sweep) {
     ["small 32·16·8", false, true, 32, 16, 8],
     ["small 64·16·4", false, true, 64, 16, 4],
   ];
-  console.log("\nper call, µs (wasm forced for every size; copies included)");
+  console.log("\nper call, µs (wasm forced for every size; copies included; native: its best variant)");
   console.log(`${"shape".padEnd(24)} ${"m·n·k".padStart(9)} ${"ts".padStart(9)} ${forced.map((k) => k.name.padStart(12)).join(" ")}`);
   for (const [label, tA, tB, m, n, k] of shapes) {
     const A = randomF32(rng, m * k), B = randomF32(rng, k * n), C = new Float32Array(m * n);

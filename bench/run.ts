@@ -1,11 +1,12 @@
 /**
- * `npm run bench -- [--workload W1,W3] [--threads 1,2] [--backend ts,wasm] [--json] [--seconds 2] [--peers [--slow]]`
+ * `npm run bench -- [--workload W1,W3] [--threads 1,2] [--backend native,wasm,ts] [--json] [--seconds 2] [--peers [--slow]]`
  * Times the BENCH.md workloads: warm-up, then at least `minSteps` steps and at least
  * `--seconds` of timed steps; prints one JSON line per measurement and a table.
  * `--peers` also runs PyTorch and TF.js on each workload right after rnnkit, in child processes
  * one at a time (bench/peers/), and the table gives every time over rnnkit's best backend at
- * 1 thread. Without `--backend` it times the backend a program gets by default (wasm where it
- * loads) and says which; with `--peers`, `--backend` defaults to ts,wasm and `--threads`
+ * 1 thread. Without `--backend` it times the backend a program gets by default (native where
+ * the addon is built, else wasm) and says which; with `--peers`, `--backend` defaults to
+ * native,wasm (wasm alone without the addon) and `--threads`
  * (peers only) to 1 and all cores; `--slow` adds W5 on TF.js (minutes per step).
  * Speed is measured here, never asserted in a unit test.
  */
@@ -71,27 +72,31 @@ if (threads.some((t) => !(t >= 1))) {
   console.error(`bench: bad --threads ${values.threads}`);
   process.exit(2);
 }
-// The peers take every thread count asked for (BENCH.md: 1 and all cores); rnnkit's wasm
-// backend is timed at each count asked for (setThreads), the TypeScript kernels at 1.
+// The peers take every thread count asked for (BENCH.md: 1 and all cores); rnnkit's native and
+// wasm backends are timed at each count asked for (setThreads), the TypeScript kernels at 1.
 const peerThreads = values.threads ? threads : [...new Set([1, availableParallelism()])];
 // Each workload is measured on every requested backend in turn, one after the other.
 // Without --backend: the backend a user's program gets by default (what it is is printed first).
-/** "wasm" or "ts": what the lazy default picks here, announced on stderr. */
+/** "native", "wasm" or "ts": what the lazy default picks here, announced on stderr. */
 function defaultBackend(): string {
   const info = backendInfo();
-  console.error(`bench: timing the default backend, ${info.name} (${info.reason}); --backend ts,wasm to choose`);
-  return info.name === "ts" ? "ts" : "wasm";
+  console.error(`bench: timing the default backend, ${info.name} (${info.reason}); --backend native,wasm,ts to choose`);
+  return info.name === "ts" || info.name === "native" ? info.name : "wasm";
 }
-const backends = (values.backend ?? (values.peers ? "ts,wasm" : defaultBackend())).split(",").map((s) => s.trim().toLowerCase());
-const badBackend = backends.filter((b) => b !== "ts" && b !== "wasm");
+/** With --peers: native and wasm, or wasm alone where the addon is not built. */
+function peerBackends(): string {
+  return backendInfo().name === "native" ? "native,wasm" : "wasm";
+}
+const backends = (values.backend ?? (values.peers ? peerBackends() : defaultBackend())).split(",").map((s) => s.trim().toLowerCase());
+const badBackend = backends.filter((b) => b !== "ts" && b !== "wasm" && b !== "native");
 if (badBackend.length) {
-  console.error(`bench: unknown backend(s) ${badBackend.join(", ")}; known: ts, wasm`);
+  console.error(`bench: unknown backend(s) ${badBackend.join(", ")}; known: native, wasm, ts`);
   process.exit(2);
 }
 /** A fresh instance of the backend for each measurement: "wasm" is the best WebAssembly build that loads. */
 function selectBackend(b: string): void {
-  if (b === "ts") {
-    useBackend("ts");
+  if (b === "ts" || b === "native") {
+    useBackend(b);
     return;
   }
   const k = loadWasmKernels();
@@ -117,7 +122,7 @@ function reference(m: Measurement): number | undefined {
 for (const id of wanted.filter((id, i) => wanted.indexOf(id) === i)) {
   for (const w of workloads.filter((w) => w.id === id)) {
     for (const b of backends) {
-      for (const t of b === "wasm" ? threads : [1]) {
+      for (const t of b === "ts" ? [1] : threads) {
         selectBackend(b);
         if (setThreads(t) !== t) {
           console.error(`bench: ${backendInfo().name} cannot run ${t} threads here; skipped`);

@@ -74,6 +74,29 @@ test("every GEMM variant this CPU runs gives the portable variant's bits, in all
   }
 });
 
+test("a thin product (≤ 4 columns or rows) gives the bits of the same elements inside a wide one", { skip }, () => {
+  const K = loadNativeKernels();
+  const rng = new Rng(8);
+  for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]]) {
+    for (const beta of [0, 0.5]) {
+      // 3 of 40 columns, then 2 of 30 rows, k across two KC blocks.
+      const wide = problem(rng, ta, tb, 37, 40, 300, 0.75, beta);
+      const all = run(K, wide);
+      const cols = { ...wide, n: 3 };
+      const thinCols = run(K, cols);
+      const rows = { ...wide, m: 2 };
+      const thinRows = run(K, rows);
+      for (let i = 0; i < 37; i++) {
+        for (let j = 0; j < 40; j++) {
+          const at = i * wide.ldc + j;
+          if (j < 3) assert.ok(Object.is(thinCols[at], all[at]), `column ${j} row ${i} ta=${ta} tb=${tb}`);
+          if (i < 2) assert.ok(Object.is(thinRows[at], all[at]), `row ${i} column ${j} ta=${ta} tb=${tb}`);
+        }
+      }
+    }
+  }
+});
+
 test("the same bits at 1, 2 and 3 threads, every product split", { skip }, () => {
   const one = loadNativeKernels({ minThreadWork: 0 });
   const many = loadNativeKernels({ minThreadWork: 0 });
@@ -108,41 +131,42 @@ test("a large product (512³) on 2 threads equals 1 thread and the float64 refer
   assert.ok(worst < 8 * 2 ** -24 * Math.sqrt(513), `relative error ${worst}`);
 });
 
-test("the gate kernels give the WebAssembly SIMD kernels' bits", { skip }, () => {
+test("the gate kernels give the WebAssembly SIMD kernels' bits, wide rows and narrow (restaged) ones", { skip }, () => {
   const native = backendKernels("native");
   const wasm = backendKernels("wasm-simd");
   const rng = new Rng(11);
-  const B = 3, H = 37;
-  const wide = (n: number) => randomF32(rng, n, -12, 12);
-  const both = (f: (K: Kernels) => Float32Array[]) => {
-    const [x, y] = [f(native), f(wasm)];
-    x.forEach((a, i) => assert.ok(sameBits(a, y[i]), `output ${i}`));
-  };
-  for (const act of ["tanh", "relu", "sigmoid"] as RnnActivation[]) {
-    const pre = wide(B * H), dh = wide(B * H);
+  for (const [B, H] of [[3, 37], [50, 4], [7, 1], [300, 5], [1, 9]]) {
+    const wide = (n: number) => randomF32(rng, n, -12, 12);
+    const both = (f: (K: Kernels) => Float32Array[]) => {
+      const [x, y] = [f(native), f(wasm)];
+      x.forEach((a, i) => assert.ok(sameBits(a, y[i]), `output ${i}`));
+    };
+    for (const act of ["tanh", "relu", "sigmoid"] as RnnActivation[]) {
+      const pre = wide(B * H), dh = wide(B * H);
+      both((K) => {
+        const h = new Float32Array(B * H), dPre = new Float32Array(B * H);
+        K.rnnGatesForward(act, B * H, pre, h);
+        K.rnnGatesBackward(act, B * H, h, dh, dPre);
+        return [h, dPre];
+      });
+    }
+    const gates0 = wide(4 * B * H), cPrev = wide(B * H), dh = wide(B * H), dc0 = wide(B * H);
     both((K) => {
-      const h = new Float32Array(B * H), dPre = new Float32Array(B * H);
-      K.rnnGatesForward(act, B * H, pre, h);
-      K.rnnGatesBackward(act, B * H, h, dh, dPre);
-      return [h, dPre];
+      const gates = gates0.slice(), c = new Float32Array(B * H), tanhC = new Float32Array(B * H), h = new Float32Array(B * H);
+      K.lstmGatesForward(B, H, gates, cPrev, c, tanhC, h);
+      const dc = dc0.slice(), dGates = new Float32Array(4 * B * H);
+      K.lstmGatesBackward(B, H, gates, cPrev, tanhC, dh, dc, dGates);
+      return [gates, c, tanhC, h, dc, dGates];
+    });
+    const gi = wide(3 * B * H), gh = wide(3 * B * H), hPrev = wide(B * H);
+    both((K) => {
+      const gates = new Float32Array(3 * B * H), h = new Float32Array(B * H);
+      K.gruGatesForward(B, H, gi, gh, hPrev, gates, h);
+      const dGi = new Float32Array(3 * B * H), dGh = new Float32Array(3 * B * H), dhPrev = new Float32Array(B * H);
+      K.gruGatesBackward(B, H, gates, gh, hPrev, dh, dGi, dGh, dhPrev);
+      return [gates, h, dGi, dGh, dhPrev];
     });
   }
-  const gates0 = wide(4 * B * H), cPrev = wide(B * H), dh = wide(B * H), dc0 = wide(B * H);
-  both((K) => {
-    const gates = gates0.slice(), c = new Float32Array(B * H), tanhC = new Float32Array(B * H), h = new Float32Array(B * H);
-    K.lstmGatesForward(B, H, gates, cPrev, c, tanhC, h);
-    const dc = dc0.slice(), dGates = new Float32Array(4 * B * H);
-    K.lstmGatesBackward(B, H, gates, cPrev, tanhC, dh, dc, dGates);
-    return [gates, c, tanhC, h, dc, dGates];
-  });
-  const gi = wide(3 * B * H), gh = wide(3 * B * H), hPrev = wide(B * H);
-  both((K) => {
-    const gates = new Float32Array(3 * B * H), h = new Float32Array(B * H);
-    K.gruGatesForward(B, H, gi, gh, hPrev, gates, h);
-    const dGi = new Float32Array(3 * B * H), dGh = new Float32Array(3 * B * H), dhPrev = new Float32Array(B * H);
-    K.gruGatesBackward(B, H, gates, gh, hPrev, dh, dGi, dGh, dhPrev);
-    return [gates, h, dGi, dGh, dhPrev];
-  });
 });
 
 /** Units in the last place of the float32 nearest to `want`. */

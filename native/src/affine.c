@@ -10,12 +10,6 @@
 #include <math.h>
 #include "rnnkit.h"
 
-#if defined(__x86_64__) && defined(__linux__) && !defined(RNNKIT_NO_CLONES)
-#define VECTOR_CLONES __attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
-#else
-#define VECTOR_CLONES
-#endif
-
 #define LANES 16
 #define ROWS 4
 

@@ -5,15 +5,15 @@
  * (kernels/gates.ts), and giving their bits. Each loop runs over the units of one row and
  * is vectorised by the compiler; on x86-64 Linux it is compiled for AVX-512, AVX2 and the
  * baseline, picked when the library loads (same operations, so the same bits on each).
+ *
+ * Rows narrower than a vector (the hidden sizes of 1–15 units of small models) would leave
+ * those loops scalar, so such batches are restaged first: the gate blocks of up to STAGE_UNITS
+ * units are copied side by side, as if the rows were one wide row, computed, and copied back.
+ * A unit's arithmetic does not depend on where it lies, so the bits are the same.
  */
+#include <string.h>
 #include "rnnkit.h"
 #include "vecmath.h"
-
-#if defined(__x86_64__) && defined(__linux__) && !defined(RNNKIT_NO_CLONES)
-#define VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define VECTOR_CLONES
-#endif
 
 enum { ACT_TANH = 0, ACT_RELU = 1, ACT_SIGMOID = 2 };
 
@@ -47,7 +47,7 @@ VECTOR_CLONES void rnnkit_rnn_backward(int act, int n, const float *restrict h, 
  * i, f, o = σ(pre), g = tanh(pre) (written back over the pre-activations),
  * c = f⊙cPrev + i⊙g,  tanhC = tanh(c),  h = o⊙tanhC.
  */
-VECTOR_CLONES void rnnkit_lstm_forward(int B, int H, float *restrict gates, const float *restrict cPrev,
+VECTOR_CLONES static void lstm_forward_rows(int B, int H, float *restrict gates, const float *restrict cPrev,
                                        float *restrict c, float *restrict tanhC, float *restrict h) {
   for (int b = 0; b < B; b++) {
     float *restrict gi = gates + (ptrdiff_t)b * 4 * H, *restrict gf = gi + H, *restrict gg = gf + H, *restrict go = gg + H;
@@ -72,7 +72,7 @@ VECTOR_CLONES void rnnkit_lstm_forward(int B, int H, float *restrict gates, cons
  * δc = dc + dh⊙o⊙(1 − tanhC²);  dI = δc⊙g⊙i(1−i), dF = δc⊙cPrev⊙f(1−f), dG = δc⊙i⊙(1−g²),
  * dO = dh⊙tanhC⊙o(1−o);  dc ← δc⊙f (∂L/∂c_{t−1}).
  */
-VECTOR_CLONES void rnnkit_lstm_backward(int B, int H, const float *restrict gates, const float *restrict cPrev,
+VECTOR_CLONES static void lstm_backward_rows(int B, int H, const float *restrict gates, const float *restrict cPrev,
                                         const float *restrict tanhC, const float *restrict dh, float *restrict dc,
                                         float *restrict dGates) {
   for (int b = 0; b < B; b++) {
@@ -94,7 +94,7 @@ VECTOR_CLONES void rnnkit_lstm_backward(int B, int H, const float *restrict gate
 /* ---- GRU (PyTorch's form): gi, gh, gates [B,3H] (r|z|n), states [B,H] ---------------- */
 
 /* r = σ(gi_r+gh_r), z = σ(gi_z+gh_z), n = tanh(gi_n + r⊙gh_n), h = (1−z)⊙n + z⊙hPrev. */
-VECTOR_CLONES void rnnkit_gru_forward(int B, int H, const float *restrict gi, const float *restrict gh,
+VECTOR_CLONES static void gru_forward_rows(int B, int H, const float *restrict gi, const float *restrict gh,
                                       const float *restrict hPrev, float *restrict gates, float *restrict h) {
   for (int b = 0; b < B; b++) {
     const ptrdiff_t row = (ptrdiff_t)b * 3 * H, s = (ptrdiff_t)b * H;
@@ -117,7 +117,7 @@ VECTOR_CLONES void rnnkit_gru_forward(int B, int H, const float *restrict gi, co
  * dn = dh⊙(1−z)⊙(1−n²), dr = dn⊙gh_n⊙r(1−r), dz = dh⊙(hPrev−n)⊙z(1−z);
  * dGi = dr|dz|dn, dGh = dr|dz|dn⊙r, dhPrev = dh⊙z (the W_hh part is the caller's GEMM).
  */
-VECTOR_CLONES void rnnkit_gru_backward(int B, int H, const float *restrict gates, const float *restrict gh,
+VECTOR_CLONES static void gru_backward_rows(int B, int H, const float *restrict gates, const float *restrict gh,
                                        const float *restrict hPrev, const float *restrict dh, float *restrict dGi,
                                        float *restrict dGh, float *restrict dhPrev) {
   for (int b = 0; b < B; b++) {
@@ -138,5 +138,96 @@ VECTOR_CLONES void rnnkit_gru_backward(int B, int H, const float *restrict gates
       hnn[j] = dn * r;
       dhPrev[s + j] = dhj * z;
     }
+  }
+}
+
+/* ---- narrow rows: restaged as one wide row ------------------------------------------- */
+
+#define NARROW_H 16
+#define STAGE_UNITS 1024
+
+/*
+ * Copies `rows` rows of G gate blocks of H units ([rows, G·H], row-major) to or from the
+ * layout of one row of rows·H units ([G, rows·H]): gate q of unit (r, j) at q·rows·H + r·H + j.
+ */
+static void restage(float *restrict flat, float *restrict wide, int rows, int H, int G, int toFlat) {
+  const ptrdiff_t units = (ptrdiff_t)rows * H;
+  for (int r = 0; r < rows; r++) {
+    for (int q = 0; q < G; q++) {
+      float *f = flat + q * units + (ptrdiff_t)r * H;
+      float *w = wide + ((ptrdiff_t)r * G + q) * H;
+      if (toFlat) memcpy(f, w, (size_t)H * sizeof(float));
+      else memcpy(w, f, (size_t)H * sizeof(float));
+    }
+  }
+}
+
+/* Rows per restaged chunk. */
+static int chunk_rows(int H) {
+  return STAGE_UNITS / H;
+}
+
+void rnnkit_lstm_forward(int B, int H, float *gates, const float *cPrev, float *c, float *tanhC, float *h) {
+  if (H >= NARROW_H || B == 1) {
+    lstm_forward_rows(B, H, gates, cPrev, c, tanhC, h);
+    return;
+  }
+  float staged[4 * STAGE_UNITS];
+  for (int b0 = 0; b0 < B; b0 += chunk_rows(H)) {
+    const int rows = B - b0 < chunk_rows(H) ? B - b0 : chunk_rows(H);
+    const ptrdiff_t s = (ptrdiff_t)b0 * H;
+    restage(staged, gates + 4 * s, rows, H, 4, 1);
+    lstm_forward_rows(1, rows * H, staged, cPrev + s, c + s, tanhC + s, h + s);
+    restage(staged, gates + 4 * s, rows, H, 4, 0);
+  }
+}
+
+void rnnkit_lstm_backward(int B, int H, const float *gates, const float *cPrev, const float *tanhC, const float *dh,
+                          float *dc, float *dGates) {
+  if (H >= NARROW_H || B == 1) {
+    lstm_backward_rows(B, H, gates, cPrev, tanhC, dh, dc, dGates);
+    return;
+  }
+  float staged[4 * STAGE_UNITS], dStaged[4 * STAGE_UNITS];
+  for (int b0 = 0; b0 < B; b0 += chunk_rows(H)) {
+    const int rows = B - b0 < chunk_rows(H) ? B - b0 : chunk_rows(H);
+    const ptrdiff_t s = (ptrdiff_t)b0 * H;
+    restage(staged, (float *)gates + 4 * s, rows, H, 4, 1);
+    lstm_backward_rows(1, rows * H, staged, cPrev + s, tanhC + s, dh + s, dc + s, dStaged);
+    restage(dStaged, dGates + 4 * s, rows, H, 4, 0);
+  }
+}
+
+void rnnkit_gru_forward(int B, int H, const float *gi, const float *gh, const float *hPrev, float *gates, float *h) {
+  if (H >= NARROW_H || B == 1) {
+    gru_forward_rows(B, H, gi, gh, hPrev, gates, h);
+    return;
+  }
+  float sgi[3 * STAGE_UNITS], sgh[3 * STAGE_UNITS], sgates[3 * STAGE_UNITS];
+  for (int b0 = 0; b0 < B; b0 += chunk_rows(H)) {
+    const int rows = B - b0 < chunk_rows(H) ? B - b0 : chunk_rows(H);
+    const ptrdiff_t s = (ptrdiff_t)b0 * H;
+    restage(sgi, (float *)gi + 3 * s, rows, H, 3, 1);
+    restage(sgh, (float *)gh + 3 * s, rows, H, 3, 1);
+    gru_forward_rows(1, rows * H, sgi, sgh, hPrev + s, sgates, h + s);
+    restage(sgates, gates + 3 * s, rows, H, 3, 0);
+  }
+}
+
+void rnnkit_gru_backward(int B, int H, const float *gates, const float *gh, const float *hPrev, const float *dh,
+                         float *dGi, float *dGh, float *dhPrev) {
+  if (H >= NARROW_H || B == 1) {
+    gru_backward_rows(B, H, gates, gh, hPrev, dh, dGi, dGh, dhPrev);
+    return;
+  }
+  float sgates[3 * STAGE_UNITS], sgh[3 * STAGE_UNITS], sdi[3 * STAGE_UNITS], sdh[3 * STAGE_UNITS];
+  for (int b0 = 0; b0 < B; b0 += chunk_rows(H)) {
+    const int rows = B - b0 < chunk_rows(H) ? B - b0 : chunk_rows(H);
+    const ptrdiff_t s = (ptrdiff_t)b0 * H;
+    restage(sgates, (float *)gates + 3 * s, rows, H, 3, 1);
+    restage(sgh, (float *)gh + 3 * s, rows, H, 3, 1);
+    gru_backward_rows(1, rows * H, sgates, sgh, hPrev + s, dh + s, sdi, sdh, dhPrev + s);
+    restage(sdi, dGi + 3 * s, rows, H, 3, 0);
+    restage(sdh, dGh + 3 * s, rows, H, 3, 0);
   }
 }

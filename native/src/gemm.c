@@ -2,9 +2,10 @@
  * The GEMM entry: picks the best micro-architecture variant this CPU runs (AVX-512, else
  * AVX2+FMA, else portable C), checks once that it reproduces the portable variant's bits on
  * a product that crosses every edge and block boundary (a variant that does not is passed
- * over: the rest of the library relies on all of them agreeing), and splits large products
- * between the pool's threads along n (or m), never k, so each element of C is computed
- * exactly as in one call and the result is the same bits at any thread count.
+ * over: the rest of the library relies on all of them agreeing). Thin products (at most
+ * RNNKIT_THIN columns or rows) go to the loops of gemm_thin.c, which give the same bits.
+ * Large products are split between the pool's threads along n (or m), never k, so each
+ * element of C is computed exactly as in one call: the same bits at any thread count.
  */
 #include <math.h>
 #include <stdio.h>
@@ -118,6 +119,10 @@ void rnnkit_gemm(const GemmArgs *g) {
       float *ci = g->c + (ptrdiff_t)i * g->ldc;
       for (int j = 0; j < g->n; j++) ci[j] = g->beta == 0.0f ? 0.0f : ci[j] * g->beta;
     }
+    return;
+  }
+  if (rnnkit_gemm_is_thin(g)) {
+    rnnkit_gemm_thin(g);
     return;
   }
   const int threads = rnnkit_pool_threads();

@@ -41,6 +41,18 @@ typedef struct {
   int (*supported)(void);
 } GemmVariant;
 
+/*
+ * Loops the compiler vectorises, compiled three times on x86-64 Linux — for the x86-64-v4
+ * (AVX-512) and v3 (AVX2, FMA) levels and the baseline — and picked by the CPU's features
+ * when the library loads. (Clones by `arch=haswell` and the like would be picked by CPU
+ * model, which AMD processors never match.)
+ */
+#if defined(__x86_64__) && defined(__linux__) && !defined(RNNKIT_NO_CLONES)
+#define VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define VECTOR_CLONES
+#endif
+
 /* Shared by every variant: the k blocking that fixes the order of the sums. */
 #define RNNKIT_KC 256
 
@@ -51,6 +63,11 @@ extern const GemmVariant rnnkit_gemm_avx2;
 extern const GemmVariant rnnkit_gemm_avx512;
 #endif
 #endif
+
+/* Products with at most this many columns or rows take the thin loops (gemm_thin.c). */
+#define RNNKIT_THIN 4
+int rnnkit_gemm_is_thin(const GemmArgs *g);
+void rnnkit_gemm_thin(const GemmArgs *g);
 
 /* The threaded driver (gemm.c). */
 const char *rnnkit_gemm_variant(void);

@@ -84,8 +84,11 @@ export interface PlatformKernels extends Kernels {
   readonly variant?: string;
 }
 
-/** Loads the platform's native kernels, or throws an Error saying why they cannot load. */
-export type NativeLoader = (options: UseBackendOptions) => PlatformKernels;
+/**
+ * Loads the platform's native kernels, or throws an Error saying why they cannot load (or, as
+ * the default, why they should not be: slower here than WebAssembly SIMD).
+ */
+export type NativeLoader = (options: UseBackendOptions, asDefault: boolean) => PlatformKernels;
 
 const reasons = new WeakMap<Kernels, { how: "chosen" | "default"; reason: string }>();
 let spawner: SpawnHelpers | null = null;
@@ -147,7 +150,7 @@ export function useBackend(name: BackendName, options: UseBackendOptions = {}): 
   } else if (name === "native") {
     if (nativeLoader === null) throw new BackendError(name, "native kernels run only in Node, loaded by rnnkit's Node entry");
     try {
-      k = nativeLoader(options);
+      k = nativeLoader(options, false);
     } catch (e) {
       throw new BackendError(name, (e as Error).message);
     }
@@ -170,7 +173,7 @@ function defaultReason(k: WasmKernels, passedOver: string[]): string {
 function nativeDefault(passedOver: string[]): PlatformKernels | null {
   if (nativeLoader === null) return null;
   try {
-    const k = nativeLoader({});
+    const k = nativeLoader({}, true);
     reasons.set(k, { how: "default", reason: `best available: native${k.variant === undefined ? "" : ` (${k.variant} GEMM)`}` });
     return k;
   } catch (e) {

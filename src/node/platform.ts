@@ -22,8 +22,15 @@ export function readWasmBuild(build: WasmBuild, url: URL = wasmBuildUrl(build)):
 }
 
 /** How `useBackend("native")` loads the addon's kernels in Node. */
-export const nodeNativeLoader: NativeLoader = (options) =>
-  loadNativeKernels({ variant: options.variant, minThreadWork: options.minThreadWork });
+export const nodeNativeLoader: NativeLoader = (options, asDefault) => {
+  const k = loadNativeKernels({ variant: options.variant, minThreadWork: options.minThreadWork });
+  // Without FMA instructions the portable GEMM calls fmaf() per product: on x86-64 that is
+  // slower than WebAssembly SIMD, so it is not the default there (it stays available by name).
+  if (asDefault && k.variant === "generic" && process.arch === "x64") {
+    throw new Error("this CPU has neither AVX2+FMA nor AVX-512, where WebAssembly SIMD is faster than the portable C kernels");
+  }
+  return k;
+};
 
 setWasmBytesReader(readWasmBuild);
 setHelperSpawner(spawnNodeHelpers);
