@@ -3,7 +3,9 @@
  * AVX2+FMA, else portable C), checks once that it reproduces the portable variant's bits on
  * a product that crosses every edge and block boundary (a variant that does not is passed
  * over: the rest of the library relies on all of them agreeing). Thin products (at most
- * RNNKIT_THIN columns or rows) go to the loops of gemm_thin.c, which give the same bits.
+ * RNNKIT_THIN columns or rows) go to the loops of gemm_thin.c, which give the blocked
+ * GEMM's bits — except a few rows of A times a transposed B, which are dot products with
+ * `affine`'s bits (`gemm_dots`), so that a streaming step equals the sequence path's.
  * Large products are split between the pool's threads along n (or m), never k, so each
  * element of C is computed exactly as in one call: the same bits at any thread count.
  */
@@ -110,6 +112,29 @@ static void run_part(int i, void *ctx) {
   active->run(&part);
 }
 
+void rnnkit_dot(int rows, int k, const float *x, const float *w, ptrdiff_t ldw, float *out) {
+  pick();
+  active->dot(rows, k, x, w, ldw, out);
+}
+
+/*
+ * A few rows of A times Bᵀ with both read along k (rows of A and of the stored B contiguous):
+ * C[i, j] = beta·C[i, j] + alpha·(a_i·b_j), each a dot product as in `affine` (whole k, no
+ * KC blocks), so a recurrent step computed by GEMM at batch 1 gives `affine`'s bits.
+ */
+static void gemm_dots(const GemmArgs *g) {
+  float d[RNNKIT_DOT_ROWS];
+  for (int i = 0; i < g->m; i++) {
+    const float *ai = g->a + (ptrdiff_t)i * g->rsA;
+    float *ci = g->c + (ptrdiff_t)i * g->ldc;
+    for (int j = 0; j < g->n; j += RNNKIT_DOT_ROWS) {
+      const int rows = g->n - j < RNNKIT_DOT_ROWS ? g->n - j : RNNKIT_DOT_ROWS;
+      active->dot(rows, g->k, ai, g->b + (ptrdiff_t)j * g->csB, g->csB, d);
+      for (int r = 0; r < rows; r++) ci[j + r] = g->beta == 0.0f ? d[r] * g->alpha : ci[j + r] * g->beta + d[r] * g->alpha;
+    }
+  }
+}
+
 void rnnkit_gemm(const GemmArgs *g) {
   pick();
   if (g->m <= 0 || g->n <= 0) return;
@@ -119,6 +144,10 @@ void rnnkit_gemm(const GemmArgs *g) {
       float *ci = g->c + (ptrdiff_t)i * g->ldc;
       for (int j = 0; j < g->n; j++) ci[j] = g->beta == 0.0f ? 0.0f : ci[j] * g->beta;
     }
+    return;
+  }
+  if (g->m <= RNNKIT_THIN && g->csA == 1 && g->rsB == 1 && g->n > RNNKIT_THIN) {
+    gemm_dots(g);
     return;
   }
   if (rnnkit_gemm_is_thin(g)) {

@@ -19,6 +19,17 @@
 #define VBCAST(p) (*(p))
 #define VFMA(a, b, c) fmaf((a), (b), (c))
 
+/* Lanes l += l + 8, then + 4, + 2, + 1. */
+static inline float reduce16_generic(const float *v) {
+  float lanes[16];
+  for (int l = 0; l < 16; l++) lanes[l] = v[l];
+  for (int half = 8; half >= 1; half /= 2) {
+    for (int l = 0; l < half; l++) lanes[l] = lanes[l] + lanes[l + half];
+  }
+  return lanes[0];
+}
+#define REDUCE16(v) reduce16_generic(v)
+
 static int supported_generic(void) {
   return 1;
 }

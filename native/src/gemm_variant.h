@@ -17,9 +17,12 @@
  *
  * The including file defines: VARIANT (identifier), VARIANT_NAME (string), ISA (a function
  * attribute enabling its instructions, or nothing), MR, NR, VLEN, VEC, VZERO(), VLOAD(p),
- * VSTORE(p, v), VBCAST(p) (one float broadcast), VFMA(a, b, c) = a·b + c rounded once, and
- * SUPPORTED() (whether this CPU runs it).
+ * VSTORE(p, v), VBCAST(p) (one float broadcast), VFMA(a, b, c) = a·b + c rounded once,
+ * REDUCE16(v) (the 16 lanes held in 16 / VLEN vectors v[], added pairwise: lane l += lane
+ * l + 8, then + 4, + 2, + 1; lane 0 returned), and supported_<variant>() (whether this CPU
+ * runs it).
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "rnnkit.h"
@@ -145,4 +148,42 @@ ISA static void FN(run)(const GemmArgs *g) {
   }
 }
 
-const GemmVariant CAT(rnnkit_gemm_, VARIANT) = { VARIANT_NAME, FN(run), CAT(supported_, VARIANT) };
+/*
+ * out[r] = x·w_r for r < rows (≤ RNNKIT_DOT_ROWS), w_r = w + r·ldw: RNNKIT_DOT_LANES partial
+ * sums, lane l taking the steps p ≡ l (mod 16) as one fma chain (the last, partial group of
+ * steps added lane by lane with fmaf), then added pairwise: lane l += lane l + 8, then + 4,
+ * + 2, + 1. The same lanes and order on every variant, so the same bits.
+ */
+ISA static void FN(dot)(int rows, int k, const float *restrict x, const float *restrict w, ptrdiff_t ldw,
+                        float *restrict out) {
+  enum { DV = RNNKIT_DOT_LANES / VLEN };
+  VEC acc[RNNKIT_DOT_ROWS][DV];
+  for (int r = 0; r < RNNKIT_DOT_ROWS; r++) {
+    for (int v = 0; v < DV; v++) acc[r][v] = VZERO();
+  }
+  int p = 0;
+  for (; p + RNNKIT_DOT_LANES <= k; p += RNNKIT_DOT_LANES) {
+    VEC xv[DV];
+    for (int v = 0; v < DV; v++) xv[v] = VLOAD(x + p + v * VLEN);
+    for (int r = 0; r < RNNKIT_DOT_ROWS; r++) {
+      if (r < rows) {
+        for (int v = 0; v < DV; v++) acc[r][v] = VFMA(xv[v], VLOAD(w + r * ldw + p + v * VLEN), acc[r][v]);
+      }
+    }
+  }
+  for (int r = 0; r < rows; r++) {
+    if (p == k) {
+      out[r] = REDUCE16(acc[r]);
+      continue;
+    }
+    float lanes[RNNKIT_DOT_LANES];
+    for (int v = 0; v < DV; v++) VSTORE(lanes + v * VLEN, acc[r][v]);
+    for (int l = 0; p + l < k; l++) lanes[l] = fmaf(x[p + l], w[r * ldw + p + l], lanes[l]);
+    for (int half = RNNKIT_DOT_LANES / 2; half >= 1; half /= 2) {
+      for (int l = 0; l < half; l++) lanes[l] = lanes[l] + lanes[l + half];
+    }
+    out[r] = lanes[0];
+  }
+}
+
+const GemmVariant CAT(rnnkit_gemm_, VARIANT) = { VARIANT_NAME, FN(run), FN(dot), CAT(supported_, VARIANT) };

@@ -34,9 +34,15 @@ typedef struct {
  * only in how many elements they compute at once. `run` computes the whole of `g` on the
  * calling thread.
  */
+/* Dot products: partial sums per lane, and rows per call (see `dot` in gemm_variant.h). */
+#define RNNKIT_DOT_LANES 16
+#define RNNKIT_DOT_ROWS 4
+
 typedef struct {
   const char *name;
   void (*run)(const GemmArgs *g);
+  /* out[r] = x·(w + r·ldw) for r < rows ≤ RNNKIT_DOT_ROWS, k terms each; same bits on every variant. */
+  void (*dot)(int rows, int k, const float *x, const float *w, ptrdiff_t ldw, float *out);
   /* Whether this CPU can run it. */
   int (*supported)(void);
 } GemmVariant;
@@ -76,6 +82,8 @@ int rnnkit_gemm_use(const char *name);
 /* Names of the variants this CPU runs and this build has, best first, comma-separated. */
 const char *rnnkit_gemm_available(void);
 void rnnkit_gemm(const GemmArgs *g);
+/* The active variant's `dot`. */
+void rnnkit_dot(int rows, int k, const float *x, const float *w, ptrdiff_t ldw, float *out);
 /* Products of at least this many multiply-adds are split between the pool's threads. */
 void rnnkit_gemm_set_min_thread_work(double work);
 
