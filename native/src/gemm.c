@@ -138,8 +138,8 @@ static void gemm_dots(const GemmArgs *g) {
 void rnnkit_gemm(const GemmArgs *g) {
   pick();
   if (g->m <= 0 || g->n <= 0) return;
-  if (g->k <= 0) {
-    /* C = beta·C, and 0 without reading C when beta = 0. */
+  if (g->k <= 0 || g->alpha == 0.0f) {
+    /* C = beta·C (A and B not read, as in BLAS), and 0 without reading C when beta = 0. */
     for (int i = 0; i < g->m; i++) {
       float *ci = g->c + (ptrdiff_t)i * g->ldc;
       for (int j = 0; j < g->n; j++) ci[j] = g->beta == 0.0f ? 0.0f : ci[j] * g->beta;
