@@ -53,7 +53,7 @@ test("useBackend throws a BackendError with the reason, and the active backend s
   assert.throws(() => useBackend("wasm-simd", { bytes: JUNK, shared: false }), (e: unknown) =>
     e instanceof BackendError && e.backend === "wasm-simd" && /cannot be used: simd: /.test(e.message));
   assert.throws(() => useBackend("wasm-scalar", { bytes: JUNK }), /backend 'wasm-scalar' cannot be used: scalar: /);
-  assert.throws(() => useBackend("gpu" as never), /unknown backend \(expected one of ts, wasm-scalar, wasm-simd\)/);
+  assert.throws(() => useBackend("gpu" as never), /unknown backend \(expected one of ts, wasm-scalar, wasm-simd, wasm-relaxed\)/);
   assert.equal(backendInfo().name, "ts");
 }));
 
@@ -122,7 +122,7 @@ test("the Node layer maps RNNKIT_BACKEND and RNNKIT_THREADS onto the calls, and 
   const two = configureFromEnvironment({ RNNKIT_BACKEND: "wasm-simd", RNNKIT_THREADS: "2" });
   assert.equal(two.threads, 2);
   assert.equal(configureFromEnvironment({ RNNKIT_THREADS: "1" }).threads, 1);
-  assert.throws(() => configureFromEnvironment({ RNNKIT_BACKEND: "gpu" }), /RNNKIT_BACKEND must be one of ts, wasm-scalar, wasm-simd or wasm, got 'gpu'/);
+  assert.throws(() => configureFromEnvironment({ RNNKIT_BACKEND: "gpu" }), /RNNKIT_BACKEND must be one of ts, wasm-scalar, wasm-simd, wasm-relaxed or wasm, got 'gpu'/);
   assert.throws(() => configureFromEnvironment({ RNNKIT_THREADS: "0" }), /RNNKIT_THREADS must be a positive integer, got '0'/);
   assert.equal(configureFromEnvironment({}).name, backendInfo().name, "an empty environment changes nothing");
 }));

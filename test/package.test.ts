@@ -67,8 +67,9 @@ writeFileSync(join(app, "package.json"), JSON.stringify({ name: "app", private: 
 writeFileSync(join(app, "package-lock.json"), JSON.stringify(appLockfile(), null, 2));
 run(npm, ["ci", "--offline", "--no-audit", "--no-fund", "--ignore-scripts"], app);
 
-test("the tarball holds the three WebAssembly builds, the types and the CLI; no experiments, tests or source maps", () => {
-  for (const build of ["kernels-simd-shared.wasm", "kernels-simd.wasm", "kernels-scalar.wasm"]) {
+test("the tarball holds the five WebAssembly builds, the types and the CLI; no experiments, tests or source maps", () => {
+  const builds = ["kernels-simd-shared.wasm", "kernels-simd.wasm", "kernels-scalar.wasm", "kernels-relaxed-shared.wasm", "kernels-relaxed.wasm"];
+  for (const build of builds) {
     assert.ok(files.includes(`build/src/backend/wasm/${build}`), `${build} missing from the tarball`);
   }
   for (const f of ["build/src/index.d.ts", "build/src/node/index.d.ts", "build/src/tasks.d.ts", "build/src/cli/main.js"]) {
@@ -124,7 +125,7 @@ test("installed: RNNKIT_BACKEND is honoured by the rnnkit command, and a bad val
   assert.equal(ok.status, 0, ok.stderr);
   const bad = spawnSync(bin, ["demo", "--steps", "3"], { cwd: app, encoding: "utf8", env: { ...process.env, RNNKIT_BACKEND: "cuda" } });
   assert.notEqual(bad.status, 0);
-  assert.match(bad.stderr, /RNNKIT_BACKEND must be one of ts, wasm-scalar, wasm-simd or wasm, got 'cuda'/);
+  assert.match(bad.stderr, /RNNKIT_BACKEND must be one of ts, wasm-scalar, wasm-simd, wasm-relaxed or wasm, got 'cuda'/);
 });
 
 test("installed: a strict TypeScript consumer compiles against the shipped types", () => {
