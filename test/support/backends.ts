@@ -1,8 +1,8 @@
 /**
  * Test support (no tests here): the kernel backends as the tests use them — the
- * TypeScript reference, and the scalar and SIMD WebAssembly builds (SIMD twice: computing in
- * a shared memory, and copying into a private one, as a browser page without cross-origin
- * isolation does) with their routing
+ * TypeScript reference, and the scalar, SIMD and relaxed-SIMD WebAssembly builds (SIMD twice:
+ * computing in a shared memory, and copying into a private one, as a browser page without
+ * cross-origin isolation does) with their routing
  * thresholds off, so that every float32 call of any size runs in wasm (float64 always runs
  * on the TypeScript kernels) — and `forEachBackend`, which defines a block of tests once per
  * backend: one `describe` per backend name, each of its tests run with that backend active
@@ -23,6 +23,7 @@
 import { afterEach, beforeEach, describe } from "node:test";
 import { kernels, useKernels, type Kernels } from "../../src/backend/kernels.js";
 import { useBackend, type BackendName, type UseBackendOptions } from "../../src/backend/select.js";
+import { relaxedSimdSupported } from "../../src/backend/wasm/index.js";
 
 /** Thresholds of zero: every float32 call goes to the wasm kernels, however small. */
 export const FORCED_WASM: Readonly<UseBackendOptions> = Object.freeze({ minGemmWork: 0, minGateUnits: 0 });
@@ -33,6 +34,8 @@ export interface TestBackend {
   readonly name: BackendName;
   /** What `useBackend` is given for it. */
   readonly options: Readonly<UseBackendOptions>;
+  /** Why its suites are skipped in this process (the engine cannot run it), if they are. */
+  readonly skip?: string;
 }
 
 /** Every backend, in the order the suites run: the reference first. */
@@ -43,6 +46,12 @@ export const TEST_BACKENDS: readonly TestBackend[] = Object.freeze([
   // The SIMD build with its own memory, what a page that is not cross-origin isolated runs:
   // every operand is copied in and out, where the shared build computes in place.
   { label: "wasm-simd-private", name: "wasm-simd", options: { ...FORCED_WASM, shared: false } },
+  // Fused multiply-add: other bits than the strict builds, which every suite here allows, since
+  // each compares with a reference within a tolerance, or two results of the same backend.
+  {
+    label: "wasm-relaxed", name: "wasm-relaxed", options: FORCED_WASM,
+    ...(relaxedSimdSupported() ? {} : { skip: "this engine does not validate relaxed SIMD: run node with --experimental-wasm-relaxed-simd (npm test does)" }),
+  },
 ]);
 
 const loaded = new Map<string, Kernels>();
@@ -87,11 +96,11 @@ function restore(): void {
 /**
  * Defines `body`'s tests once per backend, each time inside a `describe` named after the
  * backend ("backend wasm-scalar"), whose hooks make that backend active around each of its
- * tests and restore the previous one after.
+ * tests and restore the previous one after; skipped, saying why, where it cannot run.
  */
 export function forEachBackend(body: (backend: TestBackend) => void): void {
   for (const backend of TEST_BACKENDS) {
-    describe(`backend ${backend.label}`, () => {
+    describe(`backend ${backend.label}`, { skip: backend.skip }, () => {
       beforeEach(() => activate(backend.label));
       afterEach(() => restore());
       body(backend);
