@@ -1,8 +1,9 @@
 /**
- * `node build/bench/gemm.js [--size 512] [--reps 5] [--sweep] [--json]`
+ * `node [--experimental-wasm-relaxed-simd] build/bench/gemm.js [--size 512] [--reps 5] [--sweep] [--json]`
  * GEMM throughput through the kernel contract (so the wasm figures include copying the
  * operands into wasm memory and C back): GFLOP/s at size³ for each transpose case on the
- * TypeScript kernels, wasm-simd and wasm-scalar. `--sweep` also times the recurrent layers'
+ * TypeScript kernels, wasm-simd, wasm-relaxed (where the engine has relaxed SIMD: Node 20
+ * with the flag above, Node ≥ 22) and wasm-scalar. `--sweep` also times the recurrent layers'
  * own GEMM shapes and the gate kernels per call on ts and on wasm with every call forced to
  * wasm, which is how the dispatch thresholds in src/backend/wasm/kernels.ts were chosen.
  * Speed is measured here, never asserted in a test. Run one benchmark at a time.
@@ -10,7 +11,7 @@
 import { parseArgs } from "node:util";
 import { tsKernels } from "../src/backend/ts/index.js";
 import type { Kernels } from "../src/backend/kernels.js";
-import { loadWasmKernels } from "../src/backend/wasm/index.js";
+import { loadWasmKernels, relaxedSimdSupported } from "../src/backend/wasm/index.js";
 import { Rng } from "../src/tensor/random.js";
 
 const { values } = parseArgs({
@@ -49,8 +50,11 @@ function time(f: () => void, reps: number, inner: number): number {
 }
 
 const simd = loadWasmKernels({ simd: true });
+const relaxed = relaxedSimdSupported() ? loadWasmKernels({ relaxed: true }) : null;
 const scalar = loadWasmKernels({ simd: false });
-const backends: Kernels[] = [tsKernels, ...(simd ? [simd] : []), ...(scalar && scalar.name !== simd?.name ? [scalar] : [])];
+const backends: Kernels[] = [
+  tsKernels, ...(simd ? [simd] : []), ...(relaxed ? [relaxed] : []), ...(scalar && scalar.name !== simd?.name ? [scalar] : []),
+];
 if (simd === null) console.error("bench/gemm: the wasm kernels did not load (run npm run build); timing ts only");
 
 const rng = new Rng(7);
@@ -78,7 +82,8 @@ if (!values.json) {
 }
 
 if (values.sweep) {
-  const forced = [simd, scalar].filter((k) => k !== null).map((k) => loadWasmKernels({ simd: k.lanes > 1, minGemmWork: 0, minGateUnits: 0 })!);
+  const forced = [simd, relaxed, scalar].filter((k) => k !== null)
+    .map((k) => loadWasmKernels({ simd: k.lanes > 1, relaxed: k.name === "wasm-relaxed", minGemmWork: 0, minGateUnits: 0 })!);
   // The layers' products in W1–W4: (transA, transB, m, n, k), named by where they occur.
   const shapes: Array<[string, boolean, boolean, number, number, number]> = [
     ["W1 lstm step h·Whhᵀ", false, true, 800, 16, 4],
