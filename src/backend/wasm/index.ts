@@ -43,8 +43,8 @@ export function simdSupported(): boolean {
 
 /**
  * The smallest module that uses relaxed SIMD: one function returning
- * `f32x4.relaxed_madd` of its zeroed v128 local three times (opcode 0xfd 0x105, whose
- * LEB128 is 0x85 0x02, in the relaxed-simd proposal's binary format). An engine without
+ * `f32x4.relaxed_madd(x, x, x)` of its zeroed v128 local x (opcode 0xfd 0x105, 0x105 being
+ * 0x85 0x02 in LEB128, in the relaxed-simd proposal's binary format). An engine without
  * relaxed SIMD rejects it.
  */
 const RELAXED_SIMD_PROBE = new Uint8Array([
