@@ -9,6 +9,7 @@
  * Speed is measured here, never asserted in a test. Run one benchmark at a time.
  */
 import { parseArgs } from "node:util";
+import "../src/node/platform.js";
 import { tsKernels } from "../src/backend/ts/index.js";
 import type { Kernels } from "../src/backend/kernels.js";
 import { loadWasmKernels, relaxedSimdSupported } from "../src/backend/wasm/index.js";
