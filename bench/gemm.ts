@@ -1,9 +1,10 @@
 /**
- * `node [--experimental-wasm-relaxed-simd] build/bench/gemm.js [--size 512] [--reps 5] [--sweep] [--json]`
+ * `node [--experimental-wasm-relaxed-simd] build/bench/gemm.js [--size 512] [--reps 5] [--backends a,b] [--sweep] [--json]`
  * GEMM throughput through the kernel contract (so the wasm figures include copying the
  * operands into wasm memory and C back): GFLOP/s at size³ for each transpose case on the
  * TypeScript kernels, wasm-simd, wasm-relaxed (where the engine has relaxed SIMD: Node 20
- * with the flag above, Node ≥ 22) and wasm-scalar. `--sweep` also times the recurrent layers'
+ * with the flag above, Node ≥ 22) and wasm-scalar, or only the `--backends` named (a shorter
+ * run, e.g. `--backends wasm-simd,wasm-relaxed`). `--sweep` also times the recurrent layers'
  * own GEMM shapes and the gate kernels per call on ts and on wasm with every call forced to
  * wasm, which is how the dispatch thresholds in src/backend/wasm/kernels.ts were chosen.
  * Speed is measured here, never asserted in a test. Run one benchmark at a time.
@@ -19,6 +20,7 @@ const { values } = parseArgs({
   options: {
     size: { type: "string", default: "512" },
     reps: { type: "string", default: "5" },
+    backends: { type: "string" },
     sweep: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
   },
@@ -53,9 +55,10 @@ function time(f: () => void, reps: number, inner: number): number {
 const simd = loadWasmKernels({ simd: true });
 const relaxed = relaxedSimdSupported() ? loadWasmKernels({ relaxed: true }) : null;
 const scalar = loadWasmKernels({ simd: false });
+const wanted = values.backends?.split(",");
 const backends: Kernels[] = [
   tsKernels, ...(simd ? [simd] : []), ...(relaxed ? [relaxed] : []), ...(scalar && scalar.name !== simd?.name ? [scalar] : []),
-];
+].filter((k) => wanted === undefined || wanted.includes(k.name));
 if (simd === null) console.error("bench/gemm: the wasm kernels did not load (run npm run build); timing ts only");
 
 const rng = new Rng(7);
