@@ -1,9 +1,11 @@
 /**
- * `node build/bench/gemm.js [--size 512] [--reps 5] [--sweep] [--json]`
+ * `node [--experimental-wasm-relaxed-simd] build/bench/gemm.js [--size 512] [--reps 5] [--backends a,b] [--sweep] [--json]`
  * GEMM throughput through the kernel contract (so the wasm figures include copying the
  * operands into wasm memory and C back): GFLOP/s at size³ for each transpose case on the
- * TypeScript kernels, wasm-simd, wasm-scalar and the native kernels (each GEMM variant this
- * CPU runs: avx512, avx2, generic). `--sweep` also times the recurrent layers'
+ * TypeScript kernels, wasm-simd, wasm-relaxed (where the engine has relaxed SIMD: Node 20
+ * with the flag above, Node ≥ 22), wasm-scalar and the native kernels (each GEMM variant this
+ * CPU runs: native-avx512, native-avx2, native-generic), or only the `--backends` named (a
+ * shorter run, e.g. `--backends wasm-simd,native-avx2`). `--sweep` also times the recurrent layers'
  * own GEMM shapes and the gate kernels per call on ts and on wasm with every call forced to
  * wasm, which is how the dispatch thresholds in src/backend/wasm/kernels.ts were chosen.
  * Speed is measured here, never asserted in a test. Run one benchmark at a time.
@@ -12,7 +14,7 @@ import { parseArgs } from "node:util";
 import "../src/node/platform.js";
 import { tsKernels } from "../src/backend/ts/index.js";
 import type { Kernels } from "../src/backend/kernels.js";
-import { loadWasmKernels } from "../src/backend/wasm/index.js";
+import { loadWasmKernels, relaxedSimdSupported } from "../src/backend/wasm/index.js";
 import { Rng } from "../src/tensor/random.js";
 import { loadNativeKernels } from "../src/node/native.js";
 
@@ -20,6 +22,7 @@ const { values } = parseArgs({
   options: {
     size: { type: "string", default: "512" },
     reps: { type: "string", default: "5" },
+    backends: { type: "string" },
     sweep: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
   },
@@ -52,6 +55,7 @@ function time(f: () => void, reps: number, inner: number): number {
 }
 
 const simd = loadWasmKernels({ simd: true });
+const relaxed = relaxedSimdSupported() ? loadWasmKernels({ relaxed: true }) : null;
 const scalar = loadWasmKernels({ simd: false });
 /** The native kernels once per GEMM variant, labelled "native-avx2" and so on; none where the addon is not built. */
 function nativeVariants(): Kernels[] {
@@ -74,9 +78,11 @@ function bindAll(k: Kernels): Kernels {
   return out as unknown as Kernels;
 }
 
+const wanted = values.backends?.split(",");
 const backends: Kernels[] = [
-  tsKernels, ...(simd ? [simd] : []), ...(scalar && scalar.name !== simd?.name ? [scalar] : []), ...nativeVariants(),
-];
+  tsKernels, ...(simd ? [simd] : []), ...(relaxed ? [relaxed] : []), ...(scalar && scalar.name !== simd?.name ? [scalar] : []),
+  ...nativeVariants(),
+].filter((k) => wanted === undefined || wanted.includes(k.name));
 if (simd === null) console.error("bench/gemm: the wasm kernels did not load (run npm run build)");
 
 const rng = new Rng(7);
@@ -104,7 +110,8 @@ if (!values.json) {
 }
 
 if (values.sweep) {
-  const forced: Kernels[] = [simd, scalar].filter((k) => k !== null).map((k) => loadWasmKernels({ simd: k.lanes > 1, minGemmWork: 0, minGateUnits: 0 })!);
+  const forced: Kernels[] = [simd, relaxed, scalar].filter((k) => k !== null)
+    .map((k) => loadWasmKernels({ simd: k.lanes > 1, relaxed: k.name === "wasm-relaxed", minGemmWork: 0, minGateUnits: 0 })!);
   forced.push(...nativeVariants().slice(0, 1));
   // The layers' products in W1–W4: (transA, transB, m, n, k), named by where they occur.
   const shapes: Array<[string, boolean, boolean, number, number, number]> = [

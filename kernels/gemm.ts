@@ -7,7 +7,10 @@
 // n = 1 or m = 1 take a matrix–vector loop instead, k = 1 an outer product, and `affine`
 // runs one recurrent step's two matrix–vector products with the biases. beta = 0 never
 // reads C. Each call runs on one thread: src/backend/wasm splits large products between
-// threads, each running this code on its slice. Not here: reuse of packed weights across calls.
+// threads, each running this code on its slice. Built with relaxed SIMD, the micro-kernels
+// and the contiguous-rows matrix–vector loop multiply-add with `f32x4.relaxed_madd` (see
+// `madd`); every other build computes exactly as without it. Not here: reuse of packed
+// weights across calls.
 import { F32 } from "./vec";
 
 /** Register block: MR rows of C by NR columns (SIMD: 8 f32x4 accumulators; scalar: 16 f32). */
@@ -104,6 +107,19 @@ function packPanel(R: i32, lanes: i32, kc: i32, src: usize, ls: i32, ps: i32, ds
   }
 }
 
+/**
+ * acc + a·b lane by lane, the multiply-accumulate of the inner loops. The relaxed-SIMD builds
+ * use `f32x4.relaxed_madd`, which the engine fuses into one rounding where the hardware has
+ * FMA and otherwise rounds the product first: faster, but the bits then depend on the
+ * machine, which is why those builds are opt-in (src/backend/select.ts). Every other build
+ * rounds the product and then the sum, as it always has.
+ */
+// @ts-ignore: decorator
+@inline function madd(acc: v128, a: v128, b: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
+  return f32x4.add(acc, f32x4.mul(a, b));
+}
+
 // @ts-ignore: decorator
 @inline function storeRow(c: usize, acc0: v128, acc1: v128, alpha: v128, beta: f32): void {
   if (beta == 0) {
@@ -145,17 +161,17 @@ function packPanel(R: i32, lanes: i32, kc: i32, src: usize, ls: i32, ps: i32, ds
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
     let a = v128.load32_splat(a0);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0));
-    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    c00 = madd(c00, a, b0);
+    c01 = madd(c01, a, b1);
     a = rows ? v128.load32_splat(a1) : v128.load32_splat(a0, 4);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0));
-    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    c10 = madd(c10, a, b0);
+    c11 = madd(c11, a, b1);
     a = rows ? v128.load32_splat(a2) : v128.load32_splat(a0, 8);
-    c20 = f32x4.add(c20, f32x4.mul(a, b0));
-    c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    c20 = madd(c20, a, b0);
+    c21 = madd(c21, a, b1);
     a = rows ? v128.load32_splat(a3) : v128.load32_splat(a0, 12);
-    c30 = f32x4.add(c30, f32x4.mul(a, b0));
-    c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    c30 = madd(c30, a, b0);
+    c31 = madd(c31, a, b1);
     a0 += aStep(rows);
     if (rows) {
       a1 += F32;
@@ -184,10 +200,10 @@ function packPanel(R: i32, lanes: i32, kc: i32, src: usize, ls: i32, ps: i32, ds
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
   for (let p = 0; p < kc; p++) {
     const b0 = v128.load(pb);
-    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a0), b0));
-    c1 = f32x4.add(c1, f32x4.mul(rows ? v128.load32_splat(a1) : v128.load32_splat(a0, 4), b0));
-    c2 = f32x4.add(c2, f32x4.mul(rows ? v128.load32_splat(a2) : v128.load32_splat(a0, 8), b0));
-    c3 = f32x4.add(c3, f32x4.mul(rows ? v128.load32_splat(a3) : v128.load32_splat(a0, 12), b0));
+    c0 = madd(c0, v128.load32_splat(a0), b0);
+    c1 = madd(c1, rows ? v128.load32_splat(a1) : v128.load32_splat(a0, 4), b0);
+    c2 = madd(c2, rows ? v128.load32_splat(a2) : v128.load32_splat(a0, 8), b0);
+    c3 = madd(c3, rows ? v128.load32_splat(a3) : v128.load32_splat(a0, 12), b0);
     a0 += aStep(rows);
     if (rows) {
       a1 += F32;
@@ -291,7 +307,7 @@ function gemv(
     // GEMV_ROWS rows at a time share each load of x, one accumulator per row: that many
     // independent add chains, and few enough registers that V8 keeps all of them in xmm
     // registers (eight rows with two accumulators each spilled to the stack and ran at half
-    // the speed). Every row's sum is formed in the same order here and in the one-row loop,
+    // the speed). Every row's sum is formed in the same order (with the same `madd`) here and in the one-row loop,
     // so a row's result does not depend on which block it falls in.
     let i = 0;
     for (; i + GEMV_ROWS <= rows; i += GEMV_ROWS) {
@@ -305,33 +321,33 @@ function gemv(
       // steps instead of every 4 (the same adds in the same order as the loop below).
       for (; p + 16 <= k; p += 16) {
         let xv = v128.load(xp);
-        a0 = f32x4.add(a0, f32x4.mul(v128.load(r0), xv));
-        a1 = f32x4.add(a1, f32x4.mul(v128.load(r1), xv));
-        a2 = f32x4.add(a2, f32x4.mul(v128.load(r2), xv));
-        a3 = f32x4.add(a3, f32x4.mul(v128.load(r3), xv));
-        a4 = f32x4.add(a4, f32x4.mul(v128.load(r4), xv));
-        a5 = f32x4.add(a5, f32x4.mul(v128.load(r5), xv));
+        a0 = madd(a0, v128.load(r0), xv);
+        a1 = madd(a1, v128.load(r1), xv);
+        a2 = madd(a2, v128.load(r2), xv);
+        a3 = madd(a3, v128.load(r3), xv);
+        a4 = madd(a4, v128.load(r4), xv);
+        a5 = madd(a5, v128.load(r5), xv);
         xv = v128.load(xp, 16);
-        a0 = f32x4.add(a0, f32x4.mul(v128.load(r0, 16), xv));
-        a1 = f32x4.add(a1, f32x4.mul(v128.load(r1, 16), xv));
-        a2 = f32x4.add(a2, f32x4.mul(v128.load(r2, 16), xv));
-        a3 = f32x4.add(a3, f32x4.mul(v128.load(r3, 16), xv));
-        a4 = f32x4.add(a4, f32x4.mul(v128.load(r4, 16), xv));
-        a5 = f32x4.add(a5, f32x4.mul(v128.load(r5, 16), xv));
+        a0 = madd(a0, v128.load(r0, 16), xv);
+        a1 = madd(a1, v128.load(r1, 16), xv);
+        a2 = madd(a2, v128.load(r2, 16), xv);
+        a3 = madd(a3, v128.load(r3, 16), xv);
+        a4 = madd(a4, v128.load(r4, 16), xv);
+        a5 = madd(a5, v128.load(r5, 16), xv);
         xv = v128.load(xp, 32);
-        a0 = f32x4.add(a0, f32x4.mul(v128.load(r0, 32), xv));
-        a1 = f32x4.add(a1, f32x4.mul(v128.load(r1, 32), xv));
-        a2 = f32x4.add(a2, f32x4.mul(v128.load(r2, 32), xv));
-        a3 = f32x4.add(a3, f32x4.mul(v128.load(r3, 32), xv));
-        a4 = f32x4.add(a4, f32x4.mul(v128.load(r4, 32), xv));
-        a5 = f32x4.add(a5, f32x4.mul(v128.load(r5, 32), xv));
+        a0 = madd(a0, v128.load(r0, 32), xv);
+        a1 = madd(a1, v128.load(r1, 32), xv);
+        a2 = madd(a2, v128.load(r2, 32), xv);
+        a3 = madd(a3, v128.load(r3, 32), xv);
+        a4 = madd(a4, v128.load(r4, 32), xv);
+        a5 = madd(a5, v128.load(r5, 32), xv);
         xv = v128.load(xp, 48);
-        a0 = f32x4.add(a0, f32x4.mul(v128.load(r0, 48), xv));
-        a1 = f32x4.add(a1, f32x4.mul(v128.load(r1, 48), xv));
-        a2 = f32x4.add(a2, f32x4.mul(v128.load(r2, 48), xv));
-        a3 = f32x4.add(a3, f32x4.mul(v128.load(r3, 48), xv));
-        a4 = f32x4.add(a4, f32x4.mul(v128.load(r4, 48), xv));
-        a5 = f32x4.add(a5, f32x4.mul(v128.load(r5, 48), xv));
+        a0 = madd(a0, v128.load(r0, 48), xv);
+        a1 = madd(a1, v128.load(r1, 48), xv);
+        a2 = madd(a2, v128.load(r2, 48), xv);
+        a3 = madd(a3, v128.load(r3, 48), xv);
+        a4 = madd(a4, v128.load(r4, 48), xv);
+        a5 = madd(a5, v128.load(r5, 48), xv);
         xp += 64;
         r0 += 64;
         r1 += 64;
@@ -342,12 +358,12 @@ function gemv(
       }
       for (; p + 4 <= k; p += 4) {
         const xv = v128.load(xp);
-        a0 = f32x4.add(a0, f32x4.mul(v128.load(r0), xv));
-        a1 = f32x4.add(a1, f32x4.mul(v128.load(r1), xv));
-        a2 = f32x4.add(a2, f32x4.mul(v128.load(r2), xv));
-        a3 = f32x4.add(a3, f32x4.mul(v128.load(r3), xv));
-        a4 = f32x4.add(a4, f32x4.mul(v128.load(r4), xv));
-        a5 = f32x4.add(a5, f32x4.mul(v128.load(r5), xv));
+        a0 = madd(a0, v128.load(r0), xv);
+        a1 = madd(a1, v128.load(r1), xv);
+        a2 = madd(a2, v128.load(r2), xv);
+        a3 = madd(a3, v128.load(r3), xv);
+        a4 = madd(a4, v128.load(r4), xv);
+        a5 = madd(a5, v128.load(r5), xv);
         xp += 16;
         r0 += 16;
         r1 += 16;
@@ -386,7 +402,7 @@ function gemv(
       let a0 = f32x4.splat(0);
       let p = 0;
       for (; p + 4 <= k; p += 4) {
-        a0 = f32x4.add(a0, f32x4.mul(v128.load(r0), v128.load(xp)));
+        a0 = madd(a0, v128.load(r0), v128.load(xp));
         xp += 16;
         r0 += 16;
       }
@@ -404,7 +420,10 @@ function gemv(
     // Column sweep, four outputs per vector. Each output keeps four partial sums (steps
     // p ≡ 0, 1, 2, 3 mod 4) so the adds do not wait on one another (a single chain made the
     // long-k bias gradients latency-bound), combined as (s0 + s1) + (s2 + s3) and then the
-    // last k mod 4 steps; the vector and the one-row loops sum an output the same way.
+    // last k mod 4 steps; the vector and the one-row loops sum an output the same way. So
+    // this loop never fuses (no `madd`): the one-row loop is scalar, and WebAssembly has no
+    // scalar fused multiply-add, so a fused vector loop would round an output differently
+    // depending on whether it falls in a group of four.
     const k4 = k & ~3;
     const cb = <usize>cs * F32, xb = <usize>incx * F32;
     let i = 0;

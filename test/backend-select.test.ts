@@ -56,7 +56,7 @@ test("useBackend throws a BackendError with the reason, and the active backend s
   assert.throws(() => useBackend("wasm-simd", { bytes: JUNK, shared: false }), (e: unknown) =>
     e instanceof BackendError && e.backend === "wasm-simd" && /cannot be used: simd: /.test(e.message));
   assert.throws(() => useBackend("wasm-scalar", { bytes: JUNK }), /backend 'wasm-scalar' cannot be used: scalar: /);
-  assert.throws(() => useBackend("gpu" as never), /unknown backend \(expected one of ts, wasm-scalar, wasm-simd, native\)/);
+  assert.throws(() => useBackend("gpu" as never), /unknown backend \(expected one of ts, wasm-scalar, wasm-simd, wasm-relaxed, native\)/);
   assert.throws(() => useBackend("native", { variant: "sse9" as never }), /backend 'native' cannot be used: GEMM variant 'sse9' is not available here/);
   assert.equal(backendInfo().name, "ts");
 }));
@@ -173,7 +173,7 @@ test("the Node layer maps RNNKIT_BACKEND and RNNKIT_THREADS onto the calls, and 
   assert.equal(two.threads, 2);
   assert.equal(configureFromEnvironment({ RNNKIT_THREADS: "1" }).threads, 1);
   if (noNative === null) assert.equal(configureFromEnvironment({ RNNKIT_BACKEND: "native", RNNKIT_THREADS: "2" }).threads, 2);
-  assert.throws(() => configureFromEnvironment({ RNNKIT_BACKEND: "gpu" }), /RNNKIT_BACKEND must be one of ts, wasm-scalar, wasm-simd, native or wasm, got 'gpu'/);
+  assert.throws(() => configureFromEnvironment({ RNNKIT_BACKEND: "gpu" }), /RNNKIT_BACKEND must be one of ts, wasm-scalar, wasm-simd, wasm-relaxed, native or wasm, got 'gpu'/);
   assert.throws(() => configureFromEnvironment({ RNNKIT_THREADS: "0" }), /RNNKIT_THREADS must be a positive integer, got '0'/);
   assert.equal(configureFromEnvironment({}).name, backendInfo().name, "an empty environment changes nothing");
 }));

@@ -82,8 +82,9 @@ install(app);
 install(appWithoutCompiler, { CC: join(work, "no-such-compiler") });
 const nativeHere = nativeUnavailable() === null;
 
-test("the tarball holds the three WebAssembly builds, the native sources and build script, the types and the CLI; no experiments, tests, source maps or binaries", () => {
-  for (const build of ["kernels-simd-shared.wasm", "kernels-simd.wasm", "kernels-scalar.wasm"]) {
+test("the tarball holds the five WebAssembly builds, the native sources and build script, the types and the CLI; no experiments, tests, source maps or binaries", () => {
+  const builds = ["kernels-simd-shared.wasm", "kernels-simd.wasm", "kernels-scalar.wasm", "kernels-relaxed-shared.wasm", "kernels-relaxed.wasm"];
+  for (const build of builds) {
     assert.ok(files.includes(`build/src/backend/wasm/${build}`), `${build} missing from the tarball`);
   }
   for (const f of ["native/build.mjs", "native/src/addon.c", "native/src/gemm_variant.h", "native/src/rnnkit.h"]) {
@@ -167,7 +168,7 @@ test("installed: RNNKIT_BACKEND is honoured by the rnnkit command, and a bad val
   assert.equal(ok.status, 0, ok.stderr);
   const bad = spawnSync(bin, ["demo", "--steps", "3"], { cwd: app, encoding: "utf8", env: { ...process.env, RNNKIT_BACKEND: "cuda" } });
   assert.notEqual(bad.status, 0);
-  assert.match(bad.stderr, /RNNKIT_BACKEND must be one of ts, wasm-scalar, wasm-simd, native or wasm, got 'cuda'/);
+  assert.match(bad.stderr, /RNNKIT_BACKEND must be one of ts, wasm-scalar, wasm-simd, wasm-relaxed, native or wasm, got 'cuda'/);
 });
 
 test("installed: a strict TypeScript consumer compiles against the shipped types", () => {

@@ -18,7 +18,7 @@
 import { chosenKernels, setDefaultKernels, kernels, useKernels, type Kernels } from "./kernels.js";
 import { tsKernels } from "./ts/index.js";
 import {
-  compileWasmBuilds, loadCompiledBuild, loadWasm, simdSupported, usableBuilds,
+  compileWasmBuilds, loadCompiledBuild, loadWasm, relaxedBuilds, relaxedSimdSupported, RELAXED_SIMD_MISSING, simdSupported, usableBuilds,
   type WasmBuild, type WasmBuildSource, type WasmBytes, type WasmKernelOptions, type WasmKernels,
 } from "./wasm/index.js";
 import type { SpawnHelpers } from "./wasm/kernels.js";
@@ -26,12 +26,15 @@ import { spawnWebHelpers } from "./wasm/threads-web.js";
 import { wasmApi } from "./wasm/api.js";
 
 /**
- * The backends by name: the TypeScript reference, the two WebAssembly builds, and the
- * native kernels (Node only: a C addon compiled when the package is installed).
+ * The backends by name: the TypeScript reference, the WebAssembly builds, and the native
+ * kernels (Node only: a C addon compiled when the package is installed). "wasm-relaxed" (SIMD
+ * with fused multiply-add, `f32x4.relaxed_madd`) is opt-in only and never the default:
+ * whether it fuses depends on the machine, so its bits may differ from the other backends'
+ * and between machines, where a seed otherwise gives the same bits in Node and in a browser.
  */
-export type BackendName = "ts" | "wasm-scalar" | "wasm-simd" | "native";
+export type BackendName = "ts" | "wasm-scalar" | "wasm-simd" | "wasm-relaxed" | "native";
 
-export const BACKEND_NAMES: readonly BackendName[] = Object.freeze(["ts", "wasm-scalar", "wasm-simd", "native"]);
+export const BACKEND_NAMES: readonly BackendName[] = Object.freeze(["ts", "wasm-scalar", "wasm-simd", "wasm-relaxed", "native"]);
 
 /** What is active, and why. */
 export interface BackendInfo {
@@ -40,7 +43,7 @@ export interface BackendInfo {
   readonly how: "chosen" | "default";
   /** Why this one: what was chosen, or what the default tried and found. */
   readonly reason: string;
-  /** Whether the kernels compute in a shared memory (wasm-simd only; needed for threads). */
+  /** Whether the kernels compute in a shared memory (wasm-simd and wasm-relaxed; needed for threads). */
   readonly sharedMemory: boolean;
   /** Threads that large products run on (see `setThreads`). */
   readonly threads: number;
@@ -60,7 +63,7 @@ export class BackendError extends Error {
 }
 
 export interface UseBackendOptions extends WasmKernelOptions {
-  /** wasm-simd: compute in a shared memory (threads, no copies)? Default: where the engine can. */
+  /** wasm-simd, wasm-relaxed: compute in a shared memory (threads, no copies)? Default: where the engine can. */
   shared?: boolean;
   /** The module bytes of the build to load, instead of finding them. */
   bytes?: WasmBytes;
@@ -126,11 +129,11 @@ function activate(k: Kernels): void {
   useKernels(k);
 }
 
-function wasmOptions(name: "wasm-scalar" | "wasm-simd", options: UseBackendOptions) {
+function wasmOptions(name: "wasm-scalar" | "wasm-simd" | "wasm-relaxed", options: UseBackendOptions) {
   const { shared, bytes, variant: _variant, ...thresholds } = options;
   return name === "wasm-scalar"
     ? { ...thresholds, simd: false, scalarBytes: bytes }
-    : { ...thresholds, simd: true, probe: () => true, shared, simdBytes: shared === true ? undefined : bytes, sharedBytes: shared === true ? bytes : undefined };
+    : { ...thresholds, simd: true, relaxed: name === "wasm-relaxed", probe: () => true, shared, simdBytes: shared === true ? undefined : bytes, sharedBytes: shared === true ? bytes : undefined };
 }
 
 /**
@@ -142,8 +145,9 @@ export function useBackend(name: BackendName, options: UseBackendOptions = {}): 
   let k: Kernels;
   if (name === "ts") {
     k = tsKernels;
-  } else if (name === "wasm-simd" || name === "wasm-scalar") {
+  } else if (name === "wasm-simd" || name === "wasm-scalar" || name === "wasm-relaxed") {
     if (name === "wasm-simd" && wasmApi() !== null && !simdSupported()) throw new BackendError(name, "this engine does not validate 128-bit SIMD");
+    if (name === "wasm-relaxed" && wasmApi() !== null && !relaxedSimdSupported()) throw new BackendError(name, RELAXED_SIMD_MISSING);
     const { kernels: loaded, refused } = loadWasm(wasmOptions(name, options));
     if (loaded === null || loaded.name !== name) throw new BackendError(name, refused.join("; ") || "no build loaded");
     k = loaded;
@@ -225,6 +229,7 @@ export interface InitBackendOptions extends UseBackendOptions {
 function buildsFor(backend: BackendName | undefined, shared: boolean | undefined): WasmBuild[] {
   if (backend === "ts") return [];
   if (backend === "wasm-scalar") return ["scalar"];
+  if (backend === "wasm-relaxed") return relaxedBuilds().filter((b) => shared === undefined || b === (shared ? "relaxed-shared" : "relaxed"));
   const usable = usableBuilds().filter((b) => shared === undefined || b !== (shared ? "simd" : "simd-shared"));
   return backend === "wasm-simd" ? usable.filter((b) => b !== "scalar") : usable;
 }
@@ -239,6 +244,7 @@ function buildsFor(backend: BackendName | undefined, shared: boolean | undefined
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
   const { backend, sources, shared, bytes: _bytes, threads: threadCount = 1, ...thresholds } = options;
   if (backend === "ts") return useBackend("ts");
+  if (backend === "wasm-relaxed" && wasmApi() !== null && !relaxedSimdSupported()) throw new BackendError(backend, RELAXED_SIMD_MISSING);
   if (!Number.isInteger(threadCount) || threadCount < 1) {
     throw new RangeError(`initBackend: threads must be a positive integer, got ${threadCount}`);
   }

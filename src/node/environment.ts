@@ -1,8 +1,9 @@
 /**
  * The environment variables rnnkit understands, mapped onto the core's calls; the core
- * itself reads no environment. `RNNKIT_BACKEND` = ts | wasm-scalar | wasm-simd (or `wasm`,
- * the best WebAssembly build) chooses the backend (`useBackend`, which throws if it cannot
- * load); `RNNKIT_THREADS` = n splits large products between n threads (`setThreads`).
+ * itself reads no environment. `RNNKIT_BACKEND` = ts | wasm-scalar | wasm-simd |
+ * wasm-relaxed (or `wasm`, the best strict WebAssembly build, never wasm-relaxed) chooses the
+ * backend (`useBackend`, which throws if it cannot load); `RNNKIT_THREADS` = n splits large
+ * products between n threads (`setThreads`).
  * The CLI and the test runner apply them; a program calls `configureFromEnvironment()`.
  */
 import "./platform.js";

@@ -1,8 +1,8 @@
 /**
  * Test support (no tests here): the kernel backends as the tests use them — the
- * TypeScript reference, the scalar and SIMD WebAssembly builds (SIMD twice: computing in
- * a shared memory, and copying into a private one, as a browser page without cross-origin
- * isolation does) with their routing
+ * TypeScript reference, the scalar, SIMD and relaxed-SIMD WebAssembly builds (SIMD twice:
+ * computing in a shared memory, and copying into a private one, as a browser page without
+ * cross-origin isolation does) with their routing
  * thresholds off, so that every float32 call of any size runs in wasm (float64 always runs
  * on the TypeScript kernels), and the native kernels three ways (the best GEMM variant of
  * this CPU, the portable one, and 2 threads splitting every product) — and `forEachBackend`, which defines a block of tests once per
@@ -24,6 +24,7 @@
 import { afterEach, beforeEach, describe } from "node:test";
 import { kernels, useKernels, type Kernels } from "../../src/backend/kernels.js";
 import { setThreads, useBackend, type BackendName, type UseBackendOptions } from "../../src/backend/select.js";
+import { relaxedSimdSupported } from "../../src/backend/wasm/index.js";
 
 /** Thresholds of zero: every float32 call goes to the wasm kernels, however small. */
 export const FORCED_WASM: Readonly<UseBackendOptions> = Object.freeze({ minGemmWork: 0, minGateUnits: 0 });
@@ -36,6 +37,8 @@ export interface TestBackend {
   readonly options: Readonly<UseBackendOptions>;
   /** Threads to run on once loaded (default 1). */
   readonly threads?: number;
+  /** Why its suites are skipped in this process (the engine cannot run it), if they are. */
+  readonly skip?: string;
 }
 
 /** Every backend, in the order the suites run: the reference first. */
@@ -46,6 +49,12 @@ export const TEST_BACKENDS: readonly TestBackend[] = Object.freeze([
   // The SIMD build with its own memory, what a page that is not cross-origin isolated runs:
   // every operand is copied in and out, where the shared build computes in place.
   { label: "wasm-simd-private", name: "wasm-simd", options: { ...FORCED_WASM, shared: false } },
+  // Fused multiply-add: other bits than the strict builds, which every suite here allows, since
+  // each compares with a reference within a tolerance, or two results of the same backend.
+  {
+    label: "wasm-relaxed", name: "wasm-relaxed", options: FORCED_WASM,
+    ...(relaxedSimdSupported() ? {} : { skip: "this engine does not validate relaxed SIMD: run node with --experimental-wasm-relaxed-simd (npm test does)" }),
+  },
   { label: "native", name: "native", options: {} },
   { label: "native-generic", name: "native", options: { variant: "generic" } },
   { label: "native-threads", name: "native", options: { minThreadWork: 0 }, threads: 2 },
@@ -108,12 +117,12 @@ function restore(): void {
 /**
  * Defines `body`'s tests once per backend, each time inside a `describe` named after the
  * backend ("backend wasm-scalar"), whose hooks make that backend active around each of its
- * tests and restore the previous one after. The native suites are skipped, saying why, where
- * the native kernels do not load.
+ * tests and restore the previous one after; skipped, saying why, where it cannot run (the
+ * relaxed-SIMD build without the engine's support, the native kernels where they do not load).
  */
 export function forEachBackend(body: (backend: TestBackend) => void): void {
   for (const backend of TEST_BACKENDS) {
-    const skip = backend.name === "native" ? nativeUnavailable() ?? false : false;
+    const skip = backend.skip ?? (backend.name === "native" ? nativeUnavailable() ?? false : false);
     describe(`backend ${backend.label}`, { skip }, () => {
       beforeEach(() => activate(backend.label));
       afterEach(() => restore());

@@ -4,6 +4,8 @@
  * at a time: SIMD with a shared memory (kernels-simd-shared.wasm, whose buffers the ops
  * compute in without copies) → SIMD with a private memory (kernels-simd.wasm; a page that
  * is not cross-origin isolated has no shared memory) → scalar (kernels-scalar.wasm).
+ * The relaxed-SIMD builds (kernels-relaxed-shared.wasm, kernels-relaxed.wasm: fused
+ * multiply-add, bits that depend on the machine) load only when asked for (`relaxed`).
  *
  * Where a build's module comes from, first match wins: bytes passed in `LoadWasmOptions`;
  * a module compiled ahead by `compileWasmBuilds` (asynchronous: what a browser does, see
@@ -40,6 +42,30 @@ export function simdSupported(): boolean {
 }
 
 /**
+ * The smallest module that uses relaxed SIMD: one function returning
+ * `f32x4.relaxed_madd(x, x, x)` of its zeroed v128 local x (opcode 0xfd 0x105, 0x105 being
+ * 0x85 0x02 in LEB128, in the relaxed-simd proposal's binary format). An engine without
+ * relaxed SIMD rejects it.
+ */
+const RELAXED_SIMD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version 1
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // type section: () → v128
+  0x03, 0x02, 0x01, 0x00, // function section: one function of type 0
+  0x0a, 0x0f, 0x01, 0x0d, 0x01, 0x01, 0x7b, // code: one body, one v128 local
+  0x20, 0x00, 0x20, 0x00, 0x20, 0x00, 0xfd, 0x85, 0x02, 0x0b, // local.get 0 (×3); f32x4.relaxed_madd; end
+]);
+
+/** Whether this engine validates relaxed SIMD instructions (what the relaxed builds need). */
+export function relaxedSimdSupported(): boolean {
+  return wasmApi()?.validate(RELAXED_SIMD_PROBE) ?? false;
+}
+
+/** Why the relaxed builds cannot load where `relaxedSimdSupported()` is false, and what has them. */
+export const RELAXED_SIMD_MISSING =
+  "this engine does not validate relaxed SIMD (f32x4.relaxed_madd), which Node ≥ 22 and Chrome ≥ 114 have; " +
+  "on Node 20, start node with --experimental-wasm-relaxed-simd";
+
+/**
  * Whether this engine can make a shared WebAssembly memory: Node can; a browser page or
  * worker only when it is cross-origin isolated (served with COOP and COEP headers).
  */
@@ -66,11 +92,17 @@ export function setWasmBytesReader(read: WasmBytesReader | null): void {
   reader = read;
 }
 
-/** The builds this engine can run, best first. */
+/** The builds this engine can run, best first; never the relaxed ones, which load only when asked for. */
 export function usableBuilds(): WasmBuild[] {
   if (wasmApi() === null) return [];
   if (!simdSupported()) return ["scalar"];
   return sharedMemorySupported() ? ["simd-shared", "simd", "scalar"] : ["simd", "scalar"];
+}
+
+/** The relaxed-SIMD builds this engine can run, best first. */
+export function relaxedBuilds(): WasmBuild[] {
+  if (!relaxedSimdSupported()) return [];
+  return sharedMemorySupported() ? ["relaxed-shared", "relaxed"] : ["relaxed"];
 }
 
 /** Where `compileWasmBuilds` gets a build from: a URL (fetched) or the bytes themselves. */
@@ -135,6 +167,14 @@ export interface LoadWasmOptions extends WasmKernelOptions {
   /** The shared-memory feature test, replaceable like `probe`. */
   sharedProbe?: () => boolean;
   /**
+   * Load a relaxed-SIMD build (fused multiply-add) instead of a strict one, with no fallback:
+   * the caller asked for that arithmetic. `shared`, `sharedBytes` and `simdBytes` then apply
+   * to the relaxed pair. Default false: the relaxed builds are never picked unasked.
+   */
+  relaxed?: boolean;
+  /** The relaxed-SIMD feature test, replaceable like `probe`. */
+  relaxedProbe?: () => boolean;
+  /**
    * Module bytes supplied by the caller instead of found as the file header says.
    * `simdBytes` without `sharedBytes` skips the shared build: the caller chose its SIMD module.
    */
@@ -153,7 +193,8 @@ export interface WasmLoadResult {
 /** Synchronous loading with the reasons kept (`loadWasmKernels` drops them). */
 export function loadWasm(options: LoadWasmOptions = {}): WasmLoadResult {
   const {
-    simd, probe = simdSupported, shared, sharedProbe = sharedMemorySupported, sharedBytes, simdBytes, scalarBytes, ...thresholds
+    simd, probe = simdSupported, shared, sharedProbe = sharedMemorySupported, relaxed = false, relaxedProbe = relaxedSimdSupported,
+    sharedBytes, simdBytes, scalarBytes, ...thresholds
   } = options;
   const refused: string[] = [];
   if (wasmApi() === null) return { kernels: null, refused: ["this engine has no WebAssembly"] };
@@ -171,13 +212,21 @@ export function loadWasm(options: LoadWasmOptions = {}): WasmLoadResult {
       return null;
     }
   };
-  if (simd ?? probe()) {
-    // Bytes for the private-memory SIMD build and none for the shared one name the module wanted.
+  /** The shared-memory build of a SIMD pair where wanted and possible, else the private-memory one. */
+  const attemptPair = (sharedBuild: WasmBuild, privateBuild: WasmBuild): WasmKernels | null => {
+    // Bytes for the private-memory build and none for the shared one name the module wanted.
     if ((shared ?? sharedProbe()) && (sharedBytes !== undefined || simdBytes === undefined)) {
-      const k = attempt("simd-shared", sharedBytes);
-      if (k !== null) return { kernels: k, refused };
+      const k = attempt(sharedBuild, sharedBytes);
+      if (k !== null) return k;
     }
-    const k = attempt("simd", simdBytes);
+    return attempt(privateBuild, simdBytes);
+  };
+  if (relaxed) {
+    if (!relaxedProbe()) return { kernels: null, refused: [`relaxed: ${RELAXED_SIMD_MISSING}`] };
+    return { kernels: attemptPair("relaxed-shared", "relaxed"), refused };
+  }
+  if (simd ?? probe()) {
+    const k = attemptPair("simd-shared", "simd");
     if (k !== null) return { kernels: k, refused };
   } else if (simd === undefined) {
     refused.push("simd: this engine does not validate 128-bit SIMD");
@@ -188,7 +237,8 @@ export function loadWasm(options: LoadWasmOptions = {}): WasmLoadResult {
 /**
  * The wasm kernels, or null when no build can be loaded here: the shared-memory SIMD build
  * where the probes find SIMD and shared memory, else the private-memory SIMD build, else
- * (or if those fail to load) the scalar build.
+ * (or if those fail to load) the scalar build. With `relaxed`, the relaxed-SIMD pair the same
+ * way, and nothing else.
  */
 export function loadWasmKernels(options: LoadWasmOptions = {}): WasmKernels | null {
   return loadWasm(options).kernels;

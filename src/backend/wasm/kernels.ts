@@ -68,6 +68,7 @@ interface KernelExports {
   heapBase(): number;
   gemmWorkspaceBytes(): number;
   simdLanes(): number;
+  relaxedSimd(): number;
   gemm(
     m: number, n: number, k: number, alpha: number,
     a: number, rsA: number, csA: number, b: number, rsB: number, csB: number,
@@ -87,7 +88,7 @@ interface KernelExports {
 }
 
 const EXPORTED_FUNCTIONS = [
-  "heapBase", "gemmWorkspaceBytes", "simdLanes", "gemm", "affine", "rnnGatesForward", "rnnGatesBackward",
+  "heapBase", "gemmWorkspaceBytes", "simdLanes", "relaxedSimd", "gemm", "affine", "rnnGatesForward", "rnnGatesBackward",
   "lstmGatesForward", "lstmGatesBackward", "gruGatesForward", "gruGatesBackward",
 ] as const;
 
@@ -115,9 +116,9 @@ function exportsOf(ex: Record<string, unknown>): KernelExports {
 
 /** A `Kernels` backed by wasm, plus what it is: its lane count and thresholds. */
 export interface WasmKernels extends Kernels {
-  /** "wasm-simd" or "wasm-scalar". */
+  /** "wasm-simd", "wasm-scalar", or "wasm-relaxed" (the relaxed-SIMD builds). */
   readonly name: string;
-  /** f32 lanes per vector operation in this build: 4 (SIMD) or 1 (scalar). */
+  /** f32 lanes per vector operation in this build: 4 (SIMD, relaxed or not) or 1 (scalar). */
   readonly lanes: number;
   /** Whether the module computes in a shared memory (then `memory` is there). */
   readonly shared: boolean;
@@ -181,9 +182,10 @@ function requireApi(): WasmApi {
 
 /**
  * Instantiates the kernels synchronously from module bytes or a compiled module and wraps
- * them as `Kernels` named "wasm-simd" or "wasm-scalar" after the build. A module that
- * imports its memory gets a fresh shared memory. Throws if the engine rejects the module
- * (e.g. the SIMD build where SIMD is missing, a shared build without shared memory).
+ * them as `Kernels` named after the build ("wasm-simd", "wasm-scalar" or "wasm-relaxed"). A
+ * module that imports its memory gets a fresh shared memory. Throws if the engine rejects
+ * the module (e.g. the SIMD build where SIMD is missing, a relaxed-SIMD build where relaxed
+ * SIMD is, a shared build without shared memory).
  * A browser's main thread refuses to compile or instantiate modules of this size
  * synchronously: there, use `instantiateWasmKernelsAsync`.
  */
@@ -315,7 +317,7 @@ class WasmKernelsImpl implements WasmKernels {
     this.mem = memory;
     this.shared = shared;
     this.lanes = ex.simdLanes();
-    this.name = this.lanes > 1 ? "wasm-simd" : "wasm-scalar";
+    this.name = ex.relaxedSimd() !== 0 ? "wasm-relaxed" : this.lanes > 1 ? "wasm-simd" : "wasm-scalar";
     this.options = Object.freeze({ ...options });
     this.work = alignUp(ex.heapBase(), ARENA_ALIGN);
     const workEnd = alignUp(this.work + ex.gemmWorkspaceBytes(), ARENA_ALIGN);
