@@ -13,18 +13,18 @@ import { fileURLToPath } from "node:url";
 import { kernels, useKernels, type Kernels } from "../src/backend/kernels.js";
 import { tsKernels } from "../src/backend/ts/index.js";
 import {
-  backendInfo, initBackend, setThreads, useBackend, type UseBackendOptions,
+  backendInfo, initBackend, setNativeLoader, setThreads, useBackend, type UseBackendOptions,
 } from "../src/backend/select.js";
 import {
   loadWasm, loadWasmKernels, relaxedSimdSupported, setWasmBytesReader, usableBuilds, type WasmBuild,
 } from "../src/backend/wasm/index.js";
-import { readWasmBuild } from "../src/node/platform.js";
+import { nodeNativeLoader, readWasmBuild } from "../src/node/platform.js";
 import { configureFromEnvironment } from "../src/node/environment.js";
 import { GRU, LSTM } from "../src/nn/recurrent.js";
 import { add, mul, sum } from "../src/ops/index.js";
 import { Rng } from "../src/tensor/random.js";
 import { Tensor } from "../src/tensor/tensor.js";
-import { FORCED_WASM } from "./support/backends.js";
+import { FORCED_WASM, nativeUnavailable } from "./support/backends.js";
 import { referenceGemm } from "./support/gemm-reference.js";
 import { randomF32 } from "./support/random.js";
 
@@ -77,6 +77,7 @@ async function isolated(body: () => void | Promise<void>): Promise<void> {
     await body();
   } finally {
     setWasmBytesReader(readWasmBuild);
+    setNativeLoader(nodeNativeLoader);
     useKernels(before);
   }
 }
@@ -85,6 +86,8 @@ async function isolated(body: () => void | Promise<void>): Promise<void> {
 // Opt-in only
 
 test("the default never picks wasm-relaxed: lazy default, loadWasmKernels, initBackend, RNNKIT_BACKEND=wasm", () => isolated(async () => {
+  // Without the native kernels (as in a browser), where WebAssembly is the default.
+  setNativeLoader(null);
   assert.ok(usableBuilds().every((b) => !b.startsWith("relaxed")), `usableBuilds() = ${usableBuilds().join()}`);
   assert.equal(loadWasmKernels()?.name, "wasm-simd");
   useKernels(null);
@@ -153,7 +156,7 @@ test("plain node without the flag: the probe is false and wasm-relaxed throws a 
   assert.equal(out.initBackend?.name, "BackendError");
   assert.match(out.initBackend!.message, flag);
   assert.match(out.environment ?? "", flag, "RNNKIT_BACKEND=wasm-relaxed refuses the same way");
-  assert.equal(out.active, "wasm-simd", "the default is untouched by the refusals");
+  assert.equal(out.active, nativeUnavailable() === null ? "native" : "wasm-simd", "the default is untouched by the refusals");
 });
 
 test("where relaxed SIMD validates: useBackend, initBackend and RNNKIT_BACKEND choose wasm-relaxed, shared or private", (t) => {

@@ -5,8 +5,8 @@
  * returns the JSON lines they print.
  *
  * Configurations: PyTorch (bench/peers/torch_bench.py under Debian's /usr/bin/python3) for each
- * thread count, with OpenBLAS's AVX-512 kernels forced (OPENBLAS_CORETYPE=SkylakeX) and with its
- * own CPU detection; TF.js cpu and wasm (bench/peers/tfjs_bench.ts), single-threaded only.
+ * thread count, with OpenBLAS's AVX-512 kernels forced (OPENBLAS_CORETYPE=SkylakeX, only where the
+ * CPU has AVX-512) and with its own CPU detection; TF.js cpu and wasm (bench/peers/tfjs_bench.ts), single-threaded only.
  * A peer that is missing is reported on stderr and skipped. Deliberately not here: brain.js
  * (optional in BENCH.md; it has no mini-batch training, so its figures are not the same computation).
  *
@@ -15,7 +15,7 @@
  * OMP_WAIT_POLICY is passed through to PyTorch (PASSIVE steadies its 2-thread figures).
  */
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
@@ -95,6 +95,11 @@ function torchConfigs(opts: PeerOptions): PeerConfig[] {
   let coretypes = ["SkylakeX", "default"];
   if (info.blas === "openblas") {
     console.error(`peers: pytorch ${info.torch} on OpenBLAS; its own CPU detection picks ${info.blas_core} (openblas-default rows)`);
+    if (!cpuHasAvx512()) {
+      // Forcing the AVX-512 kernels on a CPU without them would stop on an illegal instruction.
+      coretypes = ["default"];
+      console.error("peers:   this CPU has no AVX-512: OpenBLAS's own choice only (no SkylakeX rows)");
+    }
   } else {
     // OPENBLAS_CORETYPE means nothing to the reference BLAS: one configuration, labelled blas-reference.
     coretypes = ["default"];
@@ -112,6 +117,15 @@ function torchConfigs(opts: PeerOptions): PeerConfig[] {
     }
   }
   return configs;
+}
+
+/** Whether the CPU reports AVX-512F (Linux: /proc/cpuinfo; elsewhere assumed absent). */
+function cpuHasAvx512(): boolean {
+  try {
+    return /\bavx512f\b/.test(readFileSync("/proc/cpuinfo", "utf8"));
+  } catch {
+    return false;
+  }
 }
 
 function tfjsConfigs(opts: PeerOptions): PeerConfig[] {
