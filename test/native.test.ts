@@ -124,6 +124,23 @@ test("a streamed step (affine) equals the sequence path (GEMM) bit for bit at ba
   }
 });
 
+test("an outer product (k = 1, thin loops) gives the bits of the blocked GEMM (k = 2 with a zero second term)", { skip }, () => {
+  const K = loadNativeKernels();
+  const rng = new Rng(9);
+  const m = 150, n = 450;
+  const a = randomF32(rng, m), b = randomF32(rng, n);
+  const a2 = new Float32Array(2 * m), b2 = new Float32Array(2 * n);
+  for (let i = 0; i < m; i++) a2[2 * i] = a[i]; // A [m, 2]: [a, 0]
+  b2.set(b); // B [2, n]: [b; 0]
+  for (const beta of [0, 1]) {
+    const c0 = randomF32(rng, m * n);
+    const outer = c0.slice(), blocked = c0.slice();
+    K.gemm(false, false, m, n, 1, 1, a, 0, 1, b, 0, n, beta, outer, 0, n);
+    K.gemm(false, false, m, n, 2, 1, a2, 0, 2, b2, 0, n, beta, blocked, 0, n);
+    assert.ok(sameBits(outer, blocked), `beta ${beta}`);
+  }
+});
+
 test("the same bits at 1, 2 and 3 threads, every product split", { skip }, () => {
   const one = loadNativeKernels({ minThreadWork: 0 });
   const many = loadNativeKernels({ minThreadWork: 0 });

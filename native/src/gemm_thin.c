@@ -1,8 +1,9 @@
 /*
  * Thin products: C with at most THIN columns or rows (a bias gradient 1ᵀ·dG, a batch of
- * one). The blocked GEMM would pad them to whole register tiles (16× the work for one
- * column) and pack an operand it reads once, so these loops run instead, vectorised along
- * the long side of C. Each element is still the same chain as in the blocked GEMM —
+ * one), and outer products (k = 1: a bias broadcast to every row, 1·bᵀ). The blocked GEMM
+ * would pad the first to whole register tiles (16× the work for one column) and spend more
+ * on packing and tile updates than on the one multiply of the second, so these loops run
+ * instead, vectorised along the long side of C (along its rows for an outer product). Each element is still the same chain as in the blocked GEMM —
  * acc = fma(a_p, b_p, acc) for p ascending within each block of KC steps, then
  * C = (first block ? beta : 1)·C + alpha·acc — so a thin product gives the bits the blocked
  * one would (fmaf rounds once wherever it runs). Compiled for AVX-512, AVX2+FMA and the
@@ -43,7 +44,7 @@ static void update(int len, const float *acc, float alpha, float beta, float *ou
 }
 
 int rnnkit_gemm_is_thin(const GemmArgs *g) {
-  return g->n <= RNNKIT_THIN || g->m <= RNNKIT_THIN;
+  return g->n <= RNNKIT_THIN || g->m <= RNNKIT_THIN || g->k == 1;
 }
 
 void rnnkit_gemm_thin(const GemmArgs *g) {

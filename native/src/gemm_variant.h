@@ -61,15 +61,14 @@ ISA static void FN(pack_b)(const GemmArgs *g, int p0, int kc, int j0, int cols, 
     if (g->csB == 1 && nr == NR) {
       /* op(B) = B row-major: the NR columns of a step lie side by side. */
       for (int p = 0; p < kc; p++) memcpy(dst + p * NR, src + p * g->rsB, NR * sizeof(float));
-    } else if (g->rsB == 1) {
-      /* op(B) = Bᵀ: each column runs along p; read column by column, write strided. */
-      for (int c = 0; c < NR; c++) {
-        if (c < nr) {
-          const float *col = src + (ptrdiff_t)c * g->csB;
-          for (int p = 0; p < kc; p++) dst[p * NR + c] = col[p];
-        } else {
-          for (int p = 0; p < kc; p++) dst[p * NR + c] = 0.0f;
-        }
+    } else if (g->rsB == 1 && nr == NR) {
+      /*
+       * op(B) = Bᵀ: each column runs along p. Step by step, gathering one float from each of
+       * the NR columns: NR sequential read streams, contiguous writes.
+       */
+      const ptrdiff_t cs = g->csB;
+      for (int p = 0; p < kc; p++) {
+        for (int c = 0; c < NR; c++) dst[p * NR + c] = src[c * cs + p];
       }
     } else {
       for (int p = 0; p < kc; p++) {
