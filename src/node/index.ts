@@ -1,9 +1,10 @@
 /**
  * rnnkit's Node layer (`import … from "rnnkit/node"`): files on disk (model files,
  * checkpoints, safetensors, written atomically; MNIST IDX files), the terminal progress
- * bar, and the RNNKIT_BACKEND / RNNKIT_THREADS environment variables. Importing it also
- * registers Node's hooks with the core (the WebAssembly builds read from disk, worker
- * threads for `setThreads`). Everything else comes from the platform-neutral `rnnkit`.
+ * bar, the RNNKIT_BACKEND / RNNKIT_THREADS environment variables, and the native kernels
+ * (`loadNativeKernels`: which GEMM variants this CPU runs). Importing it also registers
+ * Node's hooks with the core (the WebAssembly builds read from disk, worker threads for
+ * `setThreads`, the native addon for `useBackend("native")`). Everything else comes from the platform-neutral `rnnkit`.
  *
  * @example
  * import { LSTM, Rng } from "rnnkit";
@@ -24,3 +25,4 @@ export { readIdx } from "./idx-files.js";
 export { loadMnistDir } from "./mnist-files.js";
 export { terminalProgress, type ProgressMode } from "./progress.js";
 export { configureFromEnvironment } from "./environment.js";
+export { loadNativeKernels, type NativeKernels, type NativeKernelOptions, type NativeGemmVariant } from "./native.js";
