@@ -57,7 +57,9 @@ test("useBackend throws a BackendError with the reason, and the active backend s
     e instanceof BackendError && e.backend === "wasm-simd" && /cannot be used: simd: /.test(e.message));
   assert.throws(() => useBackend("wasm-scalar", { bytes: JUNK }), /backend 'wasm-scalar' cannot be used: scalar: /);
   assert.throws(() => useBackend("gpu" as never), /unknown backend \(expected one of ts, wasm-scalar, wasm-simd, wasm-relaxed, native\)/);
-  assert.throws(() => useBackend("native", { variant: "sse9" as never }), /backend 'native' cannot be used: GEMM variant 'sse9' is not available here/);
+  if (nativeUnavailable() === null) {
+    assert.throws(() => useBackend("native", { variant: "sse9" as never }), /backend 'native' cannot be used: GEMM variant 'sse9' is not available here/);
+  }
   assert.equal(backendInfo().name, "ts");
 }));
 
@@ -90,6 +92,16 @@ test("where the native kernels do not load, the default is WebAssembly, with one
     e instanceof BackendError && e.message === "backend 'native' cannot be used: not built when installed: no C compiler found");
   setNativeLoader(null);
   assert.throws(() => useBackend("native"), /native kernels run only in Node, loaded by rnnkit's Node entry/);
+}));
+
+test("a native build that failed at install and said so then: WebAssembly by default, the reason kept, no warning", isolated((warnings) => {
+  setNativeLoader(() => {
+    throw Object.assign(new Error("not built when installed: no C compiler found"), { announced: true });
+  });
+  useKernels(null);
+  assert.equal(backendInfo().name, "wasm-simd");
+  assert.match(backendInfo().reason, /\(native: not built when installed: no C compiler found\)$/);
+  assert.deepEqual(warnings, []);
 }));
 
 test("without native kernels (a browser), the lazy default is the best WebAssembly build, picked on first use, without a warning", isolated((warnings) => {

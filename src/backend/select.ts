@@ -173,32 +173,40 @@ function defaultReason(k: WasmKernels, passedOver: string[]): string {
   return `best available: ${k.name}${k.shared ? " in shared memory" : ""}${also}`;
 }
 
-/** The platform's native kernels as the default, or null (with why in `passedOver`). */
-function nativeDefault(passedOver: string[]): PlatformKernels | null {
-  if (nativeLoader === null) return null;
+/**
+ * The platform's native kernels as the default, or null (with why in `passedOver`). Returns
+ * whether the reason still needs saying: false where the loader's error is marked
+ * `announced` (the build failed at install and said why then).
+ */
+function nativeDefault(passedOver: string[]): { kernels: PlatformKernels | null; unannounced: boolean } {
+  if (nativeLoader === null) return { kernels: null, unannounced: false };
   try {
     const k = nativeLoader({}, true);
     reasons.set(k, { how: "default", reason: `best available: native${k.variant === undefined ? "" : ` (${k.variant} GEMM)`}` });
-    return k;
+    return { kernels: k, unannounced: false };
   } catch (e) {
     passedOver.push(`native: ${(e as Error).message}`);
-    return null;
+    return { kernels: null, unannounced: (e as { announced?: boolean }).announced !== true };
   }
 }
 
 /**
  * The best backend that loads without waiting: native where the platform has it, else
- * WebAssembly. Warns once when native was expected but could not load, and when it has to
- * be the TypeScript kernels.
+ * WebAssembly. Warns once when native could not load for a reason not yet said (npm
+ * skipped the install script, an addon that no longer loads; a build that failed at install
+ * said why then, and `backendInfo().reason` keeps it), and when it has to be the TypeScript
+ * kernels.
  */
 function pickDefault(): Kernels {
   const passedOver: string[] = [];
   const native = nativeDefault(passedOver);
-  if (native !== null) return native;
+  if (native.kernels !== null) return native.kernels;
   const { kernels: k, refused } = loadWasm();
   if (k !== null) {
     reasons.set(k, { how: "default", reason: defaultReason(k, [...passedOver, ...refused]) });
-    if (passedOver.length > 0) warn(`rnnkit: running on ${k.name}, not the native kernels (${passedOver.join("; ")}).`);
+    if (native.unannounced) {
+      warn(`rnnkit: running on ${k.name}, not the native kernels (${passedOver.join("; ")}); choosing a backend by name silences this.`);
+    }
     return k;
   }
   const why = refused.join("; ");
@@ -256,7 +264,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     return backendInfo();
   }
   if (backend === undefined) {
-    const native = nativeDefault(passedOver);
+    const native = nativeDefault(passedOver).kernels;
     if (native !== null) {
       activate(native);
       if (threadCount > 1) native.setThreads(threadCount);

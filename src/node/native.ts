@@ -91,10 +91,11 @@ function loadAddon(): NativeAddon {
   const path = fileURLToPath(addonUrl);
   if (!existsSync(path)) {
     const failed = fileURLToPath(failedUrl);
-    const why = existsSync(failed)
-      ? `not built when installed: ${readFileSync(failed, "utf8").trim().split("\n")[0]}`
-      : "not built (npm skipped the package's install script: `npm install-scripts approve rnnkit && npm rebuild rnnkit`, or run `npx rnnkit build-native`)";
-    throw new Error(why);
+    if (existsSync(failed)) {
+      // The build was tried and said why on the spot: no need to say it again at every start.
+      throw Object.assign(new Error(`not built when installed: ${readFileSync(failed, "utf8").trim().split("\n")[0]}`), { announced: true });
+    }
+    throw new Error("not built (npm skipped the package's install script: `npm install-scripts approve rnnkit && npm rebuild rnnkit`, or run `npx rnnkit build-native`)");
   }
   try {
     addon = createRequire(import.meta.url)(path) as NativeAddon;

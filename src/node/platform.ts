@@ -27,7 +27,8 @@ export const nodeNativeLoader: NativeLoader = (options, asDefault) => {
   // Without FMA instructions the portable GEMM calls fmaf() per product: on x86-64 that is
   // slower than WebAssembly SIMD, so it is not the default there (it stays available by name).
   if (asDefault && k.variant === "generic" && process.arch === "x64") {
-    throw new Error("this CPU has neither AVX2+FMA nor AVX-512, where WebAssembly SIMD is faster than the portable C kernels");
+    const why = "this CPU has neither AVX2+FMA nor AVX-512, where WebAssembly SIMD is faster than the portable C kernels";
+    throw Object.assign(new Error(why), { announced: true }); // a choice, not a fault: nothing to warn about
   }
   return k;
 };

@@ -154,7 +154,10 @@ export async function compileWasmBuilds(
       failed[build] = (e as Error).message;
     }
   }));
-  return { compiled: builds.filter((b) => compiled.has(b)), failed };
+  // In the builds' order, not the order the compilations happened to settle in.
+  const ordered: Partial<Record<WasmBuild, string>> = {};
+  for (const b of builds) if (failed[b] !== undefined) ordered[b] = failed[b];
+  return { compiled: builds.filter((b) => compiled.has(b)), failed: ordered };
 }
 
 export interface LoadWasmOptions extends WasmKernelOptions {
