@@ -47,7 +47,36 @@ int rnnkit_gemm_is_thin(const GemmArgs *g) {
   return g->n <= RNNKIT_THIN || g->m <= RNNKIT_THIN || g->k == 1;
 }
 
+/*
+ * k = 1: C[i, j] = beta·C[i, j] + alpha·fma(a_i, b_j, 0) — the blocked GEMM's chain of one
+ * step (fma with a +0 accumulator, as its tiles start), in one pass over C.
+ */
+VECTOR_CLONES static void outer(const GemmArgs *g) {
+  const float alpha = g->alpha, beta = g->beta;
+  for (int i = 0; i < g->m; i++) {
+    const float ai = g->a[(ptrdiff_t)i * g->rsA];
+    const float *restrict b = g->b;
+    float *restrict ci = g->c + (ptrdiff_t)i * g->ldc;
+    if (g->csB == 1) {
+      if (beta == 0.0f) {
+        for (int j = 0; j < g->n; j++) ci[j] = fmaf(ai, b[j], 0.0f) * alpha;
+      } else {
+        for (int j = 0; j < g->n; j++) ci[j] = ci[j] * beta + fmaf(ai, b[j], 0.0f) * alpha;
+      }
+    } else {
+      for (int j = 0; j < g->n; j++) {
+        const float acc = fmaf(ai, b[(ptrdiff_t)j * g->csB], 0.0f) * alpha;
+        ci[j] = beta == 0.0f ? acc : ci[j] * beta + acc;
+      }
+    }
+  }
+}
+
 void rnnkit_gemm_thin(const GemmArgs *g) {
+  if (g->k == 1 && g->n > RNNKIT_THIN && g->m > RNNKIT_THIN) {
+    outer(g);
+    return;
+  }
   float acc[CHUNK];
   const int alongM = g->n <= RNNKIT_THIN && g->m >= g->n;
   /* Along m: x = op(A) column p (stride rsA between rows), y = op(B)[:, j]; along n: x = op(B) row p, y = op(A)[i, :]. */
