@@ -136,8 +136,8 @@ class NativeKernelsImpl implements NativeKernels {
 
   setThreads(n: number): number {
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`setThreads: n must be a positive integer, got ${n}`);
-    this.poolThreads = this.ext.setThreads(n);
-    appliedId = this.id;
+    this.poolThreads = n;
+    this.apply();
     return this.poolThreads;
   }
 
@@ -148,7 +148,7 @@ class NativeKernelsImpl implements NativeKernels {
   private apply(): void {
     this.ext.useGemmVariant(this.variant);
     this.ext.setMinThreadWork(this.minThreadWork);
-    this.ext.setThreads(this.poolThreads);
+    this.poolThreads = this.ext.setThreads(this.poolThreads);
     appliedId = this.id;
   }
 
@@ -170,6 +170,7 @@ class NativeKernelsImpl implements NativeKernels {
     x1: Floats, w1: Floats, x2: Floats | null, w2: Floats | null, b1: Floats | null, b2: Floats | null, y: Floats,
   ): void {
     if (f32(x1, w1, x2, w2, b1, b2, y)) {
+      if (appliedId !== this.id) this.apply();
       this.ext.affine(
         B, n, k1, k2, x1 as Float32Array, w1 as Float32Array, x2 as Float32Array | null, w2 as Float32Array | null,
         b1 as Float32Array | null, b2 as Float32Array | null, y as Float32Array,
