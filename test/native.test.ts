@@ -296,6 +296,13 @@ test("check-fixtures passes with the native kernels forced (committed fixtures, 
   }
 });
 
+test("rnnkit build-native: the addon is up to date here, so it reports the variants without rebuilding", { skip }, () => {
+  const res = spawnSync(process.execPath, [resolve("build/src/cli/main.js"), "build-native"], { encoding: "utf8" });
+  assert.equal(res.status, 0, res.stderr);
+  const k = loadNativeKernels();
+  assert.equal(res.stdout.trim(), `native kernels built: GEMM variants ${k.variants.join(", ")} (using ${k.variants[0]})`);
+});
+
 test("native/build.mjs with no compiler to be found: exits 0, says why once, leaves no addon", () => {
   const copy = join(mkdtempSync(join(tmpdir(), "rnnkit-native-")), "native");
   cpSync(resolve("native"), copy, { recursive: true, filter: (src) => !src.includes(`${join("native", "out")}`) });
