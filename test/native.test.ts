@@ -10,6 +10,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { Worker } from "node:worker_threads";
 import { cpSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -293,6 +294,39 @@ test("check-fixtures passes with the native kernels forced (committed fixtures, 
     });
     assert.equal(res.status, 0, res.stdout + res.stderr);
     assert.match(res.stdout, /^\d+ passed, 0 failed$/m);
+  }
+});
+
+test("two worker threads using the addon at once, each with 2 threads: every product has the single-threaded bits", { skip }, async () => {
+  const p = problem(new Rng(12), false, true, 300, 300, 300, 1, 0);
+  const want = run(loadNativeKernels(), p);
+  const script = `
+    const { parentPort, workerData } = require("node:worker_threads");
+    import(workerData.native).then(({ loadNativeKernels }) => {
+      const K = loadNativeKernels({ minThreadWork: 0 });
+      K.setThreads(2);
+      const p = workerData.p;
+      const results = [];
+      for (let r = 0; r < 20; r++) {
+        const c = p.c.slice();
+        K.gemm(p.ta, p.tb, p.m, p.n, p.k, p.alpha, p.a, 0, p.lda, p.b, 0, p.ldb, p.beta, c, 0, p.ldc);
+        results.push(c);
+      }
+      parentPort.postMessage(results);
+    });
+  `;
+  const native = new URL("../src/node/native.js", import.meta.url).href;
+  const outputs = await Promise.all([0, 1].map(() => new Promise<Float32Array[]>((done, fail) => {
+    const w = new Worker(script, { eval: true, workerData: { native, p } });
+    w.once("message", (m: Float32Array[]) => {
+      done(m);
+      void w.terminate();
+    });
+    w.once("error", fail);
+  })));
+  for (const results of outputs) {
+    assert.equal(results.length, 20);
+    for (const c of results) assert.ok(sameBits(c, want));
   }
 });
 

@@ -10,6 +10,7 @@
  * element of C is computed exactly as in one call: the same bits at any thread count.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include "rnnkit.h"
@@ -28,6 +29,8 @@ static const GemmVariant *const variants[] = {
 static const GemmVariant *active = NULL;
 static double min_thread_work = 1 << 20;
 static char available[128];
+/* Whether each variant runs here and passed the check against the portable one. */
+static int usable[VARIANT_COUNT];
 
 /* A deterministic product with ragged edges and two KC blocks, in all four transpose cases. */
 static int agrees_with_generic(const GemmVariant *v) {
@@ -48,16 +51,23 @@ static int agrees_with_generic(const GemmVariant *v) {
   return 1;
 }
 
-static void pick(void) {
-  if (active != NULL) return;
+static void pick_once(void) {
   available[0] = 0;
   for (int i = 0; i < VARIANT_COUNT; i++) {
     const GemmVariant *v = variants[i];
-    if (!v->supported() || (v != &rnnkit_gemm_generic && !agrees_with_generic(v))) continue;
+    usable[i] = v->supported() && (v == &rnnkit_gemm_generic || agrees_with_generic(v));
+    if (!usable[i]) continue;
     if (active == NULL) active = v;
     if (available[0]) strcat(available, ",");
     strcat(available, v->name);
   }
+}
+
+static pthread_once_t picked = PTHREAD_ONCE_INIT;
+
+/* The first call checks the variants, once, whichever thread makes it. */
+static void pick(void) {
+  pthread_once(&picked, pick_once);
 }
 
 const char *rnnkit_gemm_variant(void) {
@@ -74,7 +84,7 @@ int rnnkit_gemm_use(const char *name) {
   pick();
   for (int i = 0; i < VARIANT_COUNT; i++) {
     const GemmVariant *v = variants[i];
-    if (strcmp(v->name, name) == 0 && v->supported() && (v == &rnnkit_gemm_generic || agrees_with_generic(v))) {
+    if (strcmp(v->name, name) == 0 && usable[i]) {
       active = v;
       return 1;
     }

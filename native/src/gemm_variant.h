@@ -23,6 +23,7 @@
  * runs it).
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "rnnkit.h"
@@ -115,14 +116,27 @@ ISA static void FN(update)(const float *restrict tile, int rows, int cols, float
 }
 
 
-ISA static void FN(run)(const GemmArgs *g) {
-  /* Scratch per thread: packed A, packed B and one tile. */
-  static _Thread_local float *work = NULL;
+/* Scratch per thread (packed A, packed B, one tile), freed when the thread ends (a pool helper that is stopped). */
+static pthread_key_t FN(work_key);
+static pthread_once_t FN(work_once) = PTHREAD_ONCE_INIT;
+
+static void FN(make_work_key)(void) {
+  if (pthread_key_create(&FN(work_key), free) != 0) abort();
+}
+
+static float *FN(work)(void) {
+  pthread_once(&FN(work_once), FN(make_work_key));
+  float *work = pthread_getspecific(FN(work_key));
   if (work == NULL) {
     const size_t floats = (size_t)MC * KC + (size_t)KC * NC + (size_t)MR * NR;
     work = aligned_alloc(64, (floats * sizeof(float) + 63) / 64 * 64);
-    if (work == NULL) abort();
+    if (work == NULL || pthread_setspecific(FN(work_key), work) != 0) abort();
   }
+  return work;
+}
+
+ISA static void FN(run)(const GemmArgs *g) {
+  float *work = FN(work)();
   float *packA = work, *packB = work + (size_t)MC * KC, *tile = packB + (size_t)KC * NC;
   for (int jc = 0; jc < g->n; jc += NC) {
     const int nc = g->n - jc < NC ? g->n - jc : NC;

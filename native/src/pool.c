@@ -32,6 +32,8 @@ static int helper_count = 0;
 
 static PoolTask job_task;
 static void *job_ctx;
+/* One job, or one resize, at a time: callers on other threads (Node worker threads that use the addon) wait. */
+static pthread_mutex_t run_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static inline void cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -66,6 +68,7 @@ int rnnkit_pool_threads(void) {
 }
 
 int rnnkit_pool_set_threads(int n) {
+  pthread_mutex_lock(&run_lock);
   int want = n < 1 ? 0 : n - 1;
   if (want > MAX_HELPERS) want = MAX_HELPERS;
   if (want < helper_count) {
@@ -84,13 +87,17 @@ int rnnkit_pool_set_threads(int n) {
     if (pthread_create(&h->thread, NULL, helper_main, h) != 0) break;
     helper_count++;
   }
-  return helper_count + 1;
+  const int threads = helper_count + 1;
+  pthread_mutex_unlock(&run_lock);
+  return threads;
 }
 
 void rnnkit_pool_run(int count, PoolTask task, void *ctx) {
+  pthread_mutex_lock(&run_lock);
   if (count > helper_count + 1) count = helper_count + 1;
   if (count <= 1) {
     if (count == 1) task(0, ctx);
+    pthread_mutex_unlock(&run_lock);
     return;
   }
   job_task = task;
@@ -104,4 +111,5 @@ void rnnkit_pool_run(int count, PoolTask task, void *ctx) {
   for (int i = 0; i < count - 1; i++) {
     while (atomic_load(&helpers[i].finished) != tickets[i]) cpu_relax();
   }
+  pthread_mutex_unlock(&run_lock);
 }
