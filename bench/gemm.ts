@@ -57,44 +57,41 @@ function time(f: () => void, reps: number, inner: number): number {
 const simd = loadWasmKernels({ simd: true });
 const relaxed = relaxedSimdSupported() ? loadWasmKernels({ relaxed: true }) : null;
 const scalar = loadWasmKernels({ simd: false });
+/** Kernels to time, and what the tables call them. */
+interface Timed {
+  label: string;
+  K: Kernels;
+}
+
+const named = (K: Kernels): Timed => ({ label: K.name, K });
+
 /** The native kernels once per GEMM variant, labelled "native-avx2" and so on; none where the addon is not built. */
-function nativeVariants(): Kernels[] {
+function nativeVariants(): Timed[] {
   try {
-    return loadNativeKernels().variants.map((variant) => ({ ...bindAll(loadNativeKernels({ variant })), name: `native-${variant}` }));
+    return loadNativeKernels().variants.map((variant) => ({ label: `native-${variant}`, K: loadNativeKernels({ variant }) }));
   } catch (e) {
     console.error(`bench/gemm: no native kernels (${(e as Error).message})`);
     return [];
   }
 }
 
-/** The kernel methods bound to their object, so that a copy with another name calls them as before. */
-function bindAll(k: Kernels): Kernels {
-  const proto = Object.getPrototypeOf(k) as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const key of Object.getOwnPropertyNames(proto)) {
-    const v = (k as unknown as Record<string, unknown>)[key];
-    if (typeof v === "function" && key !== "constructor") out[key] = (v as (...a: unknown[]) => unknown).bind(k);
-  }
-  return out as unknown as Kernels;
-}
-
 const wanted = values.backends?.split(",");
-const backends: Kernels[] = [
-  tsKernels, ...(simd ? [simd] : []), ...(relaxed ? [relaxed] : []), ...(scalar && scalar.name !== simd?.name ? [scalar] : []),
+const backends: Timed[] = [
+  ...[tsKernels, simd, relaxed, scalar && scalar.name !== simd?.name ? scalar : null].filter((k) => k !== null).map(named),
   ...nativeVariants(),
-].filter((k) => wanted === undefined || wanted.includes(k.name));
+].filter((t) => wanted === undefined || wanted.includes(t.label));
 if (simd === null) console.error("bench/gemm: the wasm kernels did not load (run npm run build)");
 
 const rng = new Rng(7);
 const a = randomF32(rng, N * N), b = randomF32(rng, N * N), c = new Float32Array(N * N);
 const rows: Array<{ backend: string; transA: boolean; transB: boolean; size: number; gflops: number; ms: number }> = [];
-for (const K of backends) {
+for (const { label, K } of backends) {
   for (const transA of [false, true]) {
     for (const transB of [false, true]) {
       // The TS kernels take ~0.3 s per 512³ product: fewer repetitions there.
       const r = K.name === "ts" ? Math.min(reps, 3) : reps;
       const ms = time(() => K.gemm(transA, transB, N, N, N, 1, a, 0, N, b, 0, N, 0, c, 0, N), r, 1);
-      const row = { backend: K.name, transA, transB, size: N, gflops: +((2 * N ** 3) / ms / 1e6).toFixed(2), ms: +ms.toFixed(2) };
+      const row = { backend: label, transA, transB, size: N, gflops: +((2 * N ** 3) / ms / 1e6).toFixed(2), ms: +ms.toFixed(2) };
       rows.push(row);
       if (values.json) console.log(JSON.stringify(row));
     }
@@ -102,17 +99,18 @@ for (const K of backends) {
 }
 if (!values.json) {
   console.log(`GEMM ${N}³ float32, 1 thread, GFLOP/s (median of ${reps}; ts: of ${Math.min(reps, 3)})`);
-  console.log(`${"backend".padEnd(12)} ${["NN", "NT", "TN", "TT"].map((s) => s.padStart(8)).join(" ")}`);
-  for (const K of backends) {
-    const g = rows.filter((r) => r.backend === K.name).map((r) => r.gflops.toFixed(2).padStart(8));
-    console.log(`${K.name.padEnd(12)} ${g.join(" ")}`);
+  console.log(`${"backend".padEnd(14)} ${["NN", "NT", "TN", "TT"].map((s) => s.padStart(8)).join(" ")}`);
+  for (const { label } of backends) {
+    const g = rows.filter((r) => r.backend === label).map((r) => r.gflops.toFixed(2).padStart(8));
+    console.log(`${label.padEnd(14)} ${g.join(" ")}`);
   }
 }
 
 if (values.sweep) {
-  const forced: Kernels[] = [simd, relaxed, scalar].filter((k) => k !== null)
-    .map((k) => loadWasmKernels({ simd: k.lanes > 1, relaxed: k.name === "wasm-relaxed", minGemmWork: 0, minGateUnits: 0 })!);
+  const forced: Timed[] = [simd, relaxed, scalar].filter((k) => k !== null)
+    .map((k) => named(loadWasmKernels({ simd: k.lanes > 1, relaxed: k.name === "wasm-relaxed", minGemmWork: 0, minGateUnits: 0 })!));
   forced.push(...nativeVariants().slice(0, 1));
+  const all = [named(tsKernels), ...forced];
   // The layers' products in W1–W4: (transA, transB, m, n, k), named by where they occur.
   const shapes: Array<[string, boolean, boolean, number, number, number]> = [
     ["W1 lstm step h·Whhᵀ", false, true, 800, 16, 4],
@@ -133,13 +131,13 @@ if (values.sweep) {
     ["small 64·16·4", false, true, 64, 16, 4],
   ];
   console.log("\nper call, µs (wasm forced for every size; copies included; native: its best variant)");
-  console.log(`${"shape".padEnd(24)} ${"m·n·k".padStart(9)} ${"ts".padStart(9)} ${forced.map((k) => k.name.padStart(12)).join(" ")}`);
+  console.log(`${"shape".padEnd(24)} ${"m·n·k".padStart(9)} ${"ts".padStart(9)} ${forced.map((t) => t.label.padStart(14)).join(" ")}`);
   for (const [label, tA, tB, m, n, k] of shapes) {
     const A = randomF32(rng, m * k), B = randomF32(rng, k * n), C = new Float32Array(m * n);
     const lda = tA ? m : k, ldb = tB ? k : n;
     const inner = Math.max(1, Math.round(2e6 / (m * n * k + m * n + 1)));
-    const us = [tsKernels, ...forced].map((K) => 1000 * time(() => K.gemm(tA, tB, m, n, k, 1, A, 0, lda, B, 0, ldb, 1, C, 0, n), reps, inner));
-    console.log(`${label.padEnd(24)} ${String(m * n * k).padStart(9)} ${us.map((u, i) => u.toFixed(2).padStart(i === 0 ? 9 : 12)).join(" ")}`);
+    const us = all.map(({ K }) => 1000 * time(() => K.gemm(tA, tB, m, n, k, 1, A, 0, lda, B, 0, ldb, 1, C, 0, n), reps, inner));
+    console.log(`${label.padEnd(24)} ${String(m * n * k).padStart(9)} ${us.map((u, i) => u.toFixed(2).padStart(i === 0 ? 9 : 14)).join(" ")}`);
   }
   console.log("\ngate kernels per call, µs");
   for (const [B, H] of [[800, 4], [150, 150], [50, 128], [8, 4], [4, 8], [2, 16]]) {
@@ -147,8 +145,8 @@ if (values.sweep) {
     const gates = randomF32(rng, 4 * BH), cPrev = randomF32(rng, BH), c = new Float32Array(BH), t = new Float32Array(BH), h = new Float32Array(BH);
     const pre = randomF32(rng, BH);
     const inner = Math.max(1, Math.round(2e5 / BH));
-    const lstm = [tsKernels, ...forced].map((K) => 1000 * time(() => K.lstmGatesForward(B, H, gates, cPrev, c, t, h), reps, inner));
-    const rnn = [tsKernels, ...forced].map((K) => 1000 * time(() => K.rnnGatesForward("tanh", BH, pre, h), reps, inner));
-    console.log(`B=${B} H=${H} (${BH} units)  lstmForward ${lstm.map((u) => u.toFixed(2)).join(" / ")}   rnn tanh ${rnn.map((u) => u.toFixed(2)).join(" / ")}   (ts / ${forced.map((k) => k.name).join(" / ")})`);
+    const lstm = all.map(({ K }) => 1000 * time(() => K.lstmGatesForward(B, H, gates, cPrev, c, t, h), reps, inner));
+    const rnn = all.map(({ K }) => 1000 * time(() => K.rnnGatesForward("tanh", BH, pre, h), reps, inner));
+    console.log(`B=${B} H=${H} (${BH} units)  lstmForward ${lstm.map((u) => u.toFixed(2)).join(" / ")}   rnn tanh ${rnn.map((u) => u.toFixed(2)).join(" / ")}   (ts / ${forced.map((t) => t.label).join(" / ")})`);
   }
 }

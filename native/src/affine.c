@@ -2,21 +2,16 @@
  * One step of a recurrent layer's affine map, for streaming inference (one or a few rows):
  *   y[b,:] = b1 + b2 + x1[b,:]·W1ᵀ + x2[b,:]·W2ᵀ,   W1 [n,k1], W2 [n,k2] row-major,
  * the terms added in that order (see `affine` in src/backend/kernels.ts): y = b1 + b2, then
- * y = y + x1·W1ᵀ, then y = y + x2·W2ᵀ, each product a dot product of a row of x with a row of
- * W read in place (`rnnkit_dot`: the active GEMM variant's, the same bits on every one). A
- * GEMM at batch 1 of a transposed weight takes the same dot products (gemm.c), so a
- * streaming step gives the sequence path's bits.
+ * y = 1·y + 1·(x1·W1ᵀ), then the same with x2 and W2 — each product the dot products of
+ * `rnnkit_gemm_dots` (gemm.c), the very function a GEMM of one row times a transposed weight
+ * runs, so a streaming step gives the sequence path's bits.
  */
 #include "rnnkit.h"
 
-/* y[j] (+)= x·W[j]ᵀ for j < n: `add` = 0 overwrites y. */
-static void add_products(int n, int k, const float *x, const float *w, int add, float *y) {
-  float d[RNNKIT_DOT_ROWS];
-  for (int j = 0; j < n; j += RNNKIT_DOT_ROWS) {
-    const int rows = n - j < RNNKIT_DOT_ROWS ? n - j : RNNKIT_DOT_ROWS;
-    rnnkit_dot(rows, k, x, w + (ptrdiff_t)j * k, k, d);
-    for (int r = 0; r < rows; r++) y[j + r] = add ? y[j + r] + d[r] : d[r];
-  }
+/* y[b,:] (+)= x·Wᵀ for one row x: `add` = 0 overwrites y. */
+static void add_product(int n, int k, const float *x, const float *w, int add, float *y) {
+  const GemmArgs g = {1, n, k, 1.0f, add ? 1.0f : 0.0f, x, k, 1, w, 1, k, y, n};
+  rnnkit_gemm_dots(&g);
 }
 
 void rnnkit_affine(int B, int n, int k1, int k2, const float *x1, const float *w1, const float *x2,
@@ -28,7 +23,7 @@ void rnnkit_affine(int B, int n, int k1, int k2, const float *x1, const float *w
       for (int j = 0; j < n; j++) yb[j] = b2 != NULL ? b1[j] + b2[j] : b1[j];
       add = 1;
     }
-    add_products(n, k1, x1 + (ptrdiff_t)b * k1, w1, add, yb);
-    if (x2 != NULL && w2 != NULL && k2 > 0) add_products(n, k2, x2 + (ptrdiff_t)b * k2, w2, 1, yb);
+    add_product(n, k1, x1 + (ptrdiff_t)b * k1, w1, add, yb);
+    if (x2 != NULL && w2 != NULL && k2 > 0) add_product(n, k2, x2 + (ptrdiff_t)b * k2, w2, 1, yb);
   }
 }

@@ -122,17 +122,14 @@ static void run_part(int i, void *ctx) {
   active->run(&part);
 }
 
-void rnnkit_dot(int rows, int k, const float *x, const float *w, ptrdiff_t ldw, float *out) {
-  pick();
-  active->dot(rows, k, x, w, ldw, out);
-}
-
 /*
  * A few rows of A times Bᵀ with both read along k (rows of A and of the stored B contiguous):
  * C[i, j] = beta·C[i, j] + alpha·(a_i·b_j), each a dot product as in `affine` (whole k, no
- * KC blocks), so a recurrent step computed by GEMM at batch 1 gives `affine`'s bits.
+ * KC blocks). `affine` is made of these too, so a recurrent step computed by GEMM at batch 1
+ * gives its bits.
  */
-static void gemm_dots(const GemmArgs *g) {
+void rnnkit_gemm_dots(const GemmArgs *g) {
+  pick();
   float d[RNNKIT_DOT_ROWS];
   for (int i = 0; i < g->m; i++) {
     const float *ai = g->a + (ptrdiff_t)i * g->rsA;
@@ -157,7 +154,7 @@ void rnnkit_gemm(const GemmArgs *g) {
     return;
   }
   if (g->m <= RNNKIT_THIN && g->csA == 1 && g->rsB == 1 && g->n > RNNKIT_THIN) {
-    gemm_dots(g);
+    rnnkit_gemm_dots(g);
     return;
   }
   if (rnnkit_gemm_is_thin(g)) {

@@ -82,8 +82,11 @@ int rnnkit_gemm_use(const char *name);
 /* Names of the variants this CPU runs and this build has, best first, comma-separated. */
 const char *rnnkit_gemm_available(void);
 void rnnkit_gemm(const GemmArgs *g);
-/* The active variant's `dot`. */
-void rnnkit_dot(int rows, int k, const float *x, const float *w, ptrdiff_t ldw, float *out);
+/*
+ * A few rows of A times a transposed B, both read along k (csA = rsB = 1), as dot products:
+ * C[i, j] = beta·C[i, j] + alpha·(a_i·b_j), beta = 0 not reading C. `affine` is built on it.
+ */
+void rnnkit_gemm_dots(const GemmArgs *g);
 /* Products of at least this many multiply-adds are split between the pool's threads. */
 void rnnkit_gemm_set_min_thread_work(double work);
 
