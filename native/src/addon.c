@@ -295,14 +295,6 @@ static napi_value js_set_min_thread_work(napi_env env, napi_callback_info info) 
   return undefined(env);
 }
 
-/* gemmVariant() → "avx512" | "avx2" | "generic" */
-static napi_value js_gemm_variant(napi_env env, napi_callback_info info) {
-  (void)info;
-  napi_value r;
-  napi_create_string_utf8(env, rnnkit_gemm_variant(), NAPI_AUTO_LENGTH, &r);
-  return r;
-}
-
 /* gemmVariants() → the variants this CPU runs, best first, comma-separated */
 static napi_value js_gemm_variants(napi_env env, napi_callback_info info) {
   (void)info;
@@ -341,7 +333,6 @@ NAPI_MODULE_INIT() {
       {"gruGatesBackward", js_gru_backward},
       {"setThreads", js_set_threads},
       {"setMinThreadWork", js_set_min_thread_work},
-      {"gemmVariant", js_gemm_variant},
       {"gemmVariants", js_gemm_variants},
       {"useGemmVariant", js_use_gemm_variant},
   };

@@ -70,11 +70,6 @@ static void pick(void) {
   pthread_once(&picked, pick_once);
 }
 
-const char *rnnkit_gemm_variant(void) {
-  pick();
-  return active->name;
-}
-
 const char *rnnkit_gemm_available(void) {
   pick();
   return available;

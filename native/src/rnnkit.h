@@ -76,7 +76,6 @@ int rnnkit_gemm_is_thin(const GemmArgs *g);
 void rnnkit_gemm_thin(const GemmArgs *g);
 
 /* The threaded driver (gemm.c). */
-const char *rnnkit_gemm_variant(void);
 /* Picks a variant by name ("avx512", "avx2", "generic"); returns 0 if unknown or unsupported here. */
 int rnnkit_gemm_use(const char *name);
 /* Names of the variants this CPU runs and this build has, best first, comma-separated. */

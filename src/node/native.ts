@@ -46,7 +46,6 @@ interface NativeAddon {
   ): void;
   setThreads(n: number): number;
   setMinThreadWork(work: number): void;
-  gemmVariant(): string;
   gemmVariants(): string;
   useGemmVariant(name: string): boolean;
 }
