@@ -1,0 +1,14 @@
+/** Every experiment's card and view, in the order of the page's tabs (no library code: the worker has that). */
+import type { LabCard } from "../lab/lab.js";
+import type { View } from "../ui/view.js";
+import { linearCard } from "./linear/card.js";
+import { linearView } from "./linear/view.js";
+
+export interface Experiment {
+  card: LabCard;
+  view: () => View;
+}
+
+export const EXPERIMENTS: readonly Experiment[] = [
+  { card: linearCard, view: linearView },
+] as unknown as Experiment[];

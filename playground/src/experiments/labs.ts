@@ -1,0 +1,15 @@
+/**
+ * Every lab, by name: what the worker builds and the tests run in Node. The page's bundle
+ * imports cards.ts instead, which holds no library code.
+ */
+import type { LabDefinition } from "../lab/lab.js";
+import { linearLab } from "./linear/lab.js";
+
+export const LABS: readonly LabDefinition[] = [linearLab] as unknown as LabDefinition[];
+
+/** The lab named `name`; throws naming the known ones. */
+export function findLab(name: string): LabDefinition {
+  const lab = LABS.find((l) => l.card.name === name);
+  if (lab === undefined) throw new Error(`no experiment named ${JSON.stringify(name)}; known: ${LABS.map((l) => l.card.name).join(", ")}`);
+  return lab;
+}
