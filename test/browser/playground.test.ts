@@ -35,6 +35,9 @@ const VIEWS: ViewCase[] = [
   { view: "linear", query: "seed=1", updates: 100, improved: (a, b) => b < 0.5 * a, expected: "test MSE halves in 100 updates" },
 ];
 
+/** PLAYGROUND_VIEWS=echo,lag runs only those views' tests (while working on them). */
+const ONLY = process.env.PLAYGROUND_VIEWS?.split(",").map((v) => v.trim()).filter((v) => v !== "");
+
 let browser: Browser | undefined;
 let server: Server | undefined;
 let base = "";
@@ -56,7 +59,7 @@ after(async () => {
   if (dir !== "") rmSync(dir, { recursive: true, force: true });
 });
 
-for (const c of VIEWS) {
+for (const c of VIEWS.filter((v) => ONLY === undefined || ONLY.includes(v.view))) {
   describe(`the ${c.view} view`, { timeout: 600_000 }, () => {
     let opened: OpenedView;
     let first = NaN;
