@@ -8,12 +8,21 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import type { Server } from "node:http";
 import { join } from "node:path";
 import puppeteer, { type Browser } from "puppeteer-core";
 import { serveExample } from "./serve.js";
-import { buildPlayground, openView, trainView, type OpenedView } from "./playground-site.js";
+import { buildPlayground, openView, status, trainView, type OpenedView } from "./playground-site.js";
+import { useBackend } from "../../src/node/entry.js";
+import { loadModel } from "../../src/node/files.js";
+import type { SequenceToSequence } from "../../src/index.js";
+import { CharVocab } from "../../src/tasks.js";
+import { vocabularyOf } from "../../src/cli/sample.js";
+import { charLab, charLogits, type CharSnapshot } from "../../playground/src/experiments/char/lab.js";
+import { readSettings } from "../../playground/src/lab/settings.js";
+import type { PlaygroundHandle } from "../../playground/src/handle.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 /** The longest main-thread task allowed while training runs (the issue's bound). */
@@ -33,6 +42,8 @@ interface ViewCase {
 
 const VIEWS: ViewCase[] = [
   { view: "linear", query: "seed=1", updates: 100, improved: (a, b) => b < 0.5 * a, expected: "test MSE halves in 100 updates" },
+  // From ln V ≈ 4.1 nats/char untrained; Node runs reach 2.45 after 100 updates at the defaults.
+  { view: "char", query: "seed=1&hidden=32", updates: 150, improved: (a, b) => b < 0.75 * a, expected: "validation loss falls by a quarter in 150 updates" },
 ];
 
 /** PLAYGROUND_VIEWS=echo,lag runs only those views' tests (while working on them). */
@@ -94,3 +105,100 @@ for (const c of VIEWS.filter((v) => ONLY === undefined || ONLY.includes(v.view))
     });
   });
 }
+
+/** The char lab run in Node, as the page's worker runs it: wasm-simd in a private memory. */
+function charInNode(query: string, updates: number): CharSnapshot {
+  useBackend("wasm-simd", { shared: false });
+  const { settings, errors } = readSettings(charLab.card.settings, new URLSearchParams(query).entries());
+  assert.deepEqual(errors, []);
+  const lab = charLab.create(settings, { "shakespeare.txt": new Uint8Array(readFileSync("playground/public/shakespeare.txt")) });
+  for (let i = 0; i < updates; i++) lab.step();
+  return lab.snapshot();
+}
+
+const handleOf = (page: OpenedView["page"]) => ({
+  snapshot: () => page.evaluate(() => (globalThis as unknown as { playground: PlaygroundHandle }).playground.snapshot()) as Promise<CharSnapshot>,
+  logits: (text: string) => page.evaluate((t) => (globalThis as unknown as { playground: PlaygroundHandle }).playground.query<{ logits: Float32Array; chars: string[] }>({ kind: "logits", text: t })
+    .then((r) => ({ logits: Array.from(r.logits), chars: r.chars })), text),
+});
+
+describe("the character model, page against Node", { timeout: 600_000 }, () => {
+  // The library's embedded corpus, a fixed seed and a fixed number of updates.
+  const query = "seed=7&corpus=rnnkit&hidden=32&window=16&batch=8";
+  const UPDATES = 80;
+  const PROBE = "A recurrent network reads a sequence";
+  let opened: OpenedView | undefined;
+  let downloads = "";
+
+  before(async () => {
+    if (ONLY !== undefined && !ONLY.includes("char")) return;
+    opened = await openView(browser!, base, `view=char&${query}`);
+    await trainView(opened.page, UPDATES);
+    downloads = mkdtempSync(join(tmpdir(), "rnnkit-downloads-"));
+  });
+  after(async () => {
+    await opened?.page.close();
+    if (downloads !== "") rmSync(downloads, { recursive: true, force: true });
+  });
+
+  it(`after ${UPDATES} updates on the embedded corpus, the validation loss equals Node's run of the same lab`, (t) => {
+    if (opened === undefined) return t.skip("PLAYGROUND_VIEWS leaves out char");
+    return (async () => {
+      const page = await handleOf(opened!.page).snapshot();
+      const node = charInNode(query, UPDATES);
+      t.diagnostic(`validation loss after ${UPDATES} updates: page ${page.validation}, Node ${node.validation} (same bits: ${Object.is(page.validation, node.validation)})`);
+      assert.equal(page.step, UPDATES);
+      assert.ok(Math.abs(page.validation - node.validation) <= 1e-6 * Math.abs(node.validation), `page ${page.validation} vs Node ${node.validation}`);
+      // (NaN, the training loss before any update, crosses from the page as null.)
+      assert.deepEqual(page.curves, JSON.parse(JSON.stringify(node.curves)), "the loss curves (training and validation every 50 updates)");
+    })();
+  });
+
+  it("a model downloaded from the page loads in Node (and in `rnnkit sample`) and gives the page's outputs", (t) => {
+    if (opened === undefined) return t.skip("PLAYGROUND_VIEWS leaves out char");
+    return (async () => {
+      const page = opened!.page;
+      const cdp = await page.createCDPSession();
+      await cdp.send("Browser.setDownloadBehavior", { behavior: "allow", downloadPath: downloads });
+      await page.click("#download");
+      let files: string[] = [];
+      for (let i = 0; i < 100 && files.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        files = readdirSync(downloads).filter((f) => f.endsWith(".safetensors"));
+      }
+      assert.equal(files.length, 1, `downloaded: ${readdirSync(downloads).join(", ")}`);
+      t.diagnostic(`downloaded ${files[0]}`);
+      const path = join(downloads, files[0]);
+      useBackend("wasm-simd", { shared: false });
+      const { model, metadata } = loadModel<SequenceToSequence>(path);
+      const chars = vocabularyOf(path, metadata);
+      const inPage = await handleOf(page).logits(PROBE);
+      assert.deepEqual(chars, inPage.chars, "the vocabulary in the file");
+      const inNode = Array.from(charLogits(model, new CharVocab(chars.join("")), PROBE));
+      assert.equal(inNode.length, PROBE.length * chars.length);
+      assert.deepEqual(inNode, inPage.logits, "logits of the downloaded model in Node vs the model in the page");
+    })();
+  });
+
+  it("a model file dropped on another page replaces its model", (t) => {
+    if (opened === undefined) return t.skip("PLAYGROUND_VIEWS leaves out char");
+    return (async () => {
+      const file = join(downloads, readdirSync(downloads).find((f) => f.endsWith(".safetensors"))!);
+      const other = await openView(browser!, base, "view=char&seed=99&corpus=rnnkit&hidden=32&window=16&batch=8");
+      try {
+        const before = await handleOf(other.page).logits(PROBE);
+        const input = await other.page.$("#model-file");
+        await input!.uploadFile(file);
+        await other.page.waitForFunction('/validation loss here/.test(document.querySelector("#model-status")?.textContent ?? "")', { timeout: 60_000 });
+        const after = await handleOf(other.page).logits(PROBE);
+        const original = await handleOf(opened!.page).logits(PROBE);
+        assert.notDeepEqual(before.logits, original.logits, "the two pages' models differ before the file is loaded");
+        assert.deepEqual(after.logits, original.logits, "after loading, the page's model is the file's");
+        const s = await status(other.page);
+        assert.deepEqual([...other.errors, ...s.errors], []);
+      } finally {
+        await other.page.close();
+      }
+    })();
+  });
+});

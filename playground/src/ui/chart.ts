@@ -69,9 +69,11 @@ export class LineChart {
     this.#resize.observe(parent);
   }
 
-  /** Replaces the data: `x` and one array per series (null for a gap), all of x's length. */
+  /** Replaces the data: `x` and one array per series (null or NaN for a gap), all of x's length. */
   setData(x: ArrayLike<number>, ys: ReadonlyArray<ArrayLike<number | null>>): void {
-    this.#plot.setData([Array.from(x), ...ys.map((y) => Array.from(y))] as uPlot.AlignedData);
+    // uPlot skips nulls; a NaN would poison the axis range, so NaN and ±Infinity become gaps.
+    const gap = (v: number | null) => (v === null || !Number.isFinite(v) ? null : v);
+    this.#plot.setData([Array.from(x), ...ys.map((y) => Array.from(y, gap))] as uPlot.AlignedData);
   }
 }
 
