@@ -30,4 +30,6 @@ export interface PlaygroundStatus {
   errors: string[];
   /** Snapshots drawn so far. */
   drawn: number;
+  /** When the first lab was ready and the Train button enabled, in ms since navigation start (NaN before). */
+  readyAt: number;
 }

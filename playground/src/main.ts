@@ -20,7 +20,7 @@ const read = readSettings(card.settings, params.entries());
 const settings: Record<string, SettingValue> = read.settings;
 
 const status: PlaygroundStatus = {
-  view: card.name, ready: false, running: false, step: 0, metric: NaN, stepsPerSecond: 0, backend: "", errors: [], drawn: 0,
+  view: card.name, ready: false, running: false, step: 0, metric: NaN, stepsPerSecond: 0, backend: "", errors: [], drawn: 0, readyAt: NaN,
 };
 let latest: SnapshotBase | undefined;
 let drawnSnapshot: SnapshotBase | undefined;
@@ -69,6 +69,7 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
   switch (m.type) {
     case "ready":
       status.ready = true;
+      if (Number.isNaN(status.readyAt)) status.readyAt = performance.now();
       status.backend = m.backend.name;
       if (m.settingErrors.length > 0) showError(m.settingErrors.join("; "));
       viewRoot.replaceChildren();
