@@ -30,6 +30,8 @@ export interface PlaygroundStatus {
   errors: string[];
   /** Snapshots drawn so far. */
   drawn: number;
+  /** The longest `view.update` so far, in ms (a view must stay well under a frame). */
+  slowestDraw: number;
   /** When the first lab was ready and the Train button enabled, in ms since navigation start (NaN before). */
   readyAt: number;
 }

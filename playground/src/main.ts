@@ -20,7 +20,7 @@ const read = readSettings(card.settings, params.entries());
 const settings: Record<string, SettingValue> = read.settings;
 
 const status: PlaygroundStatus = {
-  view: card.name, ready: false, running: false, step: 0, metric: NaN, stepsPerSecond: 0, backend: "", errors: [], drawn: 0, readyAt: NaN,
+  view: card.name, ready: false, running: false, step: 0, metric: NaN, stepsPerSecond: 0, backend: "", errors: [], drawn: 0, slowestDraw: 0, readyAt: NaN,
 };
 let latest: SnapshotBase | undefined;
 let drawnSnapshot: SnapshotBase | undefined;
@@ -124,7 +124,9 @@ function receive(snapshot: SnapshotBase, running: boolean, stepsPerSecond: numbe
 function draw(): void {
   if (view === undefined || latest === undefined || latest === drawnSnapshot) return;
   drawnSnapshot = latest;
+  const t0 = performance.now();
   view.update(latest);
+  status.slowestDraw = Math.max(status.slowestDraw, performance.now() - t0);
   status.drawn++;
 }
 

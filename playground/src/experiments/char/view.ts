@@ -8,14 +8,19 @@ import { colour } from "../../ui/heatmap.js";
 import { el, figure, type View } from "../../ui/view.js";
 import type { CharSample, CharSnapshot } from "./lab.js";
 
-/** Characters drawn as spans, each with a background colour; line breaks shown as ↵ and kept. */
-function shadedText(chars: readonly string[], shade: (i: number) => string, title: (i: number) => string): DocumentFragment {
-  const out = document.createDocumentFragment();
+const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "\n": "↵\n" };
+
+/**
+ * Draws characters into `box` as spans, each with a background colour and a tooltip; line
+ * breaks shown as ↵ and kept. One HTML string set at once: a few hundred spans made one by
+ * one cost the page a long task.
+ */
+function drawShaded(box: HTMLElement, chars: readonly string[], shade: (i: number) => string, title: (i: number) => string): void {
+  let html = "";
   chars.forEach((c, i) => {
-    const span = el("span", { style: `background:${shade(i)}`, title: title(i) }, c === "\n" ? "↵\n" : c);
-    out.append(span);
+    html += `<span style="background:${shade(i)}" title="${title(i)}">${ESCAPES[c] ?? c}</span>`;
   });
-  return out;
+  box.innerHTML = html;
 }
 
 const rgb = ([r, g, b]: [number, number, number]) => `rgb(${r},${g},${b})`;
@@ -32,10 +37,10 @@ export function charView(): View<CharSnapshot> {
 
   const drawSample = (s: CharSample) => {
     drawnSample = s;
-    sampleBox.replaceChildren(shadedText(s.chars,
+    drawShaded(sampleBox, s.chars,
       // Confident characters are light, doubtful ones red: the eye finds where the model hesitates.
       (i) => rgb(colour(1 - s.confidence[i], "diverging")),
-      (i) => `p = ${s.confidence[i].toFixed(3)}`));
+      (i) => `p = ${s.confidence[i].toFixed(3)}`);
     const mean = s.confidence.reduce((a, b) => a + b, 0) / s.confidence.length;
     sampleInfo.textContent = `temperature ${s.temperature} · after update ${s.step} · mean confidence ${mean.toFixed(3)}`;
   };
@@ -45,7 +50,7 @@ export function charView(): View<CharSnapshot> {
     drawnProbe = probe;
     drawnUnit = unit;
     const value = (i: number) => probe.hidden[i * probe.units + unit];
-    unitBox.replaceChildren(shadedText(probe.chars, (i) => rgb(colour(value(i), "diverging")), (i) => `h = ${value(i).toFixed(3)}`));
+    drawShaded(unitBox, probe.chars, (i) => rgb(colour(value(i), "diverging")), (i) => `h = ${value(i).toFixed(3)}`);
     unitInfo.textContent = `unit ${unit} of ${probe.units} · after update ${probe.step} · blue −1, white 0, red +1`;
   };
 
