@@ -202,3 +202,65 @@ describe("the character model, page against Node", { timeout: 600_000 }, () => {
     })();
   });
 });
+
+describe("the run controls and the address", { timeout: 300_000 }, () => {
+  it("Step does one update, Train and Pause start and stop, Reset starts again, a setting goes to the URL and back", async (t) => {
+    if (ONLY !== undefined && !ONLY.includes("linear")) return t.skip("PLAYGROUND_VIEWS leaves out linear");
+    const { page, errors } = await openView(browser!, base, "view=linear&seed=5");
+    try {
+      const step = async () => (await status(page)).step;
+      const waitFor = (condition: string) => page.waitForFunction(condition, { timeout: 60_000, polling: 50 });
+      await page.click("#step");
+      await waitFor("playground.status().step === 1");
+      await page.click("#step");
+      await waitFor("playground.status().step === 2");
+      await page.click("#train");
+      await waitFor("playground.status().running && playground.status().step > 5");
+      await page.click("#train");
+      await waitFor("!playground.status().running");
+      const paused = await step();
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(await step(), paused, "no update while paused");
+      await page.click("#reset");
+      await waitFor("playground.status().ready && playground.status().step === 0");
+      // A setting changed on the page is written to the address and rebuilds the lab.
+      await page.$eval("#setting-hidden", (e) => {
+        const input = e as unknown as { value: string; dispatchEvent(ev: unknown): boolean };
+        input.value = "8";
+        input.dispatchEvent(new (globalThis as unknown as { Event: new (type: string) => unknown }).Event("change"));
+      });
+      await waitFor("location.search.includes('hidden=8') && playground.status().ready");
+      const search = await page.evaluate("location.search") as string;
+      assert.match(search, /view=linear/);
+      assert.match(search, /seed=5/);
+      assert.match(search, /hidden=8/);
+      // The same address opens the same settings.
+      const again = await openView(browser!, base, search.slice(1));
+      try {
+        const shown = await again.page.$eval("#setting-hidden", (e) => (e as unknown as { value: string }).value);
+        assert.equal(shown, "8");
+        const seed = await again.page.$eval("#setting-seed", (e) => (e as unknown as { value: string }).value);
+        assert.equal(seed, "5");
+      } finally {
+        await again.page.close();
+      }
+      assert.deepEqual(errors, []);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("a refused setting in the address is said on the page and left at its default", async (t) => {
+    if (ONLY !== undefined && !ONLY.includes("linear")) return t.skip("PLAYGROUND_VIEWS leaves out linear");
+    const { page } = await openView(browser!, base, "view=linear&hidden=1000");
+    try {
+      const s = await status(page);
+      assert.equal(s.errors.length, 1, s.errors.join("; "));
+      assert.match(s.errors[0], /setting hidden: expected a number in \[1, 32\], got 1000/);
+      const shown = await page.$eval(".error", (e) => (e as unknown as { textContent: string }).textContent);
+      assert.match(shown, /hidden/);
+    } finally {
+      await page.close();
+    }
+  });
+});
