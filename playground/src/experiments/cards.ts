@@ -3,6 +3,8 @@ import type { LabCard } from "../lab/lab.js";
 import type { View } from "../ui/view.js";
 import { linearCard } from "./linear/card.js";
 import { linearView } from "./linear/view.js";
+import { mnistCard } from "./mnist/card.js";
+import { mnistView } from "./mnist/view.js";
 
 export interface Experiment {
   card: LabCard;
@@ -11,4 +13,5 @@ export interface Experiment {
 
 export const EXPERIMENTS: readonly Experiment[] = [
   { card: linearCard, view: linearView },
+  { card: mnistCard, view: mnistView },
 ] as unknown as Experiment[];

@@ -4,8 +4,9 @@
  */
 import type { LabDefinition } from "../lab/lab.js";
 import { linearLab } from "./linear/lab.js";
+import { mnistLab } from "./mnist/lab.js";
 
-export const LABS: readonly LabDefinition[] = [linearLab] as unknown as LabDefinition[];
+export const LABS: readonly LabDefinition[] = [linearLab, mnistLab] as unknown as LabDefinition[];
 
 /** The lab named `name`; throws naming the known ones. */
 export function findLab(name: string): LabDefinition {
