@@ -1,10 +1,12 @@
 /** Every experiment's card and view, in the order of the page's tabs (no library code: the worker has that). */
 import type { LabCard } from "../lab/lab.js";
 import type { View } from "../ui/view.js";
-import { lagCard } from "./lag/card.js";
-import { lagView } from "./lag/view.js";
 import { linearCard } from "./linear/card.js";
 import { linearView } from "./linear/view.js";
+import { mnistCard } from "./mnist/card.js";
+import { mnistView } from "./mnist/view.js";
+import { lagCard } from "./lag/card.js";
+import { lagView } from "./lag/view.js";
 import { charCard } from "./char/card.js";
 import { charView } from "./char/view.js";
 
@@ -15,6 +17,7 @@ export interface Experiment {
 
 export const EXPERIMENTS: readonly Experiment[] = [
   { card: linearCard, view: linearView },
+  { card: mnistCard, view: mnistView },
   { card: lagCard, view: lagView },
   { card: charCard, view: charView },
 ] as unknown as Experiment[];

@@ -3,11 +3,12 @@
  * imports cards.ts instead, which holds no library code.
  */
 import type { LabDefinition } from "../lab/lab.js";
-import { lagLab } from "./lag/lab.js";
 import { linearLab } from "./linear/lab.js";
+import { mnistLab } from "./mnist/lab.js";
+import { lagLab } from "./lag/lab.js";
 import { charLab } from "./char/lab.js";
 
-export const LABS: readonly LabDefinition[] = [linearLab, lagLab, charLab] as unknown as LabDefinition[];
+export const LABS: readonly LabDefinition[] = [linearLab, mnistLab, lagLab, charLab] as unknown as LabDefinition[];
 
 /** The lab named `name`; throws naming the known ones. */
 export function findLab(name: string): LabDefinition {
