@@ -28,6 +28,8 @@ export interface PlaygroundStatus {
   backend: string;
   /** Errors the worker reported (also shown on the page). */
   errors: string[];
+  /** Settings in the address that were refused and left at their defaults, each with why (also shown). */
+  refusedSettings: string[];
   /** Snapshots drawn so far. */
   drawn: number;
   /** The longest `view.update` so far, in ms (a view must stay well under a frame). */

@@ -20,7 +20,7 @@ const read = readSettings(card.settings, params.entries());
 const settings: Record<string, SettingValue> = read.settings;
 
 const status: PlaygroundStatus = {
-  view: card.name, ready: false, running: false, step: 0, metric: NaN, stepsPerSecond: 0, backend: "", errors: [], drawn: 0, slowestDraw: 0, readyAt: NaN,
+  view: card.name, ready: false, running: false, step: 0, metric: NaN, stepsPerSecond: 0, backend: "", errors: [], refusedSettings: read.errors, drawn: 0, slowestDraw: 0, readyAt: NaN,
 };
 let latest: SnapshotBase | undefined;
 let drawnSnapshot: SnapshotBase | undefined;
@@ -48,7 +48,7 @@ document.body.append(
       settingsForm(card.settings, settings, changeSetting), runControls, statusLine, errorBox, modelControls),
     viewRoot),
 );
-if (read.errors.length > 0) showError(`Some settings in the address were refused and left at their defaults: ${read.errors.join("; ")}`);
+if (read.errors.length > 0) showMessage(`Some settings in the address were refused and left at their defaults: ${read.errors.join("; ")}`);
 
 // ---- the worker ----
 const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
@@ -132,6 +132,10 @@ function draw(): void {
 
 function showError(message: string): void {
   status.errors.push(message);
+  showMessage(message);
+}
+
+function showMessage(message: string): void {
   errorBox.textContent = message;
   errorBox.hidden = false;
 }
@@ -191,7 +195,7 @@ if (card.models) {
 }
 
 const handle: PlaygroundHandle = {
-  status: () => ({ ...status, errors: [...status.errors] }),
+  status: () => ({ ...status, errors: [...status.errors], refusedSettings: [...status.refusedSettings] }),
   snapshot: () => latest,
   run,
   pause: () => send({ type: "pause" }),

@@ -265,8 +265,8 @@ describe("the run controls and the address", { timeout: 300_000 }, () => {
     const { page } = await openView(browser!, base, "view=linear&hidden=1000");
     try {
       const s = await status(page);
-      assert.equal(s.errors.length, 1, s.errors.join("; "));
-      assert.match(s.errors[0], /setting hidden: expected a number in \[1, 32\], got 1000/);
+      assert.deepEqual(s.errors, []);
+      assert.deepEqual(s.refusedSettings, ["setting hidden: expected a number in [1, 32], got 1000"]);
       const shown = await page.$eval(".error", (e) => (e as unknown as { textContent: string }).textContent);
       assert.match(shown, /hidden/);
     } finally {
