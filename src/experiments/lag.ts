@@ -28,42 +28,13 @@
  *    own target) builds the memory.
  */
 import { defineExperiment, spread, type ExperimentOutput, type Figure } from "./experiment.js";
-import { Rng } from "../tensor/random.js";
-import { Tensor } from "../tensor/tensor.js";
-import { Module } from "../nn/module.js";
-import { RNN, LSTM } from "../nn/recurrent.js";
-import { Linear } from "../nn/linear.js";
-import { withoutForgetGate, setForgetGateBias } from "../nn/lstm-variants.js";
-import { crossEntropy } from "../ops/loss.js";
-import { softmax } from "../ops/softmax.js";
-import { embedding } from "../ops/gather.js";
-import { add } from "../ops/elementwise.js";
-import { Adam } from "../optim/adam.js";
-import { clipGradNorm } from "../optim/clip.js";
-import { noGrad } from "../autograd/tape.js";
-import { lagBatchOf, lagCheck, lagFirsts, lagVocabulary, type LagBatch } from "../data/lag.js";
+import { LagTrainer, type LagTrainerSetup } from "./lag-net.js";
 import { lineChart } from "./plot.js";
 
-/** The recurrent cell of a net: tanh RNN, LSTM with forget gate, or the 1997 LSTM without one. */
-export type LagCell = "rnn" | "lstm" | "lstm1997";
+export { LagNet, LagTrainer, type LagCell, type LagNetSetup, type LagTrainerSetup } from "./lag-net.js";
 
-/** Everything that fixes one trial. */
-export interface LagTrialSetup {
-  cell: LagCell;
-  /** Lag p: sequences of p + 1 symbols over an alphabet of p + 1. */
-  p: number;
-  seed: number;
-  hidden: number;
-  /** Adam learning rate of the recurrent layer and the read-out of its state. */
-  lr: number;
-  /** Whether the output layer also reads the current input (a V×V table). */
-  shortcut: boolean;
-  /** Adam learning rate of the shortcut table. */
-  shortcutLr: number;
-  /** Max total gradient norm of the recurrent layer and read-out; 0 = no clipping. */
-  clipNorm: number;
-  /** "lstm" only: the forget gate's starting pre-activation (`setForgetGateBias`). */
-  forgetBias: number;
+/** Everything that fixes one trial: the trainer's setup and the budget and checks. */
+export interface LagTrialSetup extends LagTrainerSetup {
   maxSequences: number;
   checkEvery: number;
   /** Fresh random sequences in each success check (10,000 in the paper). */
@@ -80,77 +51,15 @@ export interface LagTrialResult {
   seconds: number;
 }
 
-/**
- * The net: a recurrent layer, a linear read-out of its state and, optionally, the
- * shortcut table S [V, V] (row = current input symbol):
- *   logits_t = W_out h_t + b_out (+ S[x_t])
- * S[x_t] is x_t·S for the one-hot x_t, computed as a row lookup. Outputs are softmax(logits).
- */
-export class LagNet extends Module {
-  readonly layer: RNN | LSTM;
-  readonly readout: Linear;
-  readonly table: Tensor | null;
-
-  constructor(setup: Pick<LagTrialSetup, "cell" | "p" | "hidden" | "shortcut" | "forgetBias">, rng: Rng) {
-    super();
-    const V = lagVocabulary(setup.p);
-    const options = { inputSize: V, hiddenSize: setup.hidden, rng };
-    switch (setup.cell) {
-      case "rnn":
-        this.layer = this.registerModule("rnn", new RNN(options));
-        break;
-      case "lstm":
-        this.layer = this.registerModule("lstm", setForgetGateBias(new LSTM(options), setup.forgetBias));
-        break;
-      case "lstm1997":
-        this.layer = this.registerModule("lstm", withoutForgetGate(new LSTM(options)));
-        break;
-      default: {
-        const never: never = setup.cell;
-        throw new Error(`LagNet: unknown cell ${String(never)}`);
-      }
-    }
-    this.readout = this.registerModule("readout", new Linear({ inFeatures: setup.hidden, outFeatures: V, rng }));
-    // Zeros: the shortcut starts as no opinion and learns the bigram statistics.
-    this.table = setup.shortcut ? this.registerParameter("shortcut", Tensor.zeros([V, V])) : null;
-  }
-
-  /** Logits [p, B, V] for a batch. */
-  logits(batch: LagBatch): Tensor {
-    const z = this.readout.forward(this.layer.forward(batch.x).output);
-    if (!this.table) return z;
-    const [T, B] = batch.x.shape;
-    return add(z, embedding(this.table, batch.inputs, [T, B]));
-  }
-
-  /** Output probabilities [p, B, V]. */
-  outputs(batch: LagBatch): Tensor {
-    return softmax(this.logits(batch));
-  }
-}
-
 /** One trial: one random sequence per update until the frozen-weight check passes or the budget ends. */
 export function lagTrial(s: LagTrialSetup): LagTrialResult {
   const start = performance.now();
-  const rng = new Rng(s.seed);
-  const net = new LagNet(s, rng);
-  const body = [...net.layer.parameters(), ...net.readout.parameters()];
-  const opt = new Adam(body, { lr: s.lr });
-  const tableOpt = net.table ? new Adam([net.table], { lr: s.shortcutLr }) : null;
-  // Separate streams, so the training sequences do not depend on how often we check.
-  const dataRng = new Rng(rng.nextUint32());
-  const checkRng = new Rng(rng.nextUint32());
+  const trainer = new LagTrainer(s);
   let worst = NaN;
   for (let n = 1; n <= s.maxSequences; n++) {
-    const batch = lagBatchOf(s.p, lagFirsts(dataRng, 1));
-    opt.zeroGrad();
-    tableOpt?.zeroGrad();
-    crossEntropy(net.logits(batch), batch.targets).backward();
-    if (s.clipNorm > 0) clipGradNorm(body, s.clipNorm);
-    opt.step();
-    tableOpt?.step();
+    trainer.step();
     if (n % s.checkEvery === 0 || n === s.maxSequences) {
-      const check = noGrad(() => lagCheck(checkRng, s.p, (b) => net.outputs(b), s.checkCount));
+      const check = trainer.check(s.checkCount);
       worst = check.worst;
       if (check.passed) return { seed: s.seed, solved: true, sequences: n, worst, seconds: (performance.now() - start) / 1000 };
     }

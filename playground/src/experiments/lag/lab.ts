@@ -1,7 +1,8 @@
 /**
  * The long-time-lag task (Hochreiter & Schmidhuber 1997, task 2a): a tanh RNN, the 1997
  * LSTM and the LSTM with a forget gate trained side by side, one update of each per lab
- * step, each exactly as one trial of the library's `lagTrial` (see net.ts). Besides the
+ * step, each with the `lag` experiment's own trainer (src/experiments/lag-net.ts), so a net
+ * passes the success check at the update the experiment's trial reports. Besides the
  * success checks, the lab runs the task's only two sequences (x… and y…) through every net
  * with frozen weights: their mean loss is the exact expected training loss, and stepping
  * the layers over them gives the states the view draws.
@@ -10,8 +11,19 @@ import { crossEntropy, noGrad, softmax, Tensor, type RecurrentState } from "../.
 import { LAG_ERROR_THRESHOLD, lagVocabulary } from "../../../../src/tasks.js";
 import { History, type Curves } from "../../lab/history.js";
 import { defineLab, type SnapshotBase } from "../../lab/lab.js";
+import { LagTrainer, type LagCell } from "../../../../src/experiments/lag-net.js";
+import { LAG_X, LAG_Y, lagBatchOf } from "../../../../src/data/lag.js";
 import { EVAL_EVERY, STATES_EVERY, lagCard } from "./card.js";
-import { CHECK_COUNT, CHECK_EVERY, LAG_CELLS, LagTrainer, SYMBOL_X, SYMBOL_Y, probeBatch } from "./net.js";
+
+/** The nets compared, in the order of every array the lab reports (the card's LAG_NETS). */
+const LAG_CELLS: readonly LagCell[] = ["rnn", "lstm1997", "lstm"];
+
+/** Training sequences between two success checks (the experiment's `checkEvery`). */
+const CHECK_EVERY = 100;
+/** Fresh random sequences per check, as in the paper (cheap: they hold two distinct sequences, each run once). */
+const CHECK_COUNT = 10_000;
+/** Max total gradient norm of the recurrent layer and read-out (the experiment's `clipNorm`). */
+const CLIP_NORM = 1;
 
 
 export interface LagSnapshot extends SnapshotBase {
@@ -60,9 +72,10 @@ export const lagLab = defineLab({
     const V = lagVocabulary(p);
     const trainers = LAG_CELLS.map((cell) => new LagTrainer({
       cell, p, hidden: H, shortcut: settings.shortcut, forgetBias: settings.forgetBias,
-      seed: settings.seed, lr: settings.lr, shortcutLr: settings.shortcutLr,
+      seed: settings.seed, lr: settings.lr, shortcutLr: settings.shortcutLr, clipNorm: CLIP_NORM,
     }));
-    const probe = probeBatch(p);
+    // The task's two sequences, x's then y's (the only two there are).
+    const probe = lagBatchOf(p, [LAG_X, LAG_Y]);
     // The probe's inputs one step at a time, [1, 2, V] each, for stepping the layers.
     const probeSteps = Array.from({ length: p }, (_, t) => new Tensor(probe.x.data.slice(t * 2 * V, (t + 1) * 2 * V), [1, 2, V]));
     const losses = new History(2 * trainers.length);
@@ -86,7 +99,7 @@ export const lagLab = defineLab({
         lastLoss.push(meanOf(loss, 2 * (p - 1), 2));
         const probs = softmax(logits).data; // [p, 2, V]; the last step is its last 2·V entries
         const at = (b: number, k: number) => probs[(2 * (p - 1) + b) * V + k];
-        return [at(0, SYMBOL_X), at(0, SYMBOL_Y), at(1, SYMBOL_X), at(1, SYMBOL_Y)];
+        return [at(0, LAG_X), at(0, LAG_Y), at(1, LAG_X), at(1, LAG_Y)];
       });
       losses.push(step, [...total, ...lastLoss]);
     });
@@ -115,10 +128,10 @@ export const lagLab = defineLab({
     return {
       step() {
         step++;
-        const results = trainers.map((t) => t.step());
+        for (const t of trainers) t.step();
         if (step % CHECK_EVERY === 0) {
-          results.forEach((r, i) => {
-            if (r === null) return;
+          trainers.forEach((t, i) => {
+            const r = t.check(CHECK_COUNT);
             worst[i] = r.worst;
             if (r.passed && solvedAt[i] === null) solvedAt[i] = step;
           });
