@@ -1,8 +1,12 @@
 /** Every experiment's card and view, in the order of the page's tabs (no library code: the worker has that). */
 import type { LabCard } from "../lab/lab.js";
 import type { View } from "../ui/view.js";
+import { echoCard } from "./echo/card.js";
+import { echoView } from "./echo/view.js";
 import { linearCard } from "./linear/card.js";
 import { linearView } from "./linear/view.js";
+import { vanishingCard } from "./vanishing/card.js";
+import { vanishingView } from "./vanishing/view.js";
 
 export interface Experiment {
   card: LabCard;
@@ -11,4 +15,6 @@ export interface Experiment {
 
 export const EXPERIMENTS: readonly Experiment[] = [
   { card: linearCard, view: linearView },
+  { card: echoCard, view: echoView },
+  { card: vanishingCard, view: vanishingView },
 ] as unknown as Experiment[];

@@ -3,9 +3,11 @@
  * imports cards.ts instead, which holds no library code.
  */
 import type { LabDefinition } from "../lab/lab.js";
+import { echoLab } from "./echo/lab.js";
 import { linearLab } from "./linear/lab.js";
+import { vanishingLab } from "./vanishing/lab.js";
 
-export const LABS: readonly LabDefinition[] = [linearLab] as unknown as LabDefinition[];
+export const LABS: readonly LabDefinition[] = [linearLab, echoLab, vanishingLab] as unknown as LabDefinition[];
 
 /** The lab named `name`; throws naming the known ones. */
 export function findLab(name: string): LabDefinition {
