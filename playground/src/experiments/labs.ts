@@ -4,11 +4,13 @@
  */
 import type { LabDefinition } from "../lab/lab.js";
 import { linearLab } from "./linear/lab.js";
+import { echoLab } from "./echo/lab.js";
 import { mnistLab } from "./mnist/lab.js";
 import { lagLab } from "./lag/lab.js";
 import { charLab } from "./char/lab.js";
+import { vanishingLab } from "./vanishing/lab.js";
 
-export const LABS: readonly LabDefinition[] = [linearLab, mnistLab, lagLab, charLab] as unknown as LabDefinition[];
+export const LABS: readonly LabDefinition[] = [linearLab, echoLab, mnistLab, lagLab, charLab, vanishingLab] as unknown as LabDefinition[];
 
 /** The lab named `name`; throws naming the known ones. */
 export function findLab(name: string): LabDefinition {
