@@ -93,7 +93,7 @@ for (const c of VIEWS.filter((v) => ONLY === undefined || ONLY.includes(v.view))
       opened = await openView(browser!, base, `view=${c.view}&${c.query}`);
       first = (await opened.page.evaluate(() => (globalThis as unknown as { playground: { status(): { metric: number } } }).playground.status().metric));
       trained = await trainView(opened.page, c.updates);
-      await opened.page.screenshot({ path: join(SCREENSHOTS, `${c.view}.webp`), type: "webp", quality: 80, fullPage: true });
+      await opened.page.screenshot({ path: join(SCREENSHOTS, `${c.view}.png`), fullPage: true });
     });
     after(async () => {
       await opened?.page.close();
@@ -305,7 +305,7 @@ describe("the mnist view's drawing pad", { timeout: 600_000, skip: ONLY !== unde
     for (const p of stroke.slice(1)) await page.mouse.move(...at(...p), { steps: 2 });
     await page.mouse.up();
     await page.waitForFunction("document.querySelector('#mnist-digit-caption')?.textContent?.startsWith('your drawing') ?? false", { timeout: 10_000 });
-    await page.screenshot({ path: join(SCREENSHOTS, "mnist-drawn.webp"), type: "webp", quality: 80, fullPage: true });
+    await page.screenshot({ path: join(SCREENSHOTS, "mnist-drawn.png"), fullPage: true });
 
     // The view's figures show the drawing; the next snapshot reads it with the weights of then.
     const reading = await page.evaluate(async () => {

@@ -46,7 +46,14 @@ export class LineChart {
         x: { time: false, ...(xRange === undefined ? {} : { range: () => xRange }) },
         y: options.logY ? { distr: 3, ...(yRange === undefined ? {} : { range: () => yRange }) } : (yRange === undefined ? {} : { range: () => yRange }),
       },
-      axes: [{ label: options.xLabel }, { label: options.yLabel, size: 60 }],
+      axes: [
+        { label: options.xLabel },
+        options.logY
+          // Over several decades uPlot would grid and label 1…9 × 10^k: keep the powers of ten
+          // (all splits when the range is under two decades) and write small ones as 1e-5.
+          ? { label: options.yLabel, size: 60, filter: (_u, splits) => (decades(splits) >= 2 ? splits.map((v) => (isPowerOfTen(v) ? v : null)) : splits), values: (_u, splits) => splits.map(formatLog) }
+          : { label: options.yLabel, size: 60 },
+      ],
       series: [
         { label: options.xLabel },
         ...options.series.map((s): uPlot.Series => ({
@@ -75,6 +82,21 @@ export class LineChart {
     const gap = (v: number | null) => (v === null || !Number.isFinite(v) ? null : v);
     this.#plot.setData([Array.from(x), ...ys.map((y) => Array.from(y, gap))] as uPlot.AlignedData);
   }
+}
+
+function isPowerOfTen(v: number | null): boolean {
+  return v !== null && v > 0 && Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9;
+}
+
+function decades(splits: readonly number[]): number {
+  const positive = splits.filter((v) => v > 0);
+  return positive.length < 2 ? 0 : Math.log10(Math.max(...positive) / Math.min(...positive));
+}
+
+/** A log axis label: 0.01 to 1000 as plain numbers, others as 1e-5, 2e+6. */
+function formatLog(v: number | null): string {
+  if (v === null) return "";
+  return v >= 0.01 && v < 1e4 ? String(+v.toPrecision(3)) : v.toExponential(0);
 }
 
 /** A flat series of `value` as long as `x` (a reference line). */

@@ -1,13 +1,14 @@
 /**
  * The echo task with truncated BPTT, one window (one Adagrad step) per update: the setup of
- * src/experiments/echo.ts (its `echoNet` and `echoRun`) rebuilt from the public API, run
+ * src/experiments/echo.ts (its net, `echoNet`, and the loop of `echoRun`), run
  * without end — each epoch a fresh series of rows × 5000 steps, the state reset to zeros at
  * its start and carried, detached, from window to window within it.
  */
 import {
-  Adagrad, Rng, SequenceToSequence, crossEntropy, detachState, fillGlorotUniform, fillTf1Recurrent, fillZeros, noGrad, softmax,
+  Adagrad, Rng, crossEntropy, detachState, noGrad, softmax,
   type CellKind, type RecurrentState, type Tensor,
 } from "../../../../src/index.js";
+import { echoNet } from "../../../../src/experiments/echo-net.js";
 import { ECHO_LAGS, echoExpectedLoss, echoProbability, echoRows, echoSeries, echoWindow, type EchoSeries } from "../../../../src/tasks.js";
 import { History, type Curves } from "../../lab/history.js";
 import { defineLab, type SnapshotBase } from "../../lab/lab.js";
@@ -36,15 +37,6 @@ export interface EchoSnapshot extends SnapshotBase {
   /** …the net's P(Y_t = 1) and the true one, P(Y_t = 1 | X_(t−3), X_(t−8)). */
   stripPredicted: Float32Array;
   stripTrue: Float32Array;
-}
-
-/** The tutorial's net: one-hot input (2) → recurrent layer → Linear(H → 2) at every step, initialised as TF1 does. */
-function echoNet(cell: CellKind, hidden: number, rng: Rng): SequenceToSequence {
-  const net = new SequenceToSequence({ cell, inputSize: 2, hiddenSize: hidden, outputSize: 2, rng });
-  fillTf1Recurrent(net.rnn, rng, { kernel: "gate" });
-  fillGlorotUniform(net.head.weight, rng, hidden, 2);
-  fillZeros(net.head.bias!);
-  return net;
 }
 
 /** A ring of the last STRIP steps of row 0. */
