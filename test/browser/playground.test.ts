@@ -217,6 +217,37 @@ describe("the character model, page against Node", { timeout: 600_000 }, () => {
   });
 });
 
+describe("the character model on a pasted text", { timeout: 300_000 }, () => {
+  it("trains on a text pasted into the page, and says why when the text is too short", async (t) => {
+    if (ONLY !== undefined && !ONLY.includes("char")) return t.skip("PLAYGROUND_VIEWS leaves out char");
+    const { page, errors } = await openView(browser!, base, "view=char&seed=3&hidden=16&window=8&batch=4");
+    try {
+      const pasted = "the cat sat on the mat; the rat sat on the cat. ".repeat(20);
+      const paste = async (text: string) => {
+        await page.$eval("#setting-text", (e, v) => {
+          (e as unknown as { value: string }).value = v;
+        }, text);
+        await page.click(".control.text button");
+      };
+      await paste(pasted);
+      await page.waitForFunction("playground.status().ready && playground.snapshot()?.vocabulary === 13", { timeout: 60_000 });
+      const before = (await page.evaluate("playground.snapshot()")) as CharSnapshot;
+      assert.equal(before.trainCharacters + before.validationCharacters, pasted.length);
+      await trainView(page, 100);
+      const after = (await page.evaluate("playground.snapshot()")) as CharSnapshot;
+      t.diagnostic(`pasted text (${pasted.length} characters, 13 distinct): validation loss ${before.validation} → ${after.validation} in 100 updates`);
+      assert.ok(after.validation < before.validation / 2, `${before.validation} → ${after.validation}`);
+      assert.deepEqual(errors, []);
+      await paste("too short");
+      await page.waitForFunction("playground.status().errors.length > 0", { timeout: 60_000 });
+      const s = await status(page);
+      assert.match(s.errors[0], /the text has 9 characters: 8 for training need at least streams × \(window \+ 1\) = 36/);
+    } finally {
+      await page.close();
+    }
+  });
+});
+
 describe("the run controls and the address", { timeout: 300_000 }, () => {
   it("Step does one update, Train and Pause start and stop, Reset starts again, a setting goes to the URL and back", async (t) => {
     if (ONLY !== undefined && !ONLY.includes("linear")) return t.skip("PLAYGROUND_VIEWS leaves out linear");

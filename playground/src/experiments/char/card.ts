@@ -37,12 +37,12 @@ export const charCard = defineCard({
     lr: { kind: "number", label: "learning rate (Adam)", default: 0.01, min: 0.0001, max: 0.1, step: 0.0001, log: true },
     clip: { kind: "number", label: "gradient clip (norm)", default: 5, min: 0.1, max: 50, step: 0.1 },
     corpus: {
-      kind: "choice", label: "text", default: "shakespeare", options: ["shakespeare", "rnnkit", "pasted"],
-      help: "shakespeare: 100 kB of tinyshakespeare; rnnkit: the library's embedded corpus (1.5 kB); pasted: the text below",
+      kind: "choice", label: "text", default: "shakespeare", options: ["shakespeare", "rnnkit"],
+      help: "shakespeare: 100 kB of tinyshakespeare; rnnkit: the library's embedded corpus (1.5 kB); a pasted text below replaces either",
     },
     text: {
-      kind: "text", label: "pasted text", default: "", maxLength: MAX_TEXT,
-      help: "paste any text and choose text = pasted; the vocabulary is its characters",
+      kind: "text", label: "or paste a text (replaces the one above when not empty)", default: "", maxLength: MAX_TEXT,
+      help: "any text; the vocabulary is its characters",
     },
   },
   assets: [SHAKESPEARE],

@@ -78,10 +78,9 @@ function prepare(text: string, window: number, batch: number, vocab = new CharVo
 export const charLab = defineLab({
   card: charCard,
   create(settings, assets) {
-    const text = settings.corpus === "rnnkit" ? embeddedCorpus
-      : settings.corpus === "pasted" ? settings.text
+    const text = settings.text !== "" ? settings.text
+      : settings.corpus === "rnnkit" ? embeddedCorpus
       : new TextDecoder("utf-8", { fatal: true }).decode(assets[SHAKESPEARE]);
-    if (text === "") throw new RangeError("text = pasted, but no text was pasted: paste one in the text box and press \"use this text\"");
     const T = settings.window, B = settings.batch;
     let { vocab, trainIds, valIds } = prepare(text, T, B);
     let V = vocab.size;
@@ -201,7 +200,7 @@ export const charLab = defineLab({
       download() {
         const metadata = {
           [VOCAB_KEY]: JSON.stringify(vocab.chars),
-          "rnnkit.playground": JSON.stringify({ experiment: "char", step, validation: validate(), settings: { ...settings, text: settings.corpus === "pasted" ? `(${[...text].length} characters)` : "" } }),
+          "rnnkit.playground": JSON.stringify({ experiment: "char", step, validation: validate(), settings: { ...settings, text: settings.text !== "" ? `(${[...text].length} characters)` : "" } }),
         };
         return { bytes: encodeModel(model, specOf(model), metadata), name: `char-${settings.cell}-${settings.hidden}-step${step}.safetensors` };
       },
