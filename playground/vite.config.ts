@@ -11,11 +11,10 @@ const repository = fileURLToPath(new URL("..", import.meta.url));
 // hands the one build it uses to initBackend by URL instead. Vite's warning about those
 // literals says nothing new, so it is left out; every other message passes.
 const logger = createLogger();
-const warn = logger.warn.bind(logger);
-logger.warn = (message, options) => {
-  if (/new URL\("\.\/kernels-[a-z-]+\.wasm", import\.meta\.url\) doesn't exist at build time/.test(message)) return;
-  warn(message, options);
-};
+const expected = /new URL\("\.\/kernels-[a-z-]+\.wasm", import\.meta\.url\) doesn't exist at build time/;
+const { warn, warnOnce } = logger;
+logger.warn = (message, options) => (expected.test(message) ? undefined : warn.call(logger, message, options));
+logger.warnOnce = (message, options) => (expected.test(message) ? undefined : warnOnce.call(logger, message, options));
 
 export default defineConfig({
   customLogger: logger,

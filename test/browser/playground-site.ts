@@ -14,7 +14,7 @@ import type { PlaygroundHandle, PlaygroundStatus } from "../../playground/src/ha
 /** Builds the playground into a new temporary folder (as `npm run build:playground` does) and returns it. */
 export async function buildPlayground(): Promise<string> {
   const outDir = mkdtempSync(join(tmpdir(), "rnnkit-playground-"));
-  await build({ configFile: resolve("playground/vite.config.ts"), build: { outDir }, logLevel: "warn" });
+  await build({ configFile: resolve("playground/vite.config.ts"), build: { outDir } });
   return outDir;
 }
 
