@@ -34,12 +34,14 @@ export function charView(): View<CharSnapshot> {
   let drawnSample: CharSample | undefined;
   let drawnProbe: CharSnapshot["probe"] | undefined;
   let drawnUnit = -1;
+  let vocabulary = 2;
 
   const drawSample = (s: CharSample) => {
     drawnSample = s;
     drawShaded(sampleBox, s.chars,
-      // Confident characters are light, doubtful ones red: the eye finds where the model hesitates.
-      (i) => rgb(colour(1 - s.confidence[i], "diverging")),
+      // Shaded by surprise, −ln p, from white (p = 1) to full red at a uniform guess's ln V:
+      // the eye finds where the model hesitates.
+      (i) => rgb(colour(-Math.log(s.confidence[i]) / Math.log(vocabulary), "diverging")),
       (i) => `p = ${s.confidence[i].toFixed(3)}`);
     const mean = s.confidence.reduce((a, b) => a + b, 0) / s.confidence.length;
     sampleInfo.textContent = `temperature ${s.temperature} · after update ${s.step} · mean confidence ${mean.toFixed(3)}`;
@@ -68,7 +70,7 @@ export function charView(): View<CharSnapshot> {
       facts = el("p", { class: "caption" });
       lossBody.parentElement!.append(facts);
 
-      const sampleFigure = figure(root, "A sample", "Each character drawn from the model's prediction; red where the model gave it a low probability.");
+      const sampleFigure = figure(root, "A sample", "Each character drawn from the model's prediction, shaded by how surprised the model was by it (−ln p): white when sure, red as unsure as a uniform guess. Hover for p.");
       sampleFigure.parentElement!.classList.add("wide");
       temperature = el("input", { type: "range", min: "0.1", max: "2", step: "0.05", value: "0.8", id: "temperature" });
       const tValue = el("output", { for: "temperature" }, "0.8");
@@ -102,6 +104,7 @@ export function charView(): View<CharSnapshot> {
     },
     update(s) {
       latest = s;
+      vocabulary = s.vocabulary;
       losses.setData(s.curves.steps, [...s.curves.values, flat(s.curves.steps, Math.log(s.vocabulary))]);
       facts.textContent = `${s.origin} · ${s.vocabulary} characters in the vocabulary · ${s.trainCharacters} training and ${s.validationCharacters} held-out characters · ${s.parameters} parameters`;
       // A sample asked for by hand stays until a newer automatic one arrives.
