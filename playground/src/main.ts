@@ -71,6 +71,8 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       status.ready = true;
       if (Number.isNaN(status.readyAt)) status.readyAt = performance.now();
       status.backend = m.backend.name;
+      // A run built cleanly clears what the last one failed with.
+      errorBox.hidden = true;
       if (m.settingErrors.length > 0) showError(m.settingErrors.join("; "));
       viewRoot.replaceChildren();
       view = experiment.view();
