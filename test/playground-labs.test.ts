@@ -5,7 +5,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { useBackend } from "../src/index.js";
+import { Rng, SequenceToVector, decodeModel, encodeModel, useBackend } from "../src/index.js";
 import { LABS, findLab } from "../playground/src/experiments/labs.js";
 import type { LabAssets, LabDefinition } from "../playground/src/lab/lab.js";
 import { History } from "../playground/src/lab/history.js";
@@ -101,4 +101,31 @@ describe("History", () => {
     assert.equal(gaps.size, 1, `one stride between points: ${[...gaps]}`);
     assert.equal(h.last(0), values[0][values[0].length - 1]);
   });
+});
+
+describe("labs that offer their model", () => {
+  useBackend("wasm-simd", { shared: false });
+  for (const lab of LABS.filter((l) => l.card.models)) {
+    it(`${lab.card.name}: the downloaded file is an rnnkit model file, and loading it into another run gives that run the same parameters`, () => {
+      const defaults = defaultSettings(lab.card.settings);
+      const a = lab.create(defaults as never, assetsOf(lab));
+      for (let i = 0; i < 3; i++) a.step();
+      const file = a.download!();
+      assert.match(file.name, /\.safetensors$/);
+      const params = (bytes: Uint8Array) => Object.entries(decodeModel(bytes, file.name).model.stateDict()).map(([name, t]) => [name, [...t.data]] as const);
+      const original = params(file.bytes);
+      const b = lab.create({ ...defaults, seed: defaults.seed + 1 } as never, assetsOf(lab));
+      assert.notDeepEqual(params(b.download!().bytes), original, "two seeds, two models");
+      assert.match(b.load!(file.bytes, file.name), new RegExp(file.name.replace(/\./g, "\\.")));
+      assert.deepEqual(params(b.download!().bytes), original, "the loaded run's parameters are the file's");
+      b.step(); // and it trains on from there
+    });
+
+    it(`${lab.card.name}: refuses a file that is not a model it can use, saying why`, () => {
+      const l = lab.create(defaultSettings(lab.card.settings) as never, assetsOf(lab));
+      assert.throws(() => l.load!(new Uint8Array([1, 2, 3]), "junk.safetensors"), /junk\.safetensors/);
+      const other = new SequenceToVector({ cell: "gru", inputSize: 3, hiddenSize: 4, outputSize: 2, rng: new Rng(1) });
+      assert.throws(() => l.load!(encodeModel(other), "other.safetensors"), /other\.safetensors.*(needs|reads)/);
+    });
+  }
 });

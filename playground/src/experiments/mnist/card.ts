@@ -30,6 +30,7 @@ export const mnistCard = defineCard({
     "(tools/make-playground-mnist.mjs) — at 4 bits per pixel. Weights start as TensorFlow 1 did (Glorot-uniform " +
     "kernels, zero biases, LSTM forget bias 1).",
   assets: [SUBSET_FILE],
+  models: true,
   settings: {
     seed: SEED_SETTING,
     cell: { kind: "choice", label: "cell", default: "lstm", options: ["rnn", "lstm", "gru"], help: "rnn = tanh Elman RNN" },

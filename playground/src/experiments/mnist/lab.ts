@@ -10,8 +10,8 @@
  * p_t = softmax(W·h_t + b): the guess the net would make had the digit ended at row t.
  */
 import {
-  Adam, Rng, SequenceToVector, Tensor, countCorrect, crossEntropy, fillGlorotUniform, fillTf1Recurrent, fillZeros, noGrad, softmax,
-  type CellKind,
+  Adam, Rng, SequenceToVector, Tensor, countCorrect, crossEntropy, decodeModel, encodeModel, fillGlorotUniform, fillTf1Recurrent,
+  fillZeros, noGrad, softmax, specOf, type CellKind,
 } from "../../../../src/index.js";
 import { rowSequences, type MnistBatch } from "../../../../src/tasks.js";
 import { History, type Curves } from "../../lab/history.js";
@@ -72,14 +72,15 @@ export const mnistLab = defineLab({
     const testSet = rowSequences(test);
 
     const rng = new Rng(settings.seed);
-    const H = settings.hidden;
+    let H = settings.hidden;
     const cell = settings.cell as CellKind;
-    const net = new SequenceToVector({ cell, inputSize: COLS, hiddenSize: H, outputSize: CLASSES, rng });
+    let net = new SequenceToVector({ cell, inputSize: COLS, hiddenSize: H, outputSize: CLASSES, rng });
     // TF1's defaults, as the tutorials had them (src/experiments/mnist.ts, tf1Init).
     fillTf1Recurrent(net.rnn, rng, cell === "lstm" ? { forgetBias: 1 } : {});
     fillGlorotUniform(net.head.weight, rng, H, CLASSES);
     fillZeros(net.head.bias!);
-    const optimizer = new Adam(net.parameters(), { lr: settings.lr });
+    let optimizer = new Adam(net.parameters(), { lr: settings.lr });
+    let origin = "trained here";
 
     const history = new History(4);
     const confusion = new Int32Array(CLASSES * CLASSES);
@@ -186,6 +187,30 @@ export const mnistLab = defineLab({
         shown = parseQuery(request, test.count);
         cached = undefined;
         return reading();
+      },
+      download() {
+        const metadata = { "rnnkit.playground": JSON.stringify({ experiment: "mnist", step, origin, testLoss: history.last(1), testAccuracy: history.last(3), settings }) };
+        return { bytes: encodeModel(net, specOf(net), metadata), name: `mnist-${net.rnn.spec.cell}-${H}-step${step}.safetensors` };
+      },
+      load(bytes, fileName) {
+        const loaded = decodeModel(bytes, fileName);
+        const m = loaded.model;
+        if (!(m instanceof SequenceToVector)) {
+          throw new Error(`${fileName} holds a ${loaded.spec.type}; the MNIST view reads digits with a SequenceToVector (28 pixels per step in, 10 classes out)`);
+        }
+        const { inputSize, bidirectional, batchFirst } = m.rnn.spec;
+        if (inputSize !== COLS || m.head.options.outFeatures !== CLASSES || bidirectional || batchFirst) {
+          throw new Error(`${fileName}: the model reads ${inputSize} features per step and predicts ${m.head.options.outFeatures} classes` +
+            `${bidirectional ? ", bidirectionally" : ""}${batchFirst ? ", batch first" : ""}; this view needs ${COLS} per step, ${CLASSES} classes, one direction, time first`);
+        }
+        net = m;
+        H = m.rnn.spec.hiddenSize;
+        optimizer = new Adam(net.parameters(), { lr: settings.lr });
+        origin = fileName;
+        lossSum = correct = seen = batches = 0;
+        cached = undefined;
+        record();
+        return `${fileName}: ${m.rnn.spec.cell} ${m.rnn.spec.numLayers}×${H}; test accuracy here ${(history.last(3) * 100).toFixed(1)}%`;
       },
     };
   },
