@@ -93,3 +93,6 @@ export {
   encodeModel, decodeModel, registerModelType, specOf, type ModelSpec, type ModelFactory, type LoadedModel,
   type ModelTypeOptions, type DecodeModelOptions,
 } from "./io/model-file.js";
+
+// NumPy .npy arrays, as bytes (files: readNpyFile / writeNpyFile in rnnkit/node); docs/npy.md
+export { readNpy, writeNpy, npyTokenIds, NpyError, type NpyArray, type NpyDtype, type NpyDataOf, type WriteNpyOptions } from "./io/npy.js";

@@ -12,6 +12,7 @@ import { describeError, EXIT } from "./paths.js";
 import { trainTextCommand } from "./train-text.js";
 import { forecastCommand, trainSeriesCommand } from "./series.js";
 import { infoCommand } from "./info.js";
+import { predictCommand } from "./predict.js";
 import { buildNativeCommand } from "./build-native.js";
 
 /** The package's version, from the package.json next to the build (build/src/cli/ → ../../../). */
@@ -88,6 +89,11 @@ export function makeProgram(): Command {
   examples(trainCommand, "rnnkit train text input.txt --minutes 10", "rnnkit train series sales.csv --target units --window 12");
   program.addCommand(examples(forecastCommand(), "rnnkit forecast airline.safetensors airline-passengers.csv --steps 24 -o forecast.csv --plot forecast.png"));
   program.addCommand(examples(infoCommand(), "rnnkit info shakespeare.safetensors"));
+  program.addCommand(examples(
+    predictCommand(),
+    "rnnkit predict classifier.safetensors x.npy -o y.npy",
+    "rnnkit predict shakespeare.safetensors ids.npy",
+  ));
   program.addCommand(examples(buildNativeCommand(), "rnnkit build-native", "CC=clang rnnkit build-native"));
   for (const command of program.commands) sameErrorHandling(command);
   return program;

@@ -1,6 +1,6 @@
 /**
  * rnnkit's Node layer (`import … from "rnnkit/node"`): files on disk (model files,
- * checkpoints, safetensors, written atomically; MNIST IDX files), the terminal progress
+ * checkpoints, safetensors and NumPy .npy arrays, written atomically; MNIST IDX files), the terminal progress
  * bar, the RNNKIT_BACKEND / RNNKIT_THREADS environment variables, and the native kernels
  * (`loadNativeKernels`: which GEMM variants this CPU runs). Importing it also registers
  * Node's hooks with the core (the WebAssembly builds read from disk, worker threads for
@@ -19,6 +19,7 @@ import "./platform.js";
 export {
   saveModel, loadModel, saveCheckpoint, loadCheckpoint, readCheckpointFile, checkpointFile, saveSafetensors, loadSafetensors,
 } from "./files.js";
+export { readNpyFile, writeNpyFile } from "./npy-files.js";
 export { writeFileAtomic } from "./atomic.js";
 export { checkWritableDir } from "./atomic.js";
 export { readIdx } from "./idx-files.js";
