@@ -17,7 +17,7 @@ import { train, roundTrip, STEPS, type TrainResult } from "../../examples/browse
 import type { ExampleGlobals, ExampleResult } from "../../examples/browser/result.js";
 
 
-import { bundleExample, serveExample } from "./serve.js";
+import { bundleExample, collectErrors, serveExample } from "./serve.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -74,15 +74,7 @@ after(async () => {
 /** Opens the page, waits for its result, and returns it with every error it logged. */
 async function openPage(path: string): Promise<{ result: ExampleResult; errors: string[] }> {
   const page = await browser!.newPage();
-  const errors: string[] = [];
-  page.on("console", (m) => {
-    if (m.type() === "error") errors.push(`console error: ${m.text()} (${m.location().url ?? "?"})`);
-  });
-  page.on("pageerror", (e) => errors.push(`page error: ${(e as Error).message ?? String(e)}`));
-  page.on("requestfailed", (r) => errors.push(`request failed: ${r.url()} (${r.failure()?.errorText})`));
-  page.on("response", (r) => {
-    if (r.status() >= 400) errors.push(`HTTP ${r.status()} for ${r.url()}`);
-  });
+  const errors = collectErrors(page);
   try {
     await page.goto(`${base}${path}`, { waitUntil: "load", timeout: 120_000 });
     // The functions run in the page: they reach its globals directly (pageGlobals is not in scope there).

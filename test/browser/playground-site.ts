@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { build } from "vite";
 import type { Browser, Page } from "puppeteer-core";
+import { collectErrors } from "./serve.js";
 import type { PlaygroundHandle, PlaygroundStatus } from "../../playground/src/handle.js";
 
 /** Builds the playground into a new temporary folder (as `npm run build:playground` does) and returns it. */
@@ -29,15 +30,7 @@ export interface OpenedView {
 export async function openView(browser: Browser, base: string, query: string, timeout = 120_000): Promise<OpenedView> {
   const page = await browser.newPage();
   await page.setViewport({ width: 1280, height: 900 });
-  const errors: string[] = [];
-  page.on("console", (m) => {
-    if (m.type() === "error") errors.push(`console error: ${m.text()} (${m.location().url ?? "?"})`);
-  });
-  page.on("pageerror", (e) => errors.push(`page error: ${(e as Error).message ?? String(e)}`));
-  page.on("requestfailed", (r) => errors.push(`request failed: ${r.url()} (${r.failure()?.errorText})`));
-  page.on("response", (r) => {
-    if (r.status() >= 400) errors.push(`HTTP ${r.status()} for ${r.url()}`);
-  });
+  const errors = collectErrors(page);
   // Long tasks are recorded from the first script on, with their start times.
   await page.evaluateOnNewDocument(() => {
     const g = globalThis as unknown as { longTasks: Array<{ start: number; duration: number }> };

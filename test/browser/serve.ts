@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { extname, join, normalize, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
+import type { Page } from "puppeteer-core";
 
 export const WASM_FILES = ["kernels-simd-shared.wasm", "kernels-simd.wasm", "kernels-scalar.wasm"];
 
@@ -103,4 +104,21 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const dir = await bundleExample(resolve("build/browser-example"));
   const { base } = await serveExample(dir, Number(process.argv[2] ?? 0));
   console.log(`bundled into ${dir}\n${base}/plain/     the page\n${base}/isolated/  the page, cross-origin isolated (shared memory)\nCtrl-C stops.`);
+}
+
+/**
+ * Collects, as they happen, what a page must not do: console errors, uncaught errors, failed
+ * requests and HTTP errors. Returns the list it fills.
+ */
+export function collectErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(`console error: ${m.text()} (${m.location().url ?? "?"})`);
+  });
+  page.on("pageerror", (e) => errors.push(`page error: ${(e as Error).message ?? String(e)}`));
+  page.on("requestfailed", (r) => errors.push(`request failed: ${r.url()} (${r.failure()?.errorText})`));
+  page.on("response", (r) => {
+    if (r.status() >= 400) errors.push(`HTTP ${r.status()} for ${r.url()}`);
+  });
+  return errors;
 }
