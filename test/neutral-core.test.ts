@@ -1,6 +1,7 @@
 /**
  * The guard that keeps the core platform-neutral: the package's browser entries (`rnnkit`,
- * `rnnkit/tasks`) bundled by esbuild for `platform=browser` with every Node built-in
+ * `rnnkit/tasks`, and `rnnkit/onnx` without its optional peer protobufjs, which `rnnkit`
+ * never pulls in) bundled by esbuild for `platform=browser` with every Node built-in
  * refused, so an accidental `node:` import fails here, and the bundle must not read
  * `process`, call `require` or use Node's other globals (`Buffer`, `__dirname`, …). The Node layer is checked the other way round: it is the
  * only place allowed to import Node built-ins.
@@ -26,10 +27,10 @@ const refuseNodeBuiltins: Plugin = {
   },
 };
 
-async function bundle(entry: string): Promise<string> {
+async function bundle(entry: string, external: string[] = []): Promise<string> {
   const out = await build({
     entryPoints: [resolve(entry)], bundle: true, platform: "browser", format: "esm", write: false, logLevel: "silent",
-    plugins: [refuseNodeBuiltins], minify: false,
+    plugins: [refuseNodeBuiltins], minify: false, external,
   });
   return out.outputFiles[0].text;
 }
@@ -48,6 +49,16 @@ for (const entry of ["src/index.ts", "src/tasks.ts"]) {
     }
   });
 }
+
+test("src/onnx.ts (rnnkit/onnx) bundles for the browser too; protobufjs, its optional peer, stays outside", async () => {
+  const text = await bundle("src/onnx.ts", ["protobufjs", "protobufjs/*"]);
+  assert.ok(/import\("protobufjs\/light\.js"\)/.test(text), "protobufjs is imported lazily");
+  assert.ok(!/\bprocess\s*\./.test(text) && !/\brequire\s*\(/.test(text), "no process, no require");
+  for (const nodeGlobal of ["Buffer", "__dirname", "__filename", "global", "setImmediate"]) {
+    assert.ok(!new RegExp(`(?<![.\\w])${nodeGlobal}\\b`).test(text), `rnnkit/onnx uses Node's global ${nodeGlobal}`);
+  }
+  assert.ok(!(await bundle("src/index.ts")).includes("protobufjs"), "the core entry does not import protobufjs");
+});
 
 test("the guard itself fails on a Node built-in (the Node layer imports them)", async () => {
   await assert.rejects(bundle("src/node/index.ts"), /imports the Node built-in 'node:fs'/);

@@ -6,7 +6,8 @@
  * cannot build it), saves and reloads the model through `rnnkit/node`, and runs the `rnnkit`
  * command; (b) a strict TypeScript consumer compiles against the shipped types; (c) the same
  * install with the compiler hidden succeeds, and the library runs on WebAssembly SIMD, saying
- * why once. Also: what the tarball holds, and the installed size (reported).
+ * why once; (d) `rnnkit/onnx` loads without its optional peer protobufjs and says how to get
+ * it. Also: what the tarball holds, and the installed size (reported).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -93,7 +94,7 @@ test("the tarball holds the five WebAssembly builds, the native sources and buil
     assert.ok(files.includes(f), `${f} missing from the tarball`);
   }
   assert.deepEqual(files.filter((f) => f.startsWith("native/out") || f.endsWith(".node")), [], "no compiled addon ships");
-  for (const f of ["build/src/index.d.ts", "build/src/node/index.d.ts", "build/src/tasks.d.ts", "build/src/cli/main.js"]) {
+  for (const f of ["build/src/index.d.ts", "build/src/node/index.d.ts", "build/src/tasks.d.ts", "build/src/onnx.d.ts", "build/src/cli/main.js"]) {
     assert.ok(files.includes(f), `${f} missing from the tarball`);
   }
   const stray = files.filter((f) => /experiments|\/test\/|\.map$|^src\//.test(f));
@@ -178,11 +179,22 @@ test("installed: RNNKIT_BACKEND is honoured by the rnnkit command, and a bad val
   assert.match(bad.stderr, /RNNKIT_BACKEND must be one of ts, wasm-scalar, wasm-simd, wasm-relaxed, native or wasm, got 'cuda'/);
 });
 
+test("installed: protobufjs, the optional peer of rnnkit/onnx, is not installed; rnnkit/onnx loads and says which package to install", () => {
+  assert.equal(existsSync(join(app, "node_modules", "protobufjs")), false, "protobufjs is not a dependency");
+  writeFileSync(join(app, "onnx.mjs"), `
+    import { Rng, LSTM } from "rnnkit";
+    import { exportOnnx } from "rnnkit/onnx";
+    await exportOnnx(new LSTM({ inputSize: 2, hiddenSize: 3, rng: new Rng(0) })).then(() => console.log("exported"), (e) => console.log(e.message));
+  `);
+  assert.match(run(process.execPath, ["onnx.mjs"], app), /^ONNX support needs the protobufjs package: npm install protobufjs \(/);
+});
+
 test("installed: a strict TypeScript consumer compiles against the shipped types", () => {
   writeFileSync(join(app, "consumer.ts"), `
     import { Rng, GRU, Tensor, useBackend, backendInfo, type BackendInfo, type ProgressEvent, encodeModel } from "rnnkit";
     import { saveModel, terminalProgress } from "rnnkit/node";
     import { echoSeries } from "rnnkit/tasks";
+    import { exportOnnx, type OnnxExportOptions } from "rnnkit/onnx";
     const info: BackendInfo = useBackend("wasm-simd");
     const gru = new GRU({ inputSize: 2, hiddenSize: 4, rng: new Rng(1) });
     const out: Tensor = gru.forward(Tensor.zeros([3, 1, 2])).output;
@@ -190,7 +202,9 @@ test("installed: a strict TypeScript consumer compiles against the shipped types
     const onProgress: (e: ProgressEvent) => void = terminalProgress("none");
     saveModel("gru.safetensors", gru);
     echoSeries(new Rng(2), 10);
-    export const used = [info.name, backendInfo().reason, out.shape, bytes.length, onProgress];
+    const onnxOptions: OnnxExportOptions = { opset: 14 };
+    const onnx: Promise<Uint8Array> = exportOnnx(gru, onnxOptions).catch(() => new Uint8Array(0));
+    export const used = [info.name, backendInfo().reason, out.shape, bytes.length, onProgress, onnx];
   `);
   writeFileSync(join(app, "tsconfig.json"), JSON.stringify({
     compilerOptions: {

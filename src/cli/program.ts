@@ -13,6 +13,7 @@ import { trainTextCommand } from "./train-text.js";
 import { forecastCommand, trainSeriesCommand } from "./series.js";
 import { infoCommand } from "./info.js";
 import { predictCommand } from "./predict.js";
+import { convertCommand } from "./convert.js";
 import { buildNativeCommand } from "./build-native.js";
 
 /** The package's version, from the package.json next to the build (build/src/cli/ → ../../../). */
@@ -93,6 +94,10 @@ export function makeProgram(): Command {
     predictCommand(),
     "rnnkit predict classifier.safetensors x.npy -o y.npy",
     "rnnkit predict shakespeare.safetensors ids.npy",
+  ));
+  program.addCommand(examples(
+    convertCommand(packageVersion()),
+    "rnnkit convert classifier.safetensors classifier.onnx",
   ));
   program.addCommand(examples(buildNativeCommand(), "rnnkit build-native", "CC=clang rnnkit build-native"));
   for (const command of program.commands) sameErrorHandling(command);

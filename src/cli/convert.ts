@@ -1,0 +1,100 @@
+/**
+ * `rnnkit convert IN OUT`: a saved model written in another format, picked by OUT's extension —
+ * ONNX (`.onnx`, via `exportOnnx` in src/onnx/export.ts) or an rnnkit model file again
+ * (`.safetensors`, rewritten with the current checksum). IN is read as `predict` reads models
+ * (src/node/model-formats.ts). Thin: a new output format is one more entry in WRITERS. Writes
+ * are atomic; every refusal is one line naming the file and what was expected (exit 2).
+ */
+import { dirname, extname } from "node:path";
+import { Command } from "commander";
+import { modelFileReader, readableModelFormats } from "../node/model-formats.js";
+import { checkWritableDir, writeFileAtomic } from "../node/atomic.js";
+import { saveModel } from "../node/files.js";
+import { exportOnnx } from "../onnx/export.js";
+import { DATA_CHECKSUM_KEY, FILE_CHECKSUM_KEY } from "../io/safetensors.js";
+import type { LoadedModel } from "../io/model-file.js";
+import { expectFile } from "./paths.js";
+import { usageExitCodes } from "./train-text.js";
+
+/** A format `convert` writes: its name, its extensions (lower case, with the dot) and its writer. */
+export interface ModelFileWriter {
+  format: string;
+  extensions: readonly string[];
+  write: (path: string, loaded: LoadedModel, producerVersion: string) => Promise<void> | void;
+}
+
+/** The metadata that describes one safetensors file (its checksums), not the model: not carried over. */
+const FILE_KEYS = new Set([DATA_CHECKSUM_KEY, FILE_CHECKSUM_KEY, "rnnkit.format", "rnnkit.model"]);
+const carriedMetadata = (metadata: Record<string, string>) => Object.fromEntries(Object.entries(metadata).filter(([k]) => !FILE_KEYS.has(k)));
+
+const WRITERS: readonly ModelFileWriter[] = [
+  {
+    format: "ONNX",
+    extensions: [".onnx"],
+    write: async (path, { model, metadata }, producerVersion) => {
+      writeFileAtomic(path, await exportOnnx(model, { producerVersion, metadata: carriedMetadata(metadata) }));
+    },
+  },
+  {
+    format: "rnnkit model files",
+    extensions: [".safetensors"],
+    write: (path, { model, spec, metadata }) => saveModel(path, model, spec, carriedMetadata(metadata)),
+  },
+];
+
+/** "ONNX (.onnx), rnnkit model files (.safetensors)": what `convert` writes. */
+export function writableModelFormats(): string {
+  return WRITERS.map((w) => `${w.format} (${w.extensions.join(", ")})`).join(", ");
+}
+
+/** The writer for `path`'s extension (case-insensitive); refuses any other, naming the file and what is written. */
+export function modelFileWriter(path: string): ModelFileWriter {
+  const ext = extname(path).toLowerCase();
+  const writer = WRITERS.find((w) => w.extensions.includes(ext));
+  if (writer === undefined) {
+    const what = ext === "" ? "a path without an extension" : `a ${ext} file`;
+    throw new Error(`convert: ${path}: ${what}; convert writes ${writableModelFormats()} today`);
+  }
+  return writer;
+}
+
+/**
+ * Reads the model at `input` and writes it to `output` in the format of its extension;
+ * returns the line saying what was written. Refuses (Error naming the file) before reading
+ * anything when either format or the output directory is unusable, and names both files when
+ * the writer refuses the model (a model ONNX export does not cover).
+ */
+export async function convertModelFile(input: string, output: string, producerVersion: string): Promise<string> {
+  const reader = modelFileReader(input, "convert");
+  const writer = modelFileWriter(output);
+  checkWritableDir(dirname(output));
+  expectFile(input, `a model file: ${readableModelFormats()}`);
+  const loaded = reader.read(input);
+  try {
+    await writer.write(output, loaded, producerVersion);
+  } catch (e) {
+    throw new Error(`convert: ${input} → ${output}: ${(e as Error)?.message ?? String(e)}`);
+  } finally {
+    loaded.model.dispose();
+  }
+  return `wrote ${output}: ${loaded.spec.type} as ${writer.format}`;
+}
+
+/** `rnnkit convert`: add to the program with rnnkit's version (written into ONNX files as producer_version). */
+export function convertCommand(producerVersion: string): Command {
+  const cmd = new Command("convert")
+    .description("write a saved model in another format, picked by the output's extension")
+    .argument("<model-file>", `the model: ${readableModelFormats()}`)
+    .argument("<output>", `where to write it: ${writableModelFormats()}`)
+    .addHelpText(
+      "after",
+      `
+ONNX export covers SequenceToSequence, SequenceToVector and bare RNN, LSTM and GRU models
+(float32; input x [time, batch, I], or [batch, time, I] with batchFirst); it needs the
+protobufjs package (npm install protobufjs). See docs/onnx.md.`,
+    )
+    .action(async (input: string, output: string) => {
+      process.stdout.write(`${await convertModelFile(input, output, producerVersion)}\n`);
+    });
+  return usageExitCodes(cmd);
+}
