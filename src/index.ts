@@ -96,3 +96,9 @@ export {
 
 // NumPy .npy arrays, as bytes (files: readNpyFile / writeNpyFile in rnnkit/node); docs/npy.md
 export { readNpy, writeNpy, npyTokenIds, NpyError, type NpyArray, type NpyDtype, type NpyDataOf, type WriteNpyOptions } from "./io/npy.js";
+
+// TensorFlow.js layers models (model.json + weights.bin), as data (files: saveLayersModel in rnnkit/node); docs/tfjs.md
+export {
+  exportLayersModel, toTfjsGateOrder, TFJS_GATE_SOURCE, TFJS_GATE_NAMES, TFJS_GRU_REFUSAL,
+  type ExportLayersModelOptions, type ExportedLayersModel, type TfjsModelJson, type TfjsWeightSpec,
+} from "./interop/tfjs-export.js";

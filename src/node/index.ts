@@ -20,6 +20,7 @@ export {
   saveModel, loadModel, saveCheckpoint, loadCheckpoint, readCheckpointFile, checkpointFile, saveSafetensors, loadSafetensors,
 } from "./files.js";
 export { readNpyFile, writeNpyFile } from "./npy-files.js";
+export { saveLayersModel, type SavedLayersModel } from "./tfjs-files.js";
 export { writeFileAtomic } from "./atomic.js";
 export { checkWritableDir } from "./atomic.js";
 export { readIdx } from "./idx-files.js";
