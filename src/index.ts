@@ -102,3 +102,4 @@ export {
   exportLayersModel, toTfjsGateOrder, TFJS_GATE_SOURCE, TFJS_GATE_NAMES, TFJS_GRU_REFUSAL,
   type ExportLayersModelOptions, type ExportedLayersModel, type TfjsModelJson, type TfjsWeightSpec,
 } from "./interop/tfjs-export.js";
+export { importLayersModel, fromTfjsGateOrder, TfjsImportError, TfjsOutputActivationModule, TFJS_IMPORT_GRU_REFUSAL, type ImportedLayersModel, type TfjsOutputActivation } from "./interop/tfjs-import.js";

@@ -21,6 +21,7 @@ export {
 } from "./files.js";
 export { readNpyFile, writeNpyFile } from "./npy-files.js";
 export { saveLayersModel, type SavedLayersModel } from "./tfjs-files.js";
+export { loadLayersModel } from "./tfjs-load.js";
 export { writeFileAtomic } from "./atomic.js";
 export { checkWritableDir } from "./atomic.js";
 export { readIdx } from "./idx-files.js";

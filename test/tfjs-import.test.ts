@@ -1,0 +1,394 @@
+/**
+ * TF.js layers-model import (src/interop/tfjs-import.ts, src/node/tfjs-load.ts) checked against
+ * its source, TensorFlow.js itself: models built by `tf.sequential` / `tf.model` with TF.js's own
+ * seeded initializers (SimpleRNN tanh / relu / sigmoid, LSTM with recurrentActivation 'sigmoid',
+ * Bidirectional, Dense with linear and non-linear activations, TimeDistributed, Dropout, with and
+ * without biases), saved by `model.save(tf.io.withSaveHandler(...))`, imported, and run by rnnkit
+ * at batch and time sizes other than the saved model's, against `model.predict` (cpu backend).
+ * Also: rnnkit → exportLayersModel → importLayersModel (parameters bit for bit, the two biases
+ * folded), a few Adam steps on an imported model, loading from disk (two shards), the refusals and
+ * docs/tfjs.md's import example as written.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import * as tf from "@tensorflow/tfjs";
+import {
+  Adam, Rng, SequenceToSequence, SequenceToVector, Tensor, mseLoss, noGrad, transpose,
+  exportLayersModel, importLayersModel, fromTfjsGateOrder, toTfjsGateOrder, TfjsImportError, TfjsOutputActivationModule,
+  TFJS_IMPORT_GRU_REFUSAL, type Module,
+} from "../src/index.js";
+import { loadLayersModel } from "../src/node/index.js";
+
+/** Named tolerances (STYLE principle 11), as |TF.js − rnnkit| ≤ atol + rtol·|TF.js|. */
+const tol = {
+  /**
+   * The same equations in float32 with different summation orders (TF.js's cpu matMul on
+   * [I, G·H] kernels vs rnnkit's kernels on the transposed weights), ≤ 7 steps, ≤ 2 layers,
+   * values up to a few units (relu). Measured worst: see the diagnostics (≈ 1e−7).
+   */
+  float32Forward: { atol: 1e-5, rtol: 1e-4 },
+};
+
+const I = 3;
+
+before(async () => {
+  await tf.setBackend("cpu");
+  await tf.ready();
+});
+
+/** What `model.save` hands its handler, as the model.json content and the weights file. */
+interface Saved {
+  modelJson: { format?: string; modelTopology: unknown; weightsManifest: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }> };
+  weightData: Uint8Array;
+}
+
+async function saveTf(model: tf.LayersModel): Promise<Saved> {
+  let artifacts: tf.io.ModelArtifacts | undefined;
+  await model.save(tf.io.withSaveHandler(async (a) => {
+    artifacts = a;
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
+  }));
+  const a = artifacts as tf.io.ModelArtifacts;
+  const buffer = Array.isArray(a.weightData) ? a.weightData[0] : (a.weightData as ArrayBuffer);
+  return {
+    modelJson: {
+      format: a.format, modelTopology: a.modelTopology,
+      weightsManifest: [{ paths: ["weights.bin"], weights: a.weightSpecs as tf.io.WeightsManifestEntry[] }],
+    },
+    weightData: new Uint8Array(buffer.slice(0)),
+  };
+}
+
+/** TF.js's seeded initializers: every weight random, biases included. */
+let seedCounter = 0;
+function init(): Record<string, ReturnType<typeof tf.initializers.zeros>> {
+  seedCounter += 3;
+  return {
+    kernelInitializer: tf.initializers.glorotUniform({ seed: seedCounter }),
+    recurrentInitializer: tf.initializers.glorotUniform({ seed: seedCounter + 1 }),
+    biasInitializer: tf.initializers.randomUniform({ minval: -0.5, maxval: 0.5, seed: seedCounter + 2 }),
+  };
+}
+function denseInit(): Record<string, ReturnType<typeof tf.initializers.zeros>> {
+  const { kernelInitializer, biasInitializer } = init();
+  return { kernelInitializer, biasInitializer };
+}
+
+/** Runs rnnkit's model and TF.js's on the same batch-first x for every size; returns the worst |error|. */
+function parity(model: Module, tfModel: tf.LayersModel, sizes: Array<{ B: number; T: number }>, seed: number, label: string): number {
+  const rng = new Rng(seed);
+  let worst = 0;
+  for (const { B, T } of sizes) {
+    const x = new Tensor(Float32Array.from({ length: B * T * I }, () => rng.normal()), [B, T, I]);
+    const got = noGrad(() => (model as unknown as { forward(x: Tensor): Tensor }).forward(x));
+    const yTf = tfModel.predict(tf.tensor3d(x.data as Float32Array, [B, T, I])) as tf.Tensor;
+    assert.deepEqual(got.shape, yTf.shape, `${label} B=${B} T=${T}: shape`);
+    const want = yTf.dataSync();
+    yTf.dispose();
+    for (let k = 0; k < want.length; k++) {
+      const err = Math.abs(got.data[k] - want[k]);
+      const bound = tol.float32Forward.atol + tol.float32Forward.rtol * Math.abs(want[k]);
+      assert.ok(err <= bound, `${label} B=${B} T=${T} [${k}]: rnnkit ${got.data[k]}, TF.js ${want[k]} (|err| ${err.toExponential(2)})`);
+      worst = Math.max(worst, err);
+    }
+  }
+  return worst;
+}
+
+/** Sizes other than any the models declare (their batch is always dynamic; T is dynamic unless noted). */
+const SIZES = [{ B: 3, T: 7 }, { B: 1, T: 2 }];
+
+interface Config {
+  label: string;
+  build: () => tf.LayersModel;
+  type: "SequenceToSequence" | "SequenceToVector";
+  activation?: string;
+  sizes?: Array<{ B: number; T: number }>;
+}
+
+const lstm = (units: number, returnSequences: boolean, extra: Record<string, unknown> = {}) =>
+  tf.layers.lstm({ units, recurrentActivation: "sigmoid", returnSequences, ...init(), ...extra });
+const rnn = (units: number, activation: "tanh" | "relu" | "sigmoid", returnSequences: boolean, extra: Record<string, unknown> = {}) =>
+  tf.layers.simpleRNN({ units, activation, returnSequences, ...init(), ...extra });
+
+function seq(...layers: tf.layers.Layer[]): tf.Sequential {
+  const m = tf.sequential();
+  for (const l of layers) m.add(l);
+  return m;
+}
+
+const CONFIGS: Config[] = [
+  {
+    label: "SimpleRNN tanh → Dense (seq)", type: "SequenceToSequence",
+    build: () => seq(rnn(5, "tanh", true, { inputShape: [null, I] }), tf.layers.dense({ units: 2, ...denseInit() })),
+  },
+  {
+    label: "SimpleRNN relu ×2 → Dense softmax (vec)", type: "SequenceToVector", activation: "softmax",
+    build: () => seq(rnn(4, "relu", true, { inputShape: [null, I] }), rnn(4, "relu", false), tf.layers.dense({ units: 3, activation: "softmax", ...denseInit() })),
+  },
+  {
+    label: "LSTM (fixed T 4) → Dense (vec)", type: "SequenceToVector", sizes: [{ B: 3, T: 4 }, { B: 1, T: 4 }],
+    build: () => seq(lstm(6, false, { inputShape: [4, I] }), tf.layers.dense({ units: 2, ...denseInit() })),
+  },
+  {
+    label: "InputLayer → Bidirectional LSTM ×2 + Dropout → TimeDistributed(Dense) (seq)", type: "SequenceToSequence",
+    build: () => seq(
+      tf.layers.inputLayer({ batchInputShape: [null, null, I] }),
+      tf.layers.bidirectional({ layer: lstm(4, true) as tf.RNN }),
+      tf.layers.dropout({ rate: 0.3 }),
+      tf.layers.bidirectional({ layer: lstm(4, true, { dropout: 0.1, recurrentDropout: 0.2 }) as tf.RNN }),
+      tf.layers.timeDistributed({ layer: tf.layers.dense({ units: 2, ...denseInit() }) }),
+    ),
+  },
+  {
+    label: "Bidirectional SimpleRNN sigmoid → Dense sigmoid (vec)", type: "SequenceToVector", activation: "sigmoid",
+    build: () => seq(
+      tf.layers.bidirectional({ layer: rnn(5, "sigmoid", false) as tf.RNN, inputShape: [null, I] }),
+      tf.layers.dense({ units: 2, activation: "sigmoid", ...denseInit() }),
+    ),
+  },
+  {
+    label: "LSTM useBias false ×2 → Dense tanh (seq)", type: "SequenceToSequence", activation: "tanh",
+    build: () => seq(lstm(3, true, { inputShape: [null, I], useBias: false }), lstm(3, true, { useBias: false }), tf.layers.dense({ units: 2, activation: "tanh", ...denseInit() })),
+  },
+  {
+    label: "functional: input → LSTM → Dropout → Dense relu (vec)", type: "SequenceToVector", activation: "relu",
+    build: () => {
+      const input = tf.input({ shape: [null, I] });
+      const h = lstm(5, false).apply(input) as tf.SymbolicTensor;
+      const d = tf.layers.dropout({ rate: 0.5 }).apply(h) as tf.SymbolicTensor;
+      return tf.model({ inputs: input, outputs: tf.layers.dense({ units: 2, activation: "relu", ...denseInit() }).apply(d) as tf.SymbolicTensor });
+    },
+  },
+];
+
+test("TF.js models saved by TF.js import into rnnkit and match model.predict at other batch and time sizes", async (t) => {
+  const lines: string[] = [];
+  let seed = 500;
+  for (const c of CONFIGS) {
+    const tfModel = c.build();
+    const saved = await saveTf(tfModel);
+    const { model, spec, outputActivation, notes } = importLayersModel(saved.modelJson, saved.weightData);
+    assert.equal(spec.type, c.type, `${c.label}: type`);
+    assert.equal(spec.options.batchFirst, true, `${c.label}: batch-first`);
+    assert.equal(outputActivation, c.activation ?? "linear", `${c.label}: activation`);
+    if (c.activation === undefined) assert.ok(model instanceof (c.type === "SequenceToSequence" ? SequenceToSequence : SequenceToVector));
+    else assert.ok(model instanceof TfjsOutputActivationModule, `${c.label}: wrapped`);
+    if (/Dropout/.test(c.label)) assert.ok(notes.some((n) => /Dropout.*skipped/.test(n)), `${c.label}: a note says Dropout was skipped`);
+    const worst = parity(model, tfModel, c.sizes ?? SIZES, seed++, c.label);
+    lines.push(`${c.label} ${worst.toExponential(2)}`);
+    tfModel.dispose();
+  }
+  t.diagnostic(`worst |rnnkit − TF.js| per config: ${lines.join("; ")}`);
+});
+
+test("rnnkit → exportLayersModel → importLayersModel: weights bit for bit, biases folded into bias_ih, and export again is byte-identical", (t) => {
+  const lines: string[] = [];
+  for (const [label, model] of [
+    ["LSTM L=2 bi seq", new SequenceToSequence({ cell: "lstm", inputSize: I, hiddenSize: 4, numLayers: 2, bidirectional: true, outputSize: 2, rng: new Rng(1) })],
+    ["RNN relu L=1 vec", new SequenceToVector({ cell: "rnn", nonlinearity: "relu", inputSize: I, hiddenSize: 5, outputSize: 3, rng: new Rng(2) })],
+    ["LSTM no bias vec", new SequenceToVector({ cell: "lstm", inputSize: I, hiddenSize: 3, bias: false, outputSize: 1, rng: new Rng(3) })],
+  ] as const) {
+    const exported = exportLayersModel(model);
+    const imported = importLayersModel(JSON.parse(JSON.stringify(exported.modelJson)), exported.weightData).model as SequenceToSequence | SequenceToVector;
+    const a = model.stateDict();
+    const b = imported.stateDict();
+    assert.deepEqual(Object.keys(b).sort(), Object.keys(a).sort(), `${label}: names`);
+    for (const name of Object.keys(a)) {
+      const want = /bias_ih/.test(name)
+        ? a[name].data.map((v, j) => Math.fround(v + a[name.replace("bias_ih", "bias_hh")].data[j]))
+        : /bias_hh/.test(name) ? new Float32Array(a[name].size) : a[name].data;
+      assert.deepEqual(b[name].data, want, `${label}: ${name}`);
+    }
+    const again = exportLayersModel(imported);
+    assert.deepEqual(again.weightData, exported.weightData, `${label}: export of the import is byte-identical`);
+    // The imported model is batch-first; the original time-major.
+    const rng = new Rng(9);
+    const x = new Tensor(Float32Array.from({ length: 2 * 5 * I }, () => rng.normal()), [2, 5, I]);
+    const yA = noGrad(() => model.forward(transpose(x, [1, 0, 2])));
+    const yB = noGrad(() => imported.forward(x));
+    const want = model instanceof SequenceToSequence ? noGrad(() => transpose(yA, [1, 0, 2])).data : yA.data;
+    let worst = 0;
+    want.forEach((v, k) => {
+      worst = Math.max(worst, Math.abs(v - yB.data[k]));
+    });
+    // b_ih + b_hh added once instead of in two places: a float32 rounding apart at most.
+    assert.ok(worst <= tol.float32Forward.atol, `${label}: forward ${worst}`);
+    lines.push(`${label} ${worst.toExponential(2)}`);
+  }
+  t.diagnostic(`round trip forward |original − imported|: ${lines.join("; ")}`);
+});
+
+test("fromTfjsGateOrder inverts toTfjsGateOrder for every cell", () => {
+  const data = Float32Array.from({ length: 3 * 2 * 4 }, (_, k) => k);
+  for (const cell of ["gru"] as const) assert.deepEqual(fromTfjsGateOrder(cell, toTfjsGateOrder(cell, data, 2), 2), data);
+  const lstmData = Float32Array.from({ length: 4 * 2 * 3 }, (_, k) => k);
+  assert.deepEqual(fromTfjsGateOrder("lstm", toTfjsGateOrder("lstm", lstmData, 2), 2), lstmData);
+  assert.throws(() => fromTfjsGateOrder("lstm", new Float32Array(10), 2), /10 values are not 4 gate blocks/);
+});
+
+test("an imported model trains: a few Adam steps lower its loss", async (t) => {
+  const tfModel = seq(lstm(6, false, { inputShape: [null, I] }), tf.layers.dense({ units: 2, ...denseInit() }));
+  const saved = await saveTf(tfModel);
+  tfModel.dispose();
+  const model = importLayersModel(saved.modelJson, saved.weightData).model as SequenceToVector;
+  const rng = new Rng(4);
+  const x = new Tensor(Float32Array.from({ length: 8 * 5 * I }, () => rng.normal()), [8, 5, I]);
+  const y = new Tensor(Float32Array.from({ length: 8 * 2 }, () => rng.normal()), [8, 2]);
+  const opt = new Adam(model.parameters(), { lr: 0.02 });
+  const losses: number[] = [];
+  for (let s = 0; s < 15; s++) {
+    model.zeroGrad();
+    const loss = mseLoss(model.forward(x), y);
+    losses.push(loss.data[0]);
+    loss.backward();
+    opt.step();
+  }
+  t.diagnostic(`loss ${losses[0].toFixed(4)} → ${losses[losses.length - 1].toFixed(4)} in ${losses.length} Adam steps`);
+  assert.ok(losses[losses.length - 1] < 0.8 * losses[0], `loss fell: ${losses.join(", ")}`);
+});
+
+const dirs: string[] = [];
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+test("loadLayersModel reads model.json and its weight files (two shards) from disk; a missing shard is refused by name", async (t) => {
+  const tfModel = seq(tf.layers.bidirectional({ layer: lstm(4, true) as tf.RNN, inputShape: [null, I] }), tf.layers.dense({ units: 2, ...denseInit() }));
+  const saved = await saveTf(tfModel);
+  const dir = mkdtempSync(join(tmpdir(), "rnnkit-tfjs-import-"));
+  dirs.push(dir);
+  const cut = 4 * 10; // shard boundaries need not fall between weights
+  const manifest = [{ paths: ["group1-shard1of2.bin", "group1-shard2of2.bin"], weights: saved.modelJson.weightsManifest[0].weights }];
+  writeFileSync(join(dir, "model.json"), JSON.stringify({ ...saved.modelJson, weightsManifest: manifest }));
+  writeFileSync(join(dir, "group1-shard1of2.bin"), saved.weightData.subarray(0, cut));
+  writeFileSync(join(dir, "group1-shard2of2.bin"), saved.weightData.subarray(cut));
+  const { model } = loadLayersModel(join(dir, "model.json"));
+  t.diagnostic(`from disk: worst |rnnkit − TF.js| ${parity(model, tfModel, SIZES, 77, "disk").toExponential(2)}`);
+  tfModel.dispose();
+  rmSync(join(dir, "group1-shard2of2.bin"));
+  assert.throws(
+    () => loadLayersModel(join(dir, "model.json")),
+    (e: Error) => e instanceof TfjsImportError && e.message.includes("model.json: weight file 'group1-shard2of2.bin' is missing"),
+  );
+  writeFileSync(join(dir, "bad.json"), "{ not json");
+  assert.throws(() => loadLayersModel(join(dir, "bad.json")), /bad\.json: cannot be read as JSON/);
+  writeFileSync(join(dir, "escape.json"), JSON.stringify({ ...saved.modelJson, weightsManifest: [{ paths: ["../x.bin"], weights: [] }] }));
+  assert.throws(() => loadLayersModel(join(dir, "escape.json")), /weight file '\.\.\/x\.bin' is not a path inside the model's folder/);
+});
+
+/** Saves a TF.js model and returns the import's error message. */
+async function refusalOf(build: () => tf.LayersModel, edit?: (s: Saved) => void): Promise<string> {
+  const m = build();
+  const saved = await saveTf(m);
+  m.dispose();
+  edit?.(saved);
+  try {
+    importLayersModel(saved.modelJson, saved.weightData);
+  } catch (e) {
+    assert.ok(e instanceof TfjsImportError, `a TfjsImportError, got ${String(e)}`);
+    return e.message;
+  }
+  return assert.fail("importLayersModel accepted the model");
+}
+
+test("refusals name the file, the layer or weight and what is supported: GRU, hard_sigmoid LSTM, Conv1D, Embedding, mixed stacks", async () => {
+  const gru = await refusalOf(() => seq(tf.layers.gru({ units: 3, recurrentActivation: "sigmoid", inputShape: [null, I], name: "my_gru" }), tf.layers.dense({ units: 1 })));
+  assert.equal(gru, `importLayersModel: model.json: layer 'my_gru' (GRU): ${TFJS_IMPORT_GRU_REFUSAL}; supported: ` +
+    "InputLayer, SimpleRNN (tanh, relu, sigmoid), LSTM (tanh, recurrent_activation sigmoid), Bidirectional (concat) around them, " +
+    "Dense / TimeDistributed(Dense) (linear, softmax, sigmoid, tanh, relu) and Dropout");
+  assert.match(TFJS_IMPORT_GRU_REFUSAL, /^TF\.js's GRU applies the reset before the recurrent product; rnnkit's GRU applies it after \(PyTorch's form\), so its weights cannot be mapped$/);
+  const biGru = await refusalOf(() => seq(tf.layers.bidirectional({ layer: tf.layers.gru({ units: 3, recurrentActivation: "sigmoid" }) as tf.RNN, inputShape: [null, I] }), tf.layers.dense({ units: 1 })));
+  assert.match(biGru, /\(Bidirectional\), inner GRU: TF\.js's GRU applies the reset before/);
+
+  // TF.js's own default LSTM: recurrentActivation hardSigmoid.
+  const hard = await refusalOf(() => seq(tf.layers.lstm({ units: 3, inputShape: [null, I], name: "default_lstm" }), tf.layers.dense({ units: 1 })));
+  assert.equal(hard, "importLayersModel: model.json: layer 'default_lstm' (LSTM): recurrent_activation hard_sigmoid, TF.js's default, " +
+    "is not supported yet by rnnkit's LSTM; re-create the model with recurrentActivation: 'sigmoid'");
+
+  const conv = await refusalOf(() => seq(tf.layers.conv1d({ filters: 2, kernelSize: 2, inputShape: [null, I], name: "conv" }), lstm(3, false), tf.layers.dense({ units: 1 })));
+  assert.match(conv, /^importLayersModel: model\.json: layer 'conv' \(Conv1D\) is not supported; supported: InputLayer, SimpleRNN/);
+
+  const emb = await refusalOf(() => seq(tf.layers.embedding({ inputDim: 10, outputDim: I, inputLength: 4, name: "emb" }), lstm(3, false), tf.layers.dense({ units: 1 })));
+  assert.match(emb, /layer 'emb' \(Embedding\) is not supported: rnnkit has no topology with an embedding/);
+
+  const mixed = await refusalOf(() => seq(lstm(3, true, { inputShape: [null, I] }), lstm(4, false, { name: "wide" }), tf.layers.dense({ units: 1 })));
+  assert.match(mixed, /layer 'wide' \(LSTM\): units 4 differs from layer '.*' \(3\); rnnkit's layer stack has one cell/);
+
+  const sum = await refusalOf(() => seq(tf.layers.bidirectional({ layer: lstm(3, false) as tf.RNN, mergeMode: "sum", inputShape: [null, I], name: "bi" }), tf.layers.dense({ units: 1 })));
+  assert.match(sum, /layer 'bi' \(Bidirectional\): merge_mode "sum" is not supported/);
+
+  const noBias = await refusalOf(() => seq(lstm(3, false, { inputShape: [null, I] }), tf.layers.dense({ units: 1, useBias: false, name: "head" })));
+  assert.match(noBias, /layer 'head' \(Dense\): use_bias false is not supported/);
+
+  const backwards = await refusalOf(() => seq(lstm(3, false, { inputShape: [null, I], goBackwards: true, name: "rev" }), tf.layers.dense({ units: 1 })));
+  assert.match(backwards, /layer 'rev' \(LSTM\): go_backwards true is not supported/);
+
+  const noHead = await refusalOf(() => seq(lstm(3, false, { inputShape: [null, I] })));
+  assert.match(noHead, /does not end in a Dense layer/);
+});
+
+test("refusals of the weights: truncated, extra bytes, a missing weight, a wrong shape, a non-float32 dtype; and of malformed JSON", async () => {
+  const build = () => seq(lstm(3, false, { inputShape: [null, I], name: "l" }), tf.layers.dense({ units: 2, name: "d" }));
+  const truncated = await refusalOf(build, (s) => {
+    s.weightData = s.weightData.subarray(0, s.weightData.length - 4);
+  });
+  assert.equal(truncated, "importLayersModel: model.json: weight 'd/bias' [2] needs bytes 360..368 but the weight data (weights.bin) holds 364 bytes; the manifest declares 368");
+  const extra = await refusalOf(build, (s) => {
+    s.weightData = Uint8Array.from([...s.weightData, 0, 0, 0, 0]);
+  });
+  assert.match(extra, /the weight data \(weights\.bin\) holds 372 bytes, 4 more than the 368 the manifest declares/);
+  const missing = await refusalOf(build, (s) => {
+    const ws = s.modelJson.weightsManifest[0].weights;
+    ws.splice(ws.findIndex((w) => w.name === "l/recurrent_kernel"), 1);
+    s.weightData = s.weightData.subarray(0, s.weightData.length - 4 * 3 * 12);
+  });
+  assert.match(missing, /layer 'l' \(LSTM\) recurrent_kernel: no weight named 'l\/recurrent_kernel' in weightsManifest/);
+  const shape = await refusalOf(build, (s) => {
+    s.modelJson.weightsManifest[0].weights[3].shape = [2, 3]; // d/kernel is [3, 2]: same bytes, wrong shape
+  });
+  assert.match(shape, /layer 'd' \(Dense\) kernel: weight 'd\/kernel' has shape \[2,3\], expected \[3,2\]/);
+  const dtype = await refusalOf(build, (s) => {
+    s.modelJson.weightsManifest[0].weights[0].dtype = "int32";
+  });
+  assert.match(dtype, /weightsManifest\[0\]\.weights\[0\] 'l\/kernel': dtype "int32" is not supported; float32 only/);
+
+  const bad = (json: unknown) => () => importLayersModel(json, new Uint8Array(0), "m.json");
+  assert.throws(bad(null), /importLayersModel: m\.json: must be a JSON object/);
+  assert.throws(bad({ modelTopology: { class_name: "Sequential", config: { layers: "x" } }, weightsManifest: [] }), /m\.json: modelTopology\.config\.layers must be a non-empty array/);
+  assert.throws(bad({ modelTopology: { class_name: "Sequential", config: { layers: [{ class_name: "LSTM" }] } } }), /m\.json: modelTopology\.config\.layers\[0\] must be \{ class_name, config \}/);
+  assert.throws(bad({ format: "graph-model", modelTopology: {} }), /format 'graph-model' is not a layers model/);
+});
+
+test("a functional model that is not one chain is refused", async () => {
+  const input = tf.input({ shape: [null, I] });
+  const a = lstm(3, true).apply(input) as tf.SymbolicTensor;
+  const b = lstm(3, true).apply(input) as tf.SymbolicTensor;
+  const m = tf.model({ inputs: input, outputs: tf.layers.dense({ units: 1 }).apply(tf.layers.concatenate().apply([a, b]) as tf.SymbolicTensor) as tf.SymbolicTensor });
+  const saved = await saveTf(m);
+  m.dispose();
+  assert.throws(() => importLayersModel(saved.modelJson, saved.weightData), /inbound_nodes .* only a linear chain of layers is supported/);
+});
+
+test("docs/tfjs.md's import example runs as written and prints what the page says", () => {
+  const page = readFileSync("docs/tfjs.md", "utf8");
+  const block = /## Import\n[\s\S]*?```js\n([\s\S]*?)```/.exec(page)?.[1];
+  assert.ok(block !== undefined, "docs/tfjs.md has a js block under 'Import'");
+  const expected = /^\/\/ (SequenceToVector .*)$/m.exec(block)?.[1];
+  const script = block.replace('from "rnnkit"', `from ${JSON.stringify(pathToFileURL(resolve("build/src/index.js")).href)}`);
+  // In build/, where @tensorflow/tfjs resolves from the repository's node_modules.
+  const file = resolve("build/tfjs-import-doc-example.mjs");
+  writeFileSync(file, script);
+  try {
+    const r = spawnSync(process.execPath, [file], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim().split("\n").at(-1), expected);
+  } finally {
+    rmSync(file, { force: true });
+  }
+});
