@@ -1,6 +1,7 @@
 /**
  * `rnnkit/onnx`: export of rnnkit models to ONNX (SequenceToSequence, SequenceToVector and
- * bare RNN / LSTM / GRU stacks, float32) for onnxruntime and other ONNX consumers, and a
+ * bare RNN / LSTM / GRU stacks, float32) for onnxruntime and other ONNX consumers, import of
+ * ONNX recurrent stacks (PyTorch's exporter, rnnkit's own) back into trainable modules, and a
  * summary reader for ONNX bytes. Platform-neutral. A separate entry because it needs the
  * optional peer dependency protobufjs (`npm install protobufjs`), imported only when ONNX
  * bytes are first written or read; `rnnkit` itself never loads it. docs/onnx.md.
@@ -10,6 +11,7 @@
 export {
   exportOnnx, onnxModelObject, DEFAULT_OPSET, OPSET_RANGE, ONNX_SPEC_KEY, ONNX_FORMAT_KEY, ONNX_FORMAT, type OnnxExportOptions,
 } from "./onnx/export.js";
+export { importOnnx, type OnnxImport } from "./onnx/import.js";
 export { readOnnxInfo, type OnnxModelInfo, type OnnxValueInfo } from "./onnx/read.js";
-export { toOnnxGateOrder, ONNX_GATE_SOURCE } from "./onnx/gates.js";
+export { toOnnxGateOrder, fromOnnxGateOrder, ONNX_GATE_SOURCE } from "./onnx/gates.js";
 export { PROTOBUFJS_MISSING } from "./onnx/proto.js";

@@ -252,8 +252,8 @@ test("rnnkit convert model.safetensors model.onnx: onnxruntime runs the written 
   const refusals: Array<[string[], string]> = [
     [["seq2seq.safetensors", "seq2seq.onnx"], "rnnkit: convert: seq2seq.safetensors → seq2seq.onnx: exportOnnx: cannot export EncoderDecoder; ONNX export supports SequenceToSequence, SequenceToVector, RNN, LSTM and GRU (float32)\n"],
     [["model.safetensors", "model.pt"], "rnnkit: convert: model.pt: a .pt file; convert writes ONNX (.onnx), rnnkit model files (.safetensors) today\n"],
-    [["model.onnx", "back.safetensors"], "rnnkit: model.onnx: an ONNX model; convert reads rnnkit model files (.safetensors) today\n"],
-    [["missing.safetensors", "out.onnx"], "rnnkit: missing.safetensors: no such file; expected a model file: rnnkit model files (.safetensors)\n"],
+    [["model.h5", "back.safetensors"], "rnnkit: model.h5: a Keras (HDF5) model; convert reads rnnkit model files (.safetensors), ONNX recurrent stacks (.onnx) today\n"],
+    [["missing.safetensors", "out.onnx"], "rnnkit: missing.safetensors: no such file; expected a model file: rnnkit model files (.safetensors), ONNX recurrent stacks (.onnx)\n"],
   ];
   for (const [args, stderr] of refusals) {
     const bad = cli(...args);

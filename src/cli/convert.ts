@@ -2,7 +2,9 @@
  * `rnnkit convert IN OUT`: a saved model written in another format, picked by OUT's extension —
  * ONNX (`.onnx`, via `exportOnnx` in src/onnx/export.ts) or an rnnkit model file again
  * (`.safetensors`, rewritten with the current checksum). IN is read as `predict` reads models
- * (src/node/model-formats.ts). Thin: a new output format is one more entry in WRITERS. Writes
+ * (src/node/model-formats.ts): an rnnkit model file, or an ONNX recurrent stack lifted by
+ * `importOnnx` (so `convert model.onnx model.safetensors` turns PyTorch's export into an rnnkit
+ * model file). Thin: a new output format is one more entry in WRITERS. Writes
  * are atomic; every refusal is one line naming the file and what was expected (exit 2).
  */
 import { dirname, extname } from "node:path";
@@ -69,7 +71,7 @@ export async function convertModelFile(input: string, output: string, producerVe
   const writer = modelFileWriter(output);
   checkWritableDir(dirname(output));
   expectFile(input, `a model file: ${readableModelFormats()}`);
-  const loaded = reader.read(input);
+  const loaded = await reader.read(input);
   try {
     await writer.write(output, loaded, producerVersion);
   } catch (e) {

@@ -51,16 +51,16 @@ export function summarizeOutput(result: PredictArraysResult, inputs: readonly st
  * saying so) or returns the summary. Throws, naming the file and what was expected, for a model
  * or an array that cannot be used.
  */
-export function predictFromFiles(modelPath: string, inputPaths: readonly string[], args: PredictArgs): string {
+export async function predictFromFiles(modelPath: string, inputPaths: readonly string[], args: PredictArgs): Promise<string> {
   const steps = args.steps === undefined ? undefined : parseNumber("steps", args.steps, (v) => Number.isInteger(v) && v >= 1, "a positive integer", "predict");
   const out = args.output;
   if (out !== undefined) {
     if (extname(out).toLowerCase() !== ".npy") throw new Error(`predict: -o ${out}: the output is written as a NumPy array; give a path ending in .npy`);
     checkWritableDir(dirname(out));
   }
-  const reader = modelFileReader(modelPath, "predict"); // the format first: a .onnx path is refused for what it is
+  const reader = modelFileReader(modelPath, "predict"); // the format first: a .pt path is refused for what it is
   expectFile(modelPath, `a model file: ${readableModelFormats()}`);
-  const { model, metadata } = reader.read(modelPath);
+  const { model, metadata } = await reader.read(modelPath);
   try {
     const vocabSize = metadata[VOCAB_KEY] === undefined ? undefined : vocabularyOf(modelPath, metadata).length;
     const inputs = inputPaths.map((path) => {
@@ -95,8 +95,8 @@ Inputs (time-major unless the model was built with batchFirst; leave out B for o
   Linear                                                  x [..., I] float32/float64
 float64 inputs to a float32 model are rounded to float32.`,
     )
-    .action((file: string, inputs: string[], opts: PredictArgs) => {
-      process.stdout.write(`${predictFromFiles(file, inputs, opts)}\n`);
+    .action(async (file: string, inputs: string[], opts: PredictArgs) => {
+      process.stdout.write(`${await predictFromFiles(file, inputs, opts)}\n`);
     });
   return usageExitCodes(cmd);
 }

@@ -1,28 +1,38 @@
 /**
  * A model file of any format rnnkit reads, picked by its extension, loaded into a module: the
- * one place commands such as `predict` get models from. Today that is rnnkit's own model files
- * (`.safetensors`, ./files.ts). A reader for another format (ONNX, Keras) is one more entry in
- * READERS returning the same LoadedModel, and every command that loads through here reads it.
+ * one place commands such as `predict` get models from: rnnkit's own model files (`.safetensors`,
+ * ./files.ts) and ONNX models whose graph is a recurrent stack (`.onnx`, `importOnnx` in
+ * src/onnx/import.ts, asynchronous since protobufjs is imported lazily). A reader for another
+ * format (Keras) is one more entry in READERS returning the same LoadedModel, and every command
+ * that loads through here reads it.
  * Not here: converting between formats, sniffing a format from the bytes.
  */
+import { readFileSync } from "node:fs";
 import { extname } from "node:path";
 import { loadModel } from "./files.js";
 import type { LoadedModel } from "../io/model-file.js";
+import { importOnnx } from "../onnx/import.js";
 
 /** A model format that can be read: its name, its file extensions (lower case, with the dot) and its loader. */
 export interface ModelFileReader {
   format: string;
   extensions: readonly string[];
-  read: (path: string) => LoadedModel;
+  read: (path: string) => LoadedModel | Promise<LoadedModel>;
+}
+
+/** An ONNX model lifted into a module (its notes are not metadata: a model read from ONNX carries none). */
+async function readOnnxModel(path: string): Promise<LoadedModel> {
+  const { model, spec } = await importOnnx(new Uint8Array(readFileSync(path)), path);
+  return { model, spec, metadata: {} };
 }
 
 const READERS: readonly ModelFileReader[] = [
   { format: "rnnkit model files", extensions: [".safetensors"], read: (path) => loadModel(path) },
+  { format: "ONNX recurrent stacks", extensions: [".onnx"], read: readOnnxModel },
 ];
 
 /** Formats people will try that are not read (yet), so the refusal can name what the file is. */
 const NOT_READ: Record<string, string> = {
-  ".onnx": "an ONNX model",
   ".keras": "a Keras model",
   ".h5": "a Keras (HDF5) model",
   ".hdf5": "a Keras (HDF5) model",
@@ -55,8 +65,8 @@ export function modelFileReader(path: string, who: string): ModelFileReader {
 /**
  * Loads a model file of any readable format (see `modelFileReader`). The readers' own refusals
  * (a corrupt file: SafetensorsError naming it) pass through unchanged.
- * @example const { model, metadata } = loadModelFile("classifier.safetensors", "predict");
+ * @example const { model, metadata } = await loadModelFile("classifier.safetensors", "predict");
  */
-export function loadModelFile(path: string, who: string): LoadedModel {
+export async function loadModelFile(path: string, who: string): Promise<LoadedModel> {
   return modelFileReader(path, who).read(path);
 }

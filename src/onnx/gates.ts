@@ -39,3 +39,22 @@ export function toOnnxGateOrder(cell: CellKind, data: Floats, hiddenSize: number
   order.forEach((src, k) => out.set(data.subarray(src * block, (src + 1) * block), k * block));
   return out;
 }
+
+/**
+ * The inverse of `toOnnxGateOrder`: an ONNX-ordered weight [G·H, C] or bias [G·H] with its
+ * gate blocks moved back to PyTorch's (rnnkit's) order, as float32, values copied bit for bit.
+ * @example fromOnnxGateOrder("gru", W_d, H) // rows z|r|h → r|z|n
+ */
+export function fromOnnxGateOrder(cell: CellKind, data: Floats, hiddenSize: number): Float32Array {
+  const order = ONNX_GATE_SOURCE[cell];
+  const rows = order.length * hiddenSize;
+  if (!Number.isInteger(hiddenSize) || hiddenSize < 1 || data.length % rows !== 0) {
+    throw new RangeError(
+      `fromOnnxGateOrder: ${data.length} values are not ${order.length} gate blocks of hiddenSize ${hiddenSize} rows (${cell})`,
+    );
+  }
+  const block = (data.length / rows) * hiddenSize;
+  const out = new Float32Array(data.length);
+  order.forEach((src, k) => out.set(data.subarray(k * block, (k + 1) * block), src * block));
+  return out;
+}

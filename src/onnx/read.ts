@@ -2,7 +2,7 @@
  * A summary of an ONNX model's bytes, read with the schema of ./proto.ts: IR version, opsets,
  * producer, metadata_props, the graph's inputs and outputs with their shapes, its op types
  * and its float32 / int64 initializers. Enough to recognise rnnkit's own exports (metadata
- * "rnnkit.model") and to inspect them; not a loader that rebuilds modules.
+ * "rnnkit.model") and to inspect them; rebuilding modules is ./import.ts.
  */
 import { DataType, loadOnnxProto } from "./proto.js";
 

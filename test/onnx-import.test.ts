@@ -1,0 +1,257 @@
+/**
+ * ONNX import (src/onnx/import.ts) checked against its real producers: PyTorch's own exporter
+ * (test/fixtures/onnx/, written by tools/make_onnx_fixtures.py with PyTorch's outputs at batch
+ * and time sizes other than the export's) and rnnkit's `exportOnnx` (round trips must give back
+ * every parameter bit for bit). Also: an imported model trains, the refusals (each message
+ * checked), and `rnnkit predict model.onnx` / `rnnkit convert model.onnx model.safetensors`.
+ */
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import {
+  Adam, GRU, LSTM, Module, RNN, Rng, SequenceToSequence, SequenceToVector, Tensor, mseLoss, noGrad, specOf,
+} from "../src/index.js";
+import { loadModel, readNpyFile, writeNpyFile } from "../src/node/index.js";
+import { exportOnnx, importOnnx } from "../src/onnx.js";
+import { loadOnnxProto } from "../src/onnx/proto.js";
+
+/** Named tolerances (STYLE principle 11), as |rnnkit − PyTorch| ≤ atol + rtol·|PyTorch|. */
+const tol = {
+  /**
+   * The same equations evaluated in float32 by PyTorch (MKL GEMMs, its own tanh / sigmoid) and
+   * by rnnkit (other summation order, Math.tanh), over ≤ 7 steps, 2 layers, hidden ≤ 6 and a
+   * head. Measured worst: 6e−8 (RNN relu); the bound leaves room for other CPUs.
+   */
+  float32Forward: { atol: 1e-5, rtol: 1e-4 },
+};
+
+const FIXTURES = "test/fixtures/onnx";
+interface TensorJson { shape: number[]; data: number[] }
+interface FixtureCase {
+  name: string; file: string;
+  config: { cell: "lstm" | "gru" | "rnn"; nonlinearity?: string; inputSize: number; hiddenSize: number; numLayers: number; bidirectional: boolean; batchFirst: boolean; outputSize: number; topology: string };
+  runs: Array<{ x: TensorJson; y: TensorJson }>;
+}
+const fixtures = JSON.parse(readFileSync(join(FIXTURES, "cases.json"), "utf8")) as { producer: string; opset: number; cases: FixtureCase[] };
+const fixtureBytes = (c: FixtureCase) => new Uint8Array(readFileSync(join(FIXTURES, c.file)));
+
+const dir = mkdtempSync(join(tmpdir(), "rnnkit-onnx-import-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** max |got − want| over the run, asserting each value within tol.float32Forward. */
+function compare(got: ArrayLike<number>, want: ArrayLike<number>, what: string): number {
+  assert.equal(got.length, want.length, `${what}: length`);
+  let worst = 0;
+  for (let k = 0; k < want.length; k++) {
+    const err = Math.abs(got[k] - want[k]);
+    const bound = tol.float32Forward.atol + tol.float32Forward.rtol * Math.abs(want[k]);
+    assert.ok(err <= bound, `${what}: [${k}] rnnkit ${got[k]}, PyTorch ${want[k]} (|err| ${err.toExponential(2)} > ${bound.toExponential(2)})`);
+    worst = Math.max(worst, err);
+  }
+  return worst;
+}
+
+test("PyTorch's exports (LSTM, 2-layer bidirectional GRU, batch-first RNN relu, heads per step, on the last step and on h_n[-1]) import and match PyTorch", async (t) => {
+  assert.equal(fixtures.cases.length, 6);
+  const lines: string[] = [];
+  for (const c of fixtures.cases) {
+    const { model, spec, notes } = await importOnnx(fixtureBytes(c), c.file);
+    const cfg = c.config;
+    assert.ok(cfg.topology === "SequenceToSequence" ? model instanceof SequenceToSequence : model instanceof SequenceToVector, `${c.name}: ${spec.type}`);
+    assert.equal(spec.type, cfg.topology, c.name);
+    const m = model as SequenceToSequence | SequenceToVector;
+    const want = { cell: cfg.cell, inputSize: cfg.inputSize, hiddenSize: cfg.hiddenSize, numLayers: cfg.numLayers, bidirectional: cfg.bidirectional, batchFirst: cfg.batchFirst, bias: true };
+    const { nonlinearity, ...got } = m.rnn.spec;
+    assert.deepEqual(got, want, `${c.name}: layer spec`);
+    if (cfg.cell === "rnn") assert.equal(nonlinearity, cfg.nonlinearity, c.name);
+    assert.deepEqual(m.head.weight.shape, [cfg.outputSize, cfg.hiddenSize * (cfg.bidirectional ? 2 : 1)], `${c.name}: head`);
+    assert.ok(notes.some((n) => n.startsWith("initial states: ")), `${c.name}: PyTorch's zero h0 subgraph is noted: ${notes.join(" | ")}`);
+    let worst = 0;
+    for (const run of c.runs) {
+      const y = noGrad(() => m.forward(new Tensor(Float32Array.from(run.x.data), run.x.shape)));
+      assert.deepEqual(y.shape, run.y.shape, `${c.name}: output shape`);
+      worst = Math.max(worst, compare(y.data, run.y.data, `${c.name} x ${JSON.stringify(run.x.shape)}`));
+    }
+    lines.push(`${c.name} ${worst.toExponential(2)}`);
+    model.dispose();
+  }
+  t.diagnostic(`worst |rnnkit − PyTorch| per fixture (${fixtures.producer}, opset ${fixtures.opset}): ${lines.join(", ")}`);
+});
+
+/** Every parameter of `a` and `b`, by name, with identical float32 bits. */
+function assertSameParameters(a: Module, b: Module, what: string): void {
+  const pa = a.namedParameters();
+  const pb = new Map(b.namedParameters());
+  assert.deepEqual(pa.map(([n]) => n), [...pb.keys()], `${what}: parameter names`);
+  for (const [name, p] of pa) {
+    const q = pb.get(name)!;
+    assert.deepEqual(q.shape, p.shape, `${what}: ${name} shape`);
+    const bits = (t: Tensor) => Buffer.from(Float32Array.from(t.data).buffer);
+    assert.ok(bits(p).equals(bits(q)), `${what}: ${name} differs`);
+  }
+}
+
+test("round trips rnnkit → exportOnnx → importOnnx give the same module and identical parameters", async () => {
+  const I = 3, H = 5, O = 2;
+  const cells = [["lstm"], ["gru"], ["rnn", "tanh"], ["rnn", "relu"], ["rnn", "sigmoid"]] as const;
+  const shapes: Array<[number, boolean, boolean, boolean]> = [[1, false, false, true], [2, true, false, true], [1, true, true, true], [2, false, true, false]];
+  let seed = 0;
+  let count = 0;
+  for (const [cell, act] of cells) {
+    for (const [numLayers, bidirectional, batchFirst, bias] of shapes) {
+      const block = { inputSize: I, hiddenSize: H, numLayers, bidirectional, batchFirst, bias, ...(act === undefined ? {} : { nonlinearity: act }) };
+      const models: Module[] = [
+        new SequenceToSequence({ cell, ...block, outputSize: O, rng: new Rng(++seed) }),
+        new SequenceToVector({ cell, ...block, outputSize: O, rng: new Rng(++seed) }),
+        cell === "rnn" ? new RNN({ ...block, rng: new Rng(++seed) }) : cell === "lstm" ? new LSTM({ ...block, rng: new Rng(++seed) }) : new GRU({ ...block, rng: new Rng(++seed) }),
+      ];
+      for (const model of models) {
+        const label = `${specOf(model).type} ${cell}${act === undefined ? "" : `-${act}`} L=${numLayers}${bidirectional ? " bi" : ""}${batchFirst ? " batchFirst" : ""}${bias ? "" : " no bias"}`;
+        if ((model instanceof SequenceToSequence || model instanceof SequenceToVector) && !bias) continue; // heads need the layer's bias option only
+        const back = await importOnnx(await exportOnnx(model), label);
+        assert.equal(back.model.constructor, model.constructor, `${label}: class`);
+        assert.equal(back.spec.type, specOf(model).type, label);
+        assertSameParameters(model, back.model, label);
+        assert.ok(back.notes.some((n) => n.startsWith("rnnkit export: the graph agrees")), `${label}: ${back.notes.join(" | ")}`);
+        back.model.dispose();
+        count++;
+      }
+    }
+  }
+  assert.equal(count, 5 * (3 * 3 + 1));
+});
+
+test("an imported PyTorch model is trainable: a few Adam steps lower its loss", async () => {
+  const c = fixtures.cases.find((f) => f.name === "gru_bi2_seq")!;
+  const { model } = await importOnnx(fixtureBytes(c), c.file);
+  const m = model as SequenceToSequence;
+  const rng = new Rng(5);
+  const T = 6, B = 4;
+  const x = new Tensor(Float32Array.from({ length: T * B * 3 }, () => rng.normal()), [T, B, 3]);
+  // Target: the running sum of the first feature, and its sign — needs the recurrence.
+  const target = new Float32Array(T * B * 2);
+  for (let b = 0; b < B; b++) {
+    let s = 0;
+    for (let t = 0; t < T; t++) {
+      s += x.data[(t * B + b) * 3];
+      target[(t * B + b) * 2] = s / 3;
+      target[(t * B + b) * 2 + 1] = Math.sign(s);
+    }
+  }
+  const y = new Tensor(target, [T, B, 2]);
+  const optimizer = new Adam(m.parameters(), { lr: 0.02 });
+  const losses: number[] = [];
+  for (let step = 0; step < 15; step++) {
+    optimizer.zeroGrad();
+    const loss = mseLoss(m.forward(x), y);
+    losses.push(loss.data[0]);
+    loss.backward();
+    optimizer.step();
+  }
+  assert.ok(losses[14] < 0.7 * losses[0], `loss ${losses[0].toFixed(4)} → ${losses[14].toFixed(4)}`);
+  model.dispose();
+});
+
+// ---- refusals: exports edited through the proto schema ----
+
+type Obj = Record<string, unknown> & {
+  graph: { node: Array<{ name: string; op_type: string; input: string[]; output: string[]; attribute: Array<Record<string, unknown>> }>; input: Array<Record<string, unknown>>; output: Array<{ name: string }> };
+  metadata_props: Array<{ key: string; value: string }>;
+};
+
+/** `bytes` decoded, changed by `edit`, encoded again. */
+async function edited(bytes: Uint8Array, edit: (m: Obj) => void): Promise<Uint8Array> {
+  const { ModelProto } = await loadOnnxProto();
+  const m = ModelProto.toObject(ModelProto.decode(bytes), { longs: Number, arrays: true }) as Obj;
+  edit(m);
+  return ModelProto.encode(ModelProto.fromObject(m)).finish();
+}
+
+const nodeOf = (m: Obj, op: string) => m.graph.node.find((n) => n.op_type === op)!;
+
+test("refusals name the file and the node: GRU linear_before_reset = 0, other ops, graph-input or non-zero states, LSTM options, metadata, bad bytes", async () => {
+  const gru = await exportOnnx(new SequenceToSequence({ cell: "gru", inputSize: 3, hiddenSize: 4, outputSize: 2, rng: new Rng(1) }));
+  const lstm = await exportOnnx(new SequenceToVector({ cell: "lstm", inputSize: 3, hiddenSize: 4, outputSize: 2, rng: new Rng(2) }));
+  const lifts = "ONNX import lifts recurrent stacks with a Linear head; node";
+  const cases: Array<[string, Promise<Uint8Array>, string]> = [
+    ["reset-before.onnx", edited(gru, (m) => {
+      for (const a of nodeOf(m, "GRU").attribute) if (a.name === "linear_before_reset") a.i = 0;
+    }), `${lifts} 'GRU_0' (op GRU, opset 14) is not part of one: linear_before_reset = 0 is not read: rnnkit's GRU is PyTorch's reset-after form (linear_before_reset = 1)`],
+    ["relu.onnx", edited(gru, (m) => {
+      m.graph.node.push({ name: "extra_relu", op_type: "Relu", input: ["y"], output: ["y_relu"], attribute: [] });
+      m.graph.output[0].name = "y_relu";
+    }), `${lifts} 'extra_relu' (op Relu, opset 14) is not part of one`],
+    ["h0-input.onnx", edited(lstm, (m) => {
+      const node = nodeOf(m, "LSTM");
+      node.input.push("", "h0");
+      m.graph.input.push({ ...m.graph.input[0], name: "h0" });
+    }), `${lifts} 'LSTM_0' (op LSTM, opset 14) is not part of one: initial_h from a graph input ('h0') is not supported yet`],
+    ["h0-ones.onnx", edited(lstm, (m) => {
+      const init = (m.graph as unknown as { initializer: Array<Record<string, unknown>> }).initializer;
+      init.push({ name: "h0", data_type: 1, dims: [1, 1, 4], float_data: [1, 1, 1, 1] });
+      nodeOf(m, "LSTM").input.push("", "h0");
+    }), `${lifts} 'LSTM_0' (op LSTM, opset 14) is not part of one: initial_h is not zeros (only zero initial states are read)`],
+    ["lengths-input.onnx", edited(lstm, (m) => {
+      nodeOf(m, "LSTM").input.push("lengths");
+      m.graph.input.push({ ...m.graph.input[0], name: "lengths" });
+    }), `${lifts} 'LSTM_0' (op LSTM, opset 14) is not part of one: sequence_lens from a graph input ('lengths') is not supported (rnnkit takes lengths at forward time)`],
+    ["input-forget.onnx", edited(lstm, (m) => {
+      nodeOf(m, "LSTM").attribute.push({ name: "input_forget", type: 2, i: 1 });
+    }), `${lifts} 'LSTM_0' (op LSTM, opset 14) is not part of one: input_forget = 1 (coupled input and forget gates) has no rnnkit equivalent`],
+    ["clip.onnx", edited(lstm, (m) => {
+      nodeOf(m, "LSTM").attribute.push({ name: "clip", type: 1, f: 3 });
+    }), `${lifts} 'LSTM_0' (op LSTM, opset 14) is not part of one: cell clipping (clip) has no rnnkit equivalent`],
+    ["metadata.onnx", edited(lstm, (m) => {
+      const p = m.metadata_props.find((e) => e.key === "rnnkit.model")!;
+      p.value = p.value.replace('"hiddenSize":4', '"hiddenSize":5');
+    }), "metadata 'rnnkit.model' says "],
+    ["truncated.onnx", Promise.resolve(gru.subarray(0, Math.floor(gru.length / 2))), "not an ONNX model (protobuf decoding failed: "],
+    ["notes.txt", Promise.resolve(new TextEncoder().encode("these are not the bytes you are looking for\n")), "not an ONNX model ("],
+  ];
+  for (const [name, bytes, message] of cases) {
+    await assert.rejects(importOnnx(await bytes, name), (e: Error) => {
+      assert.ok(e.message.startsWith(`${name}: ${message}`), `${name}: ${e.message}`);
+      return true;
+    });
+  }
+});
+
+// ---- the CLI: predict and convert read .onnx ----
+
+const main = resolve("build/src/cli/main.js");
+const register = resolve("build/src/node/register.js");
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, ["--import", register, main, ...args], { cwd: dir, encoding: "utf8", env: { ...process.env, CI: "1" } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test("rnnkit predict model.onnx x.npy runs PyTorch's export and matches PyTorch", (t) => {
+  const c = fixtures.cases.find((f) => f.name === "rnn_relu_bf_seq")!;
+  writeFileSync(join(dir, "model.onnx"), fixtureBytes(c));
+  const run = c.runs[0];
+  writeNpyFile(join(dir, "x.npy"), { dtype: "float32", shape: run.x.shape, data: Float32Array.from(run.x.data) });
+  const r = cli("predict", "model.onnx", "x.npy", "-o", "y.npy");
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, "");
+  assert.equal(r.stdout, `wrote y.npy: float32 (${run.y.shape.join(", ")}), the output of SequenceToSequence(rnn, input 3)\n`);
+  const y = readNpyFile(join(dir, "y.npy"));
+  assert.deepEqual(y.shape, run.y.shape);
+  t.diagnostic(`predict model.onnx: worst |rnnkit − PyTorch| ${compare(y.data as Float32Array, run.y.data, "predict").toExponential(2)}`);
+});
+
+test("rnnkit convert model.onnx model.safetensors writes the lifted model as an rnnkit model file", async () => {
+  const c = fixtures.cases.find((f) => f.name === "lstm_bf_last")!;
+  writeFileSync(join(dir, "last.onnx"), fixtureBytes(c));
+  const r = cli("convert", "last.onnx", "last.safetensors");
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, "wrote last.safetensors: SequenceToVector as rnnkit model files\n");
+  const saved = loadModel(join(dir, "last.safetensors"));
+  const { model } = await importOnnx(fixtureBytes(c), c.file);
+  assert.deepEqual(saved.spec, specOf(model));
+  assertSameParameters(model, saved.model, "convert");
+  saved.model.dispose();
+  model.dispose();
+});
