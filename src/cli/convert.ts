@@ -1,15 +1,17 @@
 /**
  * `rnnkit convert IN OUT`: a saved model written in another format, picked by OUT's extension —
- * ONNX (`.onnx`, via `exportOnnx` in src/onnx/export.ts) or an rnnkit model file again
- * (`.safetensors`, rewritten with the current checksum). IN is read as `predict` reads models
+ * ONNX (`.onnx`, via `exportOnnx` in src/onnx/export.ts), a TensorFlow.js layers model
+ * (`DIR/model.json` with `weights.bin` beside it, via `saveLayersModel`) or an rnnkit model file
+ * again (`.safetensors`, rewritten with the current checksum). IN is read as `predict` reads models
  * (src/node/model-formats.ts): an rnnkit model file, or an ONNX recurrent stack lifted by
  * `importOnnx` (so `convert model.onnx model.safetensors` turns PyTorch's export into an rnnkit
  * model file). Thin: a new output format is one more entry in WRITERS. Writes
  * are atomic; every refusal is one line naming the file and what was expected (exit 2).
  */
-import { dirname, extname } from "node:path";
+import { basename, dirname, extname } from "node:path";
 import { Command } from "commander";
-import { modelFileReader, readableModelFormats } from "../node/model-formats.js";
+import { OUTPUT_ACTIVATION_KEY, modelFileReader, readableModelFormats } from "../node/model-formats.js";
+import { saveLayersModel } from "../node/tfjs-files.js";
 import { checkWritableDir, writeFileAtomic } from "../node/atomic.js";
 import { saveModel } from "../node/files.js";
 import { exportOnnx } from "../onnx/export.js";
@@ -35,6 +37,14 @@ const WRITERS: readonly ModelFileWriter[] = [
     extensions: [".onnx"],
     write: async (path, { model, metadata }, producerVersion) => {
       writeFileAtomic(path, await exportOnnx(model, { producerVersion, metadata: carriedMetadata(metadata) }));
+    },
+  },
+  {
+    format: "TensorFlow.js layers models",
+    extensions: [".json"],
+    write: (path, { model }) => {
+      if (basename(path) !== "model.json") throw new Error(`a TensorFlow.js layers model is written as DIR/model.json (weights.bin beside it); name the output …/model.json`);
+      saveLayersModel(dirname(path), model);
     },
   },
   {
@@ -79,7 +89,11 @@ export async function convertModelFile(input: string, output: string, producerVe
   } finally {
     loaded.model.dispose();
   }
-  return `wrote ${output}: ${loaded.spec.type} as ${writer.format}`;
+  const activation = loaded.metadata[OUTPUT_ACTIVATION_KEY];
+  const dropped = activation !== undefined && writer.extensions.includes(".safetensors")
+    ? ` (the ${activation} on its output is not part of an rnnkit model file: it is recorded in the metadata as ${OUTPUT_ACTIVATION_KEY}; apply it to the outputs)`
+    : "";
+  return `wrote ${output}: ${loaded.spec.type} as ${writer.format}${dropped}`;
 }
 
 /** `rnnkit convert`: add to the program with rnnkit's version (written into ONNX files as producer_version). */

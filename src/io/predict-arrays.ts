@@ -13,6 +13,7 @@ import { oneHot } from "../ops/gather.js";
 import { RNN, LSTM, GRU } from "../nn/recurrent.js";
 import { Linear } from "../nn/linear.js";
 import { SequenceToVector, SequenceToSequence, VectorToSequence, EncoderDecoder, type RecurrentLayerModule } from "../nn/topologies.js";
+import { TfjsOutputActivationModule } from "../interop/tfjs-import.js";
 import { NpyError, npyTokenIds, type NpyArray } from "./npy.js";
 
 /** An array and the name its messages give it (its file). */
@@ -116,6 +117,12 @@ function planFor(model: Module, options: PredictArraysOptions): Plan {
     const type = model instanceof SequenceToVector ? "SequenceToVector" : "SequenceToSequence";
     const describe = (reads: string) => `${type}(${model.rnn.spec.cell}, ${reads})`;
     plan = sequencePlan(describe, model.rnn, vocabSize, dtype, type === "SequenceToSequence", (x) => model.forward(x));
+  } else if (model instanceof TfjsOutputActivationModule) {
+    // A TF.js model's sequence topology with its Dense activation applied to the output.
+    const inner = model.inner;
+    const type = inner instanceof SequenceToVector ? "SequenceToVector" : "SequenceToSequence";
+    const describe = (reads: string) => `${type}(${inner.rnn.spec.cell}, ${reads}) with ${model.activation}`;
+    plan = sequencePlan(describe, inner.rnn, vocabSize, dtype, type === "SequenceToSequence", (x) => model.forward(x));
   } else if (model instanceof VectorToSequence) {
     const { inputSize: I, batchFirst, cell } = model.rnn.spec;
     const steps = options.steps;
@@ -150,7 +157,7 @@ function planFor(model: Module, options: PredictArraysOptions): Plan {
     };
   } else {
     throw new Error(
-      `a ${model.constructor.name} is not a model type predict can feed (it feeds RNN, LSTM, GRU, Linear, SequenceToVector, SequenceToSequence, VectorToSequence and EncoderDecoder)`,
+      `a ${model.constructor.name} is not a model type predict can feed (it feeds RNN, LSTM, GRU, Linear, SequenceToVector, SequenceToSequence, VectorToSequence, EncoderDecoder and TF.js models with an output activation)`,
     );
   }
   if (options.steps !== undefined && !(model instanceof VectorToSequence)) {

@@ -2,7 +2,8 @@
  * A model file of any format rnnkit reads, picked by its extension, loaded into a module: the
  * one place commands such as `predict` get models from: rnnkit's own model files (`.safetensors`,
  * ./files.ts) and ONNX models whose graph is a recurrent stack (`.onnx`, `importOnnx` in
- * src/onnx/import.ts, asynchronous since protobufjs is imported lazily). A reader for another
+ * src/onnx/import.ts, asynchronous since protobufjs is imported lazily) and TensorFlow.js layers
+ * models (`model.json` with its weight files, ./tfjs-load.ts). A reader for another
  * format (Keras) is one more entry in READERS returning the same LoadedModel, and every command
  * that loads through here reads it.
  * Not here: converting between formats, sniffing a format from the bytes.
@@ -12,6 +13,7 @@ import { extname } from "node:path";
 import { loadModel } from "./files.js";
 import type { LoadedModel } from "../io/model-file.js";
 import { importOnnx } from "../onnx/import.js";
+import { loadLayersModel } from "./tfjs-load.js";
 
 /** A model format that can be read: its name, its file extensions (lower case, with the dot) and its loader. */
 export interface ModelFileReader {
@@ -26,9 +28,23 @@ async function readOnnxModel(path: string): Promise<LoadedModel> {
   return { model, spec, metadata: {} };
 }
 
+/** The metadata key that records a TF.js model's Dense activation, which rnnkit model files do not hold. */
+export const OUTPUT_ACTIVATION_KEY = "rnnkit.outputActivation";
+
+/**
+ * A TF.js layers model lifted into a module. A Dense activation other than linear is applied by
+ * the module (so `predict` gives TF.js's outputs) and recorded in the metadata under
+ * OUTPUT_ACTIVATION_KEY, since an rnnkit model file saves the model without it.
+ */
+function readLayersModel(path: string): LoadedModel {
+  const { model, spec, outputActivation } = loadLayersModel(path);
+  return { model, spec, metadata: outputActivation === "linear" ? {} : { [OUTPUT_ACTIVATION_KEY]: outputActivation } };
+}
+
 const READERS: readonly ModelFileReader[] = [
   { format: "rnnkit model files", extensions: [".safetensors"], read: (path) => loadModel(path) },
   { format: "ONNX recurrent stacks", extensions: [".onnx"], read: readOnnxModel },
+  { format: "TensorFlow.js layers models", extensions: [".json"], read: readLayersModel },
 ];
 
 /** Formats people will try that are not read (yet), so the refusal can name what the file is. */
@@ -39,7 +55,6 @@ const NOT_READ: Record<string, string> = {
   ".pt": "a PyTorch pickle",
   ".pth": "a PyTorch pickle",
   ".ckpt": "a training checkpoint (the model is the .safetensors file written beside it)",
-  ".json": "a JSON file (a TensorFlow.js model.json?)",
   ".npy": "a NumPy array, not a model",
 };
 

@@ -1,0 +1,115 @@
+/**
+ * `rnnkit convert` and `rnnkit predict` with TensorFlow.js layers models, end to end through the
+ * published program in child processes: an rnnkit model written as DIR/model.json is what
+ * `tf.loadLayersModel` loads and predicts like the model; model.json read back into an rnnkit
+ * model file gives the same outputs; `predict` runs a model.json on a .npy; a Dense activation
+ * that rnnkit model files cannot hold is said, and recorded in the metadata; a JSON output not
+ * named model.json is refused.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { Rng, SequenceToVector, Tensor, noGrad, specOf } from "../src/index.js";
+import { loadModel, readNpyFile, saveModel, writeNpyFile } from "../src/node/index.js";
+import { OUTPUT_ACTIVATION_KEY } from "../src/node/model-formats.js";
+
+/** Float32 outputs of the same model computed by two implementations (sums in other orders). */
+const tol = { atol: 1e-5, rtol: 1e-4 };
+const dir = mkdtempSync(join(tmpdir(), "rnnkit-convert-tfjs-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+before(async () => {
+  await tf.setBackend("cpu");
+  await tf.ready();
+});
+
+const main = resolve("build/src/cli/main.js");
+const register = resolve("build/src/node/register.js");
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, ["--import", register, main, ...args], { cwd: dir, encoding: "utf8", env: { ...process.env, CI: "1" } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function close(got: ArrayLike<number>, want: ArrayLike<number>, what: string): number {
+  assert.equal(got.length, want.length, `${what}: length`);
+  let worst = 0;
+  for (let k = 0; k < want.length; k++) {
+    const err = Math.abs(got[k] - want[k]);
+    assert.ok(err <= tol.atol + tol.rtol * Math.abs(want[k]), `${what}: [${k}] ${got[k]} vs ${want[k]}`);
+    worst = Math.max(worst, err);
+  }
+  return worst;
+}
+
+// A batch-first bidirectional LSTM classifier: x [B, T, I] → [B, O].
+const I = 3, H = 5, O = 4, B = 2, T = 6;
+const model = new SequenceToVector({ cell: "lstm", inputSize: I, hiddenSize: H, outputSize: O, numLayers: 2, bidirectional: true, batchFirst: true, rng: new Rng(11) });
+const rng = new Rng(12);
+const x = new Tensor(Float32Array.from({ length: B * T * I }, () => rng.normal()), [B, T, I]);
+const want = noGrad(() => Float32Array.from(model.forward(x).data));
+
+test("convert model.safetensors DIR/model.json: tf.loadLayersModel predicts like the model; convert back and predict give its outputs", async (t) => {
+  saveModel(join(dir, "m.safetensors"), model, specOf(model));
+  mkdirSync(join(dir, "tfjs"));
+  let r = cli("convert", "m.safetensors", "tfjs/model.json");
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, "wrote tfjs/model.json: SequenceToVector as TensorFlow.js layers models\n");
+
+  const json = JSON.parse(readFileSync(join(dir, "tfjs/model.json"), "utf8"));
+  const weights = readFileSync(join(dir, "tfjs", json.weightsManifest[0].paths[0]));
+  const tfModel = await tf.loadLayersModel(tf.io.fromMemory({
+    modelTopology: json.modelTopology, weightSpecs: json.weightsManifest.flatMap((g: { weights: unknown[] }) => g.weights),
+    weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
+  }));
+  const y = tfModel.predict(tf.tensor(x.data, [B, T, I])) as tf.Tensor;
+  t.diagnostic(`TF.js on the converted file: worst |error| ${close(y.dataSync(), want, "TF.js").toExponential(2)}`);
+
+  r = cli("convert", "tfjs/model.json", "back.safetensors");
+  assert.equal(r.code, 0, r.stderr);
+  const back = loadModel<SequenceToVector>(join(dir, "back.safetensors")).model;
+  assert.equal(back.rnn.spec.cell, "lstm");
+  assert.equal(back.rnn.spec.numLayers, 2);
+  assert.equal(back.rnn.spec.bidirectional, true);
+  t.diagnostic(`model.json → rnnkit model file: worst |error| ${close(noGrad(() => back.forward(x).data), want, "back").toExponential(2)}`);
+
+  writeNpyFile(join(dir, "x.npy"), { dtype: "float32", shape: [B, T, I], data: Float32Array.from(x.data) });
+  r = cli("predict", "tfjs/model.json", "x.npy", "-o", "y.npy");
+  assert.equal(r.code, 0, r.stderr);
+  const out = readNpyFile(join(dir, "y.npy"));
+  assert.deepEqual(out.shape, [B, O]);
+  close(out.data as Float32Array, want, "predict model.json");
+});
+
+test("a Dense activation on a TF.js model is applied by predict, and said when convert writes an rnnkit model file", async () => {
+  const tfModel = tf.sequential({
+    layers: [
+      tf.layers.lstm({ inputShape: [null, I], units: H, recurrentActivation: "sigmoid", kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }),
+      tf.layers.dense({ units: O, activation: "softmax", kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) }),
+    ],
+  });
+  mkdirSync(join(dir, "soft"));
+  await tfModel.save(tf.io.withSaveHandler(async (a) => {
+    writeFileSync(join(dir, "soft/weights.bin"), new Uint8Array(a.weightData as ArrayBuffer));
+    writeFileSync(join(dir, "soft/model.json"), JSON.stringify({ modelTopology: a.modelTopology, format: a.format, weightsManifest: [{ paths: ["weights.bin"], weights: a.weightSpecs }] }));
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
+  }));
+  writeNpyFile(join(dir, "xs.npy"), { dtype: "float32", shape: [B, T, I], data: Float32Array.from(x.data) });
+  let r = cli("predict", "soft/model.json", "xs.npy", "-o", "ys.npy");
+  assert.equal(r.code, 0, r.stderr);
+  const expected = (tfModel.predict(tf.tensor(x.data, [B, T, I])) as tf.Tensor).dataSync();
+  close(readNpyFile(join(dir, "ys.npy")).data as Float32Array, expected, "predict with softmax");
+
+  r = cli("convert", "soft/model.json", "soft.safetensors");
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, `wrote soft.safetensors: SequenceToVector as rnnkit model files (the softmax on its output is not part of an rnnkit model file: it is recorded in the metadata as ${OUTPUT_ACTIVATION_KEY}; apply it to the outputs)\n`);
+  assert.equal(loadModel(join(dir, "soft.safetensors")).metadata[OUTPUT_ACTIVATION_KEY], "softmax");
+});
+
+test("a TF.js output not named model.json is refused, and nothing is written", () => {
+  const r = cli("convert", "m.safetensors", "other.json");
+  assert.equal(r.code, 2);
+  assert.equal(r.stderr, "rnnkit: convert: m.safetensors → other.json: a TensorFlow.js layers model is written as DIR/model.json (weights.bin beside it); name the output …/model.json\n");
+});
