@@ -16,9 +16,8 @@ import * as tf from "@tensorflow/tfjs";
 import { Rng, SequenceToVector, Tensor, noGrad, specOf } from "../src/index.js";
 import { loadModel, readNpyFile, saveModel, writeNpyFile } from "../src/node/index.js";
 import { OUTPUT_ACTIVATION_KEY } from "../src/node/model-formats.js";
+import { assertClose } from "./support/close.js";
 
-/** Float32 outputs of the same model computed by two implementations (sums in other orders). */
-const tol = { atol: 1e-5, rtol: 1e-4 };
 const dir = mkdtempSync(join(tmpdir(), "rnnkit-convert-tfjs-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 before(async () => {
@@ -33,16 +32,6 @@ function cli(...args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-function close(got: ArrayLike<number>, want: ArrayLike<number>, what: string): number {
-  assert.equal(got.length, want.length, `${what}: length`);
-  let worst = 0;
-  for (let k = 0; k < want.length; k++) {
-    const err = Math.abs(got[k] - want[k]);
-    assert.ok(err <= tol.atol + tol.rtol * Math.abs(want[k]), `${what}: [${k}] ${got[k]} vs ${want[k]}`);
-    worst = Math.max(worst, err);
-  }
-  return worst;
-}
 
 // A batch-first bidirectional LSTM classifier: x [B, T, I] → [B, O].
 const I = 3, H = 5, O = 4, B = 2, T = 6;
@@ -65,7 +54,7 @@ test("convert model.safetensors DIR/model.json: tf.loadLayersModel predicts like
     weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
   }));
   const y = tfModel.predict(tf.tensor(x.data, [B, T, I])) as tf.Tensor;
-  t.diagnostic(`TF.js on the converted file: worst |error| ${close(y.dataSync(), want, "TF.js").toExponential(2)}`);
+  t.diagnostic(`TF.js on the converted file: worst |error| ${assertClose(y.dataSync(), want, "TF.js").toExponential(2)}`);
 
   r = cli("convert", "tfjs/model.json", "back.safetensors");
   assert.equal(r.code, 0, r.stderr);
@@ -73,14 +62,14 @@ test("convert model.safetensors DIR/model.json: tf.loadLayersModel predicts like
   assert.equal(back.rnn.spec.cell, "lstm");
   assert.equal(back.rnn.spec.numLayers, 2);
   assert.equal(back.rnn.spec.bidirectional, true);
-  t.diagnostic(`model.json → rnnkit model file: worst |error| ${close(noGrad(() => back.forward(x).data), want, "back").toExponential(2)}`);
+  t.diagnostic(`model.json → rnnkit model file: worst |error| ${assertClose(noGrad(() => back.forward(x).data), want, "back").toExponential(2)}`);
 
   writeNpyFile(join(dir, "x.npy"), { dtype: "float32", shape: [B, T, I], data: Float32Array.from(x.data) });
   r = cli("predict", "tfjs/model.json", "x.npy", "-o", "y.npy");
   assert.equal(r.code, 0, r.stderr);
   const out = readNpyFile(join(dir, "y.npy"));
   assert.deepEqual(out.shape, [B, O]);
-  close(out.data as Float32Array, want, "predict model.json");
+  assertClose(out.data as Float32Array, want, "predict model.json");
 });
 
 test("a Dense activation on a TF.js model is applied by predict, and said when convert writes an rnnkit model file", async () => {
@@ -100,7 +89,7 @@ test("a Dense activation on a TF.js model is applied by predict, and said when c
   let r = cli("predict", "soft/model.json", "xs.npy", "-o", "ys.npy");
   assert.equal(r.code, 0, r.stderr);
   const expected = (tfModel.predict(tf.tensor(x.data, [B, T, I])) as tf.Tensor).dataSync();
-  close(readNpyFile(join(dir, "ys.npy")).data as Float32Array, expected, "predict with softmax");
+  assertClose(readNpyFile(join(dir, "ys.npy")).data as Float32Array, expected, "predict with softmax");
 
   r = cli("convert", "soft/model.json", "soft.safetensors");
   assert.equal(r.code, 0, r.stderr);

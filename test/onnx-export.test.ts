@@ -10,10 +10,9 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import * as ort from "onnxruntime-node";
 import {
   EncoderDecoder, GRU, LSTM, Linear, Module, RNN, Rng, SequenceToSequence, SequenceToVector, Tensor, VectorToSequence, noGrad, specOf,
@@ -22,17 +21,9 @@ import {
 import { saveModel } from "../src/node/index.js";
 import { exportOnnx, readOnnxInfo, toOnnxGateOrder, ONNX_GATE_SOURCE, PROTOBUFJS_MISSING } from "../src/onnx.js";
 import { loadOnnxProto } from "../src/onnx/proto.js";
+import { assertClose } from "./support/close.js";
+import { runDocExample } from "./support/doc-example.js";
 
-/** Named tolerances (STYLE principle 11), as |onnxruntime − rnnkit| ≤ atol + rtol·|rnnkit|. */
-const tol = {
-  /**
-   * Two float32 evaluations of the same equations with different summation orders and
-   * activation approximations (onnxruntime's MLAS tanh / sigmoid vs Math.tanh), over ≤ 7 steps
-   * and 2 layers with values up to ~5 (relu). Measured worst: 1.8e−7 (RNN tanh), 50× under
-   * atol; the margin allows for other CPUs' activation kernels.
-   */
-  float32Forward: { atol: 1e-5, rtol: 1e-4 },
-};
 
 /** Sizes of the runs: none is used when the model is built or exported (export has no sizes at all). */
 const RUNS = [{ B: 3, T: 7 }, { B: 1, T: 2 }];
@@ -52,18 +43,6 @@ function normal(rng: Rng, n: number): Float32Array {
   return Float32Array.from({ length: n }, () => rng.normal());
 }
 
-/** max |a − b| and the worst ratio to the tolerance. */
-function compare(got: ArrayLike<number>, want: ArrayLike<number>, what: string): number {
-  assert.equal(got.length, want.length, `${what}: length`);
-  let worst = 0;
-  for (let k = 0; k < want.length; k++) {
-    const err = Math.abs(got[k] - want[k]);
-    const bound = tol.float32Forward.atol + tol.float32Forward.rtol * Math.abs(want[k]);
-    assert.ok(err <= bound, `${what}: [${k}] onnxruntime ${got[k]}, rnnkit ${want[k]} (|err| ${err.toExponential(2)} > ${bound.toExponential(2)})`);
-    worst = Math.max(worst, err);
-  }
-  return worst;
-}
 
 /** Input x of a run, shaped for the model's layout. */
 function inputFor(rng: Rng, batchFirst: boolean, B: number, T: number): { data: Float32Array; shape: number[] } {
@@ -87,7 +66,7 @@ async function parity(bytes: Uint8Array, model: Module, batchFirst: boolean, see
     assert.deepEqual(Object.keys(got).sort(), Object.keys(want).sort(), `${label}: outputs`);
     for (const [name, w] of Object.entries(want)) {
       assert.deepEqual(got[name].dims, w.shape, `${label} B=${B} T=${T}: ${name} shape`);
-      worst = Math.max(worst, compare(got[name].data as Float32Array, w.data, `${label} B=${B} T=${T} ${name}`));
+      worst = Math.max(worst, assertClose(got[name].data as Float32Array, w.data, `${label} B=${B} T=${T} ${name}`));
     }
   }
   await session.release();
@@ -264,23 +243,7 @@ test("rnnkit convert model.safetensors model.onnx: onnxruntime runs the written 
 });
 
 test("docs/onnx.md's library example runs as written and prints what the page says", () => {
-  const page = readFileSync("docs/onnx.md", "utf8");
-  const block = /## In code\n\n```js\n([\s\S]*?)```/.exec(page)?.[1];
-  assert.ok(block !== undefined, "docs/onnx.md has a js block under 'In code'");
-  const expected = /^\/\/ (y .*)$/m.exec(block)?.[1];
-  // The example imports the published names; here they are the build's files (the script lives in build/,
-  // where onnxruntime-node resolves from the repository's node_modules).
-  const script = block
-    .replace('from "rnnkit/onnx"', `from ${JSON.stringify(pathToFileURL(resolve("build/src/onnx.js")).href)}`)
-    .replace('from "rnnkit"', `from ${JSON.stringify(pathToFileURL(resolve("build/src/index.js")).href)}`);
-  const file = resolve("build/onnx-doc-example.mjs");
-  writeFileSync(file, script);
-  try {
-    const r = spawnSync(process.execPath, [file], { cwd: dir, encoding: "utf8" });
-    assert.equal(r.status, 0, r.stderr);
-    assert.equal(r.stdout, `${expected}\n`);
-    assert.ok(existsSync(join(dir, "classifier.onnx")));
-  } finally {
-    rmSync(file, { force: true });
-  }
+  const { block, stdout } = runDocExample("docs/onnx.md", "In code", dir);
+  assert.equal(stdout, `${/^\/\/ (y .*)$/m.exec(block)?.[1]}\n`);
+  assert.ok(existsSync(join(dir, "classifier.onnx")));
 });

@@ -17,16 +17,8 @@ import {
 import { loadModel, readNpyFile, writeNpyFile } from "../src/node/index.js";
 import { exportOnnx, importOnnx } from "../src/onnx.js";
 import { loadOnnxProto } from "../src/onnx/proto.js";
+import { assertClose } from "./support/close.js";
 
-/** Named tolerances (STYLE principle 11), as |rnnkit − PyTorch| ≤ atol + rtol·|PyTorch|. */
-const tol = {
-  /**
-   * The same equations evaluated in float32 by PyTorch (MKL GEMMs, its own tanh / sigmoid) and
-   * by rnnkit (other summation order, Math.tanh), over ≤ 7 steps, 2 layers, hidden ≤ 6 and a
-   * head. Measured worst: 6e−8 (RNN relu); the bound leaves room for other CPUs.
-   */
-  float32Forward: { atol: 1e-5, rtol: 1e-4 },
-};
 
 const FIXTURES = "test/fixtures/onnx";
 interface TensorJson { shape: number[]; data: number[] }
@@ -41,18 +33,6 @@ const fixtureBytes = (c: FixtureCase) => new Uint8Array(readFileSync(join(FIXTUR
 const dir = mkdtempSync(join(tmpdir(), "rnnkit-onnx-import-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** max |got − want| over the run, asserting each value within tol.float32Forward. */
-function compare(got: ArrayLike<number>, want: ArrayLike<number>, what: string): number {
-  assert.equal(got.length, want.length, `${what}: length`);
-  let worst = 0;
-  for (let k = 0; k < want.length; k++) {
-    const err = Math.abs(got[k] - want[k]);
-    const bound = tol.float32Forward.atol + tol.float32Forward.rtol * Math.abs(want[k]);
-    assert.ok(err <= bound, `${what}: [${k}] rnnkit ${got[k]}, PyTorch ${want[k]} (|err| ${err.toExponential(2)} > ${bound.toExponential(2)})`);
-    worst = Math.max(worst, err);
-  }
-  return worst;
-}
 
 test("PyTorch's exports (LSTM, 2-layer bidirectional GRU, batch-first RNN relu, heads per step, on the last step and on h_n[-1]) import and match PyTorch", async (t) => {
   assert.equal(fixtures.cases.length, 6);
@@ -73,7 +53,7 @@ test("PyTorch's exports (LSTM, 2-layer bidirectional GRU, batch-first RNN relu, 
     for (const run of c.runs) {
       const y = noGrad(() => m.forward(new Tensor(Float32Array.from(run.x.data), run.x.shape)));
       assert.deepEqual(y.shape, run.y.shape, `${c.name}: output shape`);
-      worst = Math.max(worst, compare(y.data, run.y.data, `${c.name} x ${JSON.stringify(run.x.shape)}`));
+      worst = Math.max(worst, assertClose(y.data, run.y.data, `${c.name} x ${JSON.stringify(run.x.shape)}`));
     }
     lines.push(`${c.name} ${worst.toExponential(2)}`);
     model.dispose();
@@ -239,7 +219,7 @@ test("rnnkit predict model.onnx x.npy runs PyTorch's export and matches PyTorch"
   assert.equal(r.stdout, `wrote y.npy: float32 (${run.y.shape.join(", ")}), the output of SequenceToSequence(rnn, input 3)\n`);
   const y = readNpyFile(join(dir, "y.npy"));
   assert.deepEqual(y.shape, run.y.shape);
-  t.diagnostic(`predict model.onnx: worst |rnnkit − PyTorch| ${compare(y.data as Float32Array, run.y.data, "predict").toExponential(2)}`);
+  t.diagnostic(`predict model.onnx: worst |rnnkit − PyTorch| ${assertClose(y.data as Float32Array, run.y.data, "predict").toExponential(2)}`);
 });
 
 test("rnnkit convert model.onnx model.safetensors writes the lifted model as an rnnkit model file", async () => {

@@ -10,28 +10,17 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import {
   EncoderDecoder, LSTM, Rng, SequenceToSequence, SequenceToVector, Tensor, VectorToSequence, noGrad, transpose,
   exportLayersModel, toTfjsGateOrder, TFJS_GATE_SOURCE, TFJS_GRU_REFUSAL, type ExportedLayersModel,
 } from "../src/index.js";
 import { saveLayersModel } from "../src/node/index.js";
-
-/** Named tolerances (STYLE principle 11), as |TF.js − rnnkit| ≤ atol + rtol·|rnnkit|. */
-const tol = {
-  /**
-   * Two float32 evaluations of the same equations with different summation orders (TF.js's
-   * cpu matMul on the transposed, bias-summed weights vs rnnkit's kernels), over ≤ 7 steps and
-   * 2 layers with values up to a few units (relu). Measured worst: see the diagnostics
-   * (≈ 1e−7); the margin allows for other CPUs and backends.
-   */
-  float32Forward: { atol: 1e-5, rtol: 1e-4 },
-};
+import { assertClose } from "./support/close.js";
+import { runDocExample } from "./support/doc-example.js";
 
 /** Sizes of the runs: none is used when the model is built or exported (export has no sizes at all). */
 const RUNS = [{ B: 3, T: 7 }, { B: 1, T: 2 }];
@@ -59,18 +48,6 @@ function artifactsOf(e: ExportedLayersModel): tf.io.ModelArtifacts {
   return { modelTopology, weightSpecs: weightsManifest.flatMap((g) => g.weights), weightData, format, generatedBy, convertedBy };
 }
 
-/** max |a − b| within the tolerance. */
-function compare(got: ArrayLike<number>, want: ArrayLike<number>, what: string): number {
-  assert.equal(got.length, want.length, `${what}: length`);
-  let worst = 0;
-  for (let k = 0; k < want.length; k++) {
-    const err = Math.abs(got[k] - want[k]);
-    const bound = tol.float32Forward.atol + tol.float32Forward.rtol * Math.abs(want[k]);
-    assert.ok(err <= bound, `${what}: [${k}] TF.js ${got[k]}, rnnkit ${want[k]} (|err| ${err.toExponential(2)} > ${bound.toExponential(2)})`);
-    worst = Math.max(worst, err);
-  }
-  return worst;
-}
 
 /** Loads the export in TF.js and runs every RUNS size against rnnkit's forward; returns the worst |error|. */
 async function parity(e: ExportedLayersModel, model: SequenceToSequence | SequenceToVector, seed: number, label: string): Promise<number> {
@@ -89,7 +66,7 @@ async function parity(e: ExportedLayersModel, model: SequenceToSequence | Sequen
     const yTf = tfModel.predict(tf.tensor3d(xBT.data as Float32Array, [B, T, I])) as tf.Tensor;
     const wantShape = model instanceof SequenceToSequence ? [B, T, O] : [B, O];
     assert.deepEqual(yTf.shape, wantShape, `${label} B=${B} T=${T}: output shape`);
-    worst = Math.max(worst, compare(yTf.dataSync(), want.data, `${label} B=${B} T=${T}`));
+    worst = Math.max(worst, assertClose(yTf.dataSync(), want.data, `${label} B=${B} T=${T}`));
     yTf.dispose();
   }
   tfModel.dispose();
@@ -211,26 +188,10 @@ test("saveLayersModel writes model.json and weights.bin that TF.js loads", async
 });
 
 test("docs/tfjs.md's library example runs as written and prints what the page says", () => {
-  const page = readFileSync("docs/tfjs.md", "utf8");
-  const block = /## In code\n\n```js\n([\s\S]*?)```/.exec(page)?.[1];
-  assert.ok(block !== undefined, "docs/tfjs.md has a js block under 'In code'");
-  const expected = /^\/\/ (y .*)$/m.exec(block)?.[1];
-  // The example imports the published names; here they are the build's files (the script lives in build/,
-  // where @tensorflow/tfjs resolves from the repository's node_modules).
-  const script = block
-    .replace('from "rnnkit/node"', `from ${JSON.stringify(pathToFileURL(resolve("build/src/node/index.js")).href)}`)
-    .replace('from "rnnkit"', `from ${JSON.stringify(pathToFileURL(resolve("build/src/index.js")).href)}`);
   const dir = mkdtempSync(join(tmpdir(), "rnnkit-tfjs-doc-"));
   dirs.push(dir);
-  const file = resolve("build/tfjs-doc-example.mjs");
-  writeFileSync(file, script);
-  try {
-    const r = spawnSync(process.execPath, [file], { cwd: dir, encoding: "utf8" });
-    assert.equal(r.status, 0, r.stderr);
-    // TF.js prints a banner suggesting tfjs-node; the example's own line is the last.
-    assert.equal(r.stdout.trim().split("\n").at(-1), expected);
-    assert.ok(existsSync(join(dir, "tfjs-model", "model.json")) && existsSync(join(dir, "tfjs-model", "weights.bin")));
-  } finally {
-    rmSync(file, { force: true });
-  }
+  const { block, stdout } = runDocExample("docs/tfjs.md", "In code", dir);
+  // TF.js prints a banner suggesting tfjs-node; the example's own line is the last.
+  assert.equal(stdout.trim().split("\n").at(-1), /^\/\/ (y .*)$/m.exec(block)?.[1]);
+  assert.ok(existsSync(join(dir, "tfjs-model", "model.json")) && existsSync(join(dir, "tfjs-model", "weights.bin")));
 });

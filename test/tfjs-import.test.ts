@@ -11,11 +11,9 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import * as tf from "@tensorflow/tfjs";
 import {
   Adam, Rng, SequenceToSequence, SequenceToVector, Tensor, mseLoss, noGrad, transpose,
@@ -23,16 +21,9 @@ import {
   TFJS_IMPORT_GRU_REFUSAL, type Module,
 } from "../src/index.js";
 import { loadLayersModel } from "../src/node/index.js";
+import { FLOAT32_FORWARD, assertClose } from "./support/close.js";
+import { runDocExample } from "./support/doc-example.js";
 
-/** Named tolerances (STYLE principle 11), as |TF.js − rnnkit| ≤ atol + rtol·|TF.js|. */
-const tol = {
-  /**
-   * The same equations in float32 with different summation orders (TF.js's cpu matMul on
-   * [I, G·H] kernels vs rnnkit's kernels on the transposed weights), ≤ 7 steps, ≤ 2 layers,
-   * values up to a few units (relu). Measured worst: see the diagnostics (≈ 1e−7).
-   */
-  float32Forward: { atol: 1e-5, rtol: 1e-4 },
-};
 
 const I = 3;
 
@@ -90,12 +81,7 @@ function parity(model: Module, tfModel: tf.LayersModel, sizes: Array<{ B: number
     assert.deepEqual(got.shape, yTf.shape, `${label} B=${B} T=${T}: shape`);
     const want = yTf.dataSync();
     yTf.dispose();
-    for (let k = 0; k < want.length; k++) {
-      const err = Math.abs(got.data[k] - want[k]);
-      const bound = tol.float32Forward.atol + tol.float32Forward.rtol * Math.abs(want[k]);
-      assert.ok(err <= bound, `${label} B=${B} T=${T} [${k}]: rnnkit ${got.data[k]}, TF.js ${want[k]} (|err| ${err.toExponential(2)})`);
-      worst = Math.max(worst, err);
-    }
+    worst = Math.max(worst, assertClose(got.data, want, `${label} B=${B} T=${T}: rnnkit vs TF.js`));
   }
   return worst;
 }
@@ -218,7 +204,7 @@ test("rnnkit → exportLayersModel → importLayersModel: weights bit for bit, b
       worst = Math.max(worst, Math.abs(v - yB.data[k]));
     });
     // b_ih + b_hh added once instead of in two places: a float32 rounding apart at most.
-    assert.ok(worst <= tol.float32Forward.atol, `${label}: forward ${worst}`);
+    assert.ok(worst <= FLOAT32_FORWARD.atol, `${label}: forward ${worst}`);
     lines.push(`${label} ${worst.toExponential(2)}`);
   }
   t.diagnostic(`round trip forward |original − imported|: ${lines.join("; ")}`);
@@ -376,19 +362,6 @@ test("a functional model that is not one chain is refused", async () => {
 });
 
 test("docs/tfjs.md's import example runs as written and prints what the page says", () => {
-  const page = readFileSync("docs/tfjs.md", "utf8");
-  const block = /## Import\n[\s\S]*?```js\n([\s\S]*?)```/.exec(page)?.[1];
-  assert.ok(block !== undefined, "docs/tfjs.md has a js block under 'Import'");
-  const expected = /^\/\/ (SequenceToVector .*)$/m.exec(block)?.[1];
-  const script = block.replace('from "rnnkit"', `from ${JSON.stringify(pathToFileURL(resolve("build/src/index.js")).href)}`);
-  // In build/, where @tensorflow/tfjs resolves from the repository's node_modules.
-  const file = resolve("build/tfjs-import-doc-example.mjs");
-  writeFileSync(file, script);
-  try {
-    const r = spawnSync(process.execPath, [file], { encoding: "utf8" });
-    assert.equal(r.status, 0, r.stderr);
-    assert.equal(r.stdout.trim().split("\n").at(-1), expected);
-  } finally {
-    rmSync(file, { force: true });
-  }
+  const { block, stdout } = runDocExample("docs/tfjs.md", "Import", resolve("."));
+  assert.equal(stdout.trim().split("\n").at(-1), /^\/\/ (SequenceToVector .*)$/m.exec(block)?.[1]);
 });
