@@ -117,7 +117,7 @@ test("gate order: each PyTorch gate block lands in ONNX's place (LSTM i,f,g,o â†
   assert.deepEqual(toOnnxGateOrder("gru", blocks([1, 2, 3]), Hs), blocks([2, 1, 3]));
   assert.deepEqual(toOnnxGateOrder("rnn", blocks([7]), Hs), blocks([7]));
   assert.deepEqual(ONNX_GATE_SOURCE, { rnn: [0], lstm: [0, 3, 1, 2], gru: [1, 0, 2] });
-  assert.throws(() => toOnnxGateOrder("lstm", new Float32Array(10), 2), /10 values are not 4 gate blocks of hiddenSize 2 rows \(lstm\)/);
+  assert.throws(() => toOnnxGateOrder("lstm", new Float32Array(10), 2), /\(lstm\): 10 values are not 4 gate blocks of hiddenSize 2 rows/);
 
   // And through an export: a tiny bidirectional layer whose every block holds a distinct constant.
   for (const [cell, onnxOrder] of [["lstm", [1, 4, 2, 3]], ["gru", [2, 1, 3]]] as const) {

@@ -112,7 +112,7 @@ test("gate order: each PyTorch gate block lands in TF.js's place (LSTM i,f,g,o �
   assert.deepEqual(TFJS_GATE_SOURCE, { rnn: [0], lstm: [0, 1, 2, 3], gru: [1, 0, 2] });
   // A bias [G·H] (C = 1) moves the same way.
   assert.deepEqual(toTfjsGateOrder("gru", Float32Array.from([1, 1, 2, 2, 3, 3]), Hs), Float32Array.from([2, 2, 1, 1, 3, 3]));
-  assert.throws(() => toTfjsGateOrder("lstm", new Float32Array(10), 2), /10 values are not 4 gate blocks of hiddenSize 2 rows \(lstm\)/);
+  assert.throws(() => toTfjsGateOrder("lstm", new Float32Array(10), 2), /\(lstm\): 10 values are not 4 gate blocks of hiddenSize 2 rows/);
 });
 
 test("the exported kernel is W_ihᵀ and the bias is b_ih + b_hh, in the manifest's order and shapes", () => {

@@ -36,6 +36,7 @@ import type { Module } from "../nn/module.js";
 import { SequenceToSequence, SequenceToVector } from "../nn/topologies.js";
 import { recurrentParamNames, type CellKind } from "../ops/recurrent.js";
 import { checkKnownKeys, checkOptionsObject, describeValue } from "../util/check.js";
+import { moveGateBlocks } from "../io/gate-blocks.js";
 
 /** The TF.js gates of each cell in TF.js's kernel column order. */
 export const TFJS_GATE_NAMES: Readonly<Record<CellKind, readonly string[]>> = {
@@ -64,17 +65,7 @@ export const TFJS_GATE_SOURCE: Readonly<Record<CellKind, readonly number[]>> = {
  * @example toTfjsGateOrder("gru", weight_ih_l0.data, H) // row blocks r|z|n → z|r|h
  */
 export function toTfjsGateOrder(cell: CellKind, data: Floats | Float32Array, hiddenSize: number): Float32Array {
-  const order = TFJS_GATE_SOURCE[cell];
-  const rows = order.length * hiddenSize;
-  if (!Number.isInteger(hiddenSize) || hiddenSize < 1 || data.length % rows !== 0) {
-    throw new RangeError(
-      `toTfjsGateOrder: ${data.length} values are not ${order.length} gate blocks of hiddenSize ${hiddenSize} rows (${cell})`,
-    );
-  }
-  const block = (data.length / rows) * hiddenSize; // values per gate block: H·C
-  const out = new Float32Array(data.length);
-  order.forEach((src, k) => out.set(data.subarray(src * block, (src + 1) * block), k * block));
-  return out;
+  return moveGateBlocks(`toTfjsGateOrder (${cell})`, TFJS_GATE_SOURCE[cell], data, hiddenSize, "out");
 }
 
 /** x [R, C] row-major → xᵀ [C, R]. */

@@ -39,6 +39,7 @@ import { softmax } from "../ops/softmax.js";
 import type { RnnActivation } from "../backend/kernels.js";
 import type { ModelSpec } from "../io/model-file.js";
 import { TFJS_GATE_SOURCE } from "./tfjs-export.js";
+import { moveGateBlocks } from "../io/gate-blocks.js";
 import { describeValue } from "../util/check.js";
 
 /** A refusal of `importLayersModel` / `loadLayersModel`; the message names the file and the part. */
@@ -540,13 +541,5 @@ function transpose2d(x: Float32Array, R: number, C: number): Float32Array {
  * inverse of `toTfjsGateOrder` (TF.js block k goes to PyTorch block TFJS_GATE_SOURCE[k]).
  */
 export function fromTfjsGateOrder(cell: CellKind, data: Float32Array, hiddenSize: number): Float32Array {
-  const order = TFJS_GATE_SOURCE[cell];
-  const rows = order.length * hiddenSize;
-  if (!Number.isInteger(hiddenSize) || hiddenSize < 1 || data.length % rows !== 0) {
-    throw new RangeError(`fromTfjsGateOrder: ${data.length} values are not ${order.length} gate blocks of hiddenSize ${hiddenSize} rows (${cell})`);
-  }
-  const block = (data.length / rows) * hiddenSize;
-  const out = new Float32Array(data.length);
-  order.forEach((dst, k) => out.set(data.subarray(k * block, (k + 1) * block), dst * block));
-  return out;
+  return moveGateBlocks(`fromTfjsGateOrder (${cell})`, TFJS_GATE_SOURCE[cell], data, hiddenSize, "in");
 }

@@ -13,6 +13,7 @@
  */
 import type { Floats } from "../tensor/tensor.js";
 import type { CellKind } from "../ops/recurrent.js";
+import { moveGateBlocks } from "../io/gate-blocks.js";
 
 /** For each ONNX gate block in ONNX order, the index of the PyTorch block it is. */
 export const ONNX_GATE_SOURCE: Readonly<Record<CellKind, readonly number[]>> = {
@@ -27,17 +28,7 @@ export const ONNX_GATE_SOURCE: Readonly<Record<CellKind, readonly number[]>> = {
  * @example toOnnxGateOrder("lstm", weight_ih_l0.data, H) // rows i|f|g|o → i|o|f|c
  */
 export function toOnnxGateOrder(cell: CellKind, data: Floats, hiddenSize: number): Float32Array {
-  const order = ONNX_GATE_SOURCE[cell];
-  const rows = order.length * hiddenSize;
-  if (!Number.isInteger(hiddenSize) || hiddenSize < 1 || data.length % rows !== 0) {
-    throw new RangeError(
-      `toOnnxGateOrder: ${data.length} values are not ${order.length} gate blocks of hiddenSize ${hiddenSize} rows (${cell})`,
-    );
-  }
-  const block = (data.length / rows) * hiddenSize; // values per gate block: H·C
-  const out = new Float32Array(data.length);
-  order.forEach((src, k) => out.set(data.subarray(src * block, (src + 1) * block), k * block));
-  return out;
+  return moveGateBlocks(`toOnnxGateOrder (${cell})`, ONNX_GATE_SOURCE[cell], data, hiddenSize, "out");
 }
 
 /**
@@ -46,15 +37,5 @@ export function toOnnxGateOrder(cell: CellKind, data: Floats, hiddenSize: number
  * @example fromOnnxGateOrder("gru", W_d, H) // rows z|r|h → r|z|n
  */
 export function fromOnnxGateOrder(cell: CellKind, data: Floats, hiddenSize: number): Float32Array {
-  const order = ONNX_GATE_SOURCE[cell];
-  const rows = order.length * hiddenSize;
-  if (!Number.isInteger(hiddenSize) || hiddenSize < 1 || data.length % rows !== 0) {
-    throw new RangeError(
-      `fromOnnxGateOrder: ${data.length} values are not ${order.length} gate blocks of hiddenSize ${hiddenSize} rows (${cell})`,
-    );
-  }
-  const block = (data.length / rows) * hiddenSize;
-  const out = new Float32Array(data.length);
-  order.forEach((src, k) => out.set(data.subarray(k * block, (k + 1) * block), src * block));
-  return out;
+  return moveGateBlocks(`fromOnnxGateOrder (${cell})`, ONNX_GATE_SOURCE[cell], data, hiddenSize, "in");
 }
