@@ -1,7 +1,8 @@
 /**
  * `rnnkit/onnx`: export of rnnkit models to ONNX (SequenceToSequence, SequenceToVector and
  * bare RNN / LSTM / GRU stacks, float32) for onnxruntime and other ONNX consumers, import of
- * ONNX recurrent stacks (PyTorch's exporter, rnnkit's own) back into trainable modules, and a
+ * ONNX recurrent stacks (PyTorch's exporter, rnnkit's own) back into trainable modules, of any
+other graph of the supported operators as a trainable OnnxGraph module, and a
  * summary reader for ONNX bytes. Platform-neutral. A separate entry because it needs the
  * optional peer dependency protobufjs (`npm install protobufjs`), imported only when ONNX
  * bytes are first written or read; `rnnkit` itself never loads it. docs/onnx.md.
@@ -12,6 +13,9 @@ export {
   exportOnnx, onnxModelObject, DEFAULT_OPSET, OPSET_RANGE, ONNX_SPEC_KEY, ONNX_FORMAT_KEY, ONNX_FORMAT, type OnnxExportOptions,
 } from "./onnx/export.js";
 export { importOnnx, type OnnxImport } from "./onnx/import.js";
+export { OnnxGraph, ONNX_GRAPH_TYPE, evaluateGraph, type OnnxGraphExportOptions } from "./onnx/graph.js";
+export { GRAPH_OPS, GRAPH_OPSETS, checkGraph, parseGraphDef } from "./onnx/graph-check.js";
+export { graphDefOf, graphModelObject, GraphRefusal, type GraphDef, type NodeDef, type ValueDef, type TensorDef, type AttrDef } from "./onnx/graph-def.js";
 export { readOnnxInfo, type OnnxModelInfo, type OnnxValueInfo } from "./onnx/read.js";
 export { toOnnxGateOrder, fromOnnxGateOrder, ONNX_GATE_SOURCE } from "./onnx/gates.js";
 export { PROTOBUFJS_MISSING } from "./onnx/proto.js";

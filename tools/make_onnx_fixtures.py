@@ -6,7 +6,10 @@ Written by (from the repository root, PyTorch 1.13 from Debian's python3-torch, 
     /usr/bin/python3 tools/make_onnx_fixtures.py test/fixtures/onnx
 
 Each case NAME gives NAME.onnx (torch.onnx.export, opset 14, dynamic batch and time axes)
-and one entry in cases.json: {name, file, module, config, inputs, expected}, tensors as
+and one entry in cases.json (recurrent stacks the importer lifts into rnnkit modules) or in
+graph_cases.json (models it runs with its general graph interpreter: embeddings, activations
+and arithmetic after the recurrent layer, states as graph inputs, indexing; inputs and outputs
+by name, several of each, int64 token ids as integers): {name, file, module, config, inputs, expected}, tensors as
 {shape, data} row-major, floats as Python reprs of float32 values (float64 JSON numbers that
 are exactly the float32 PyTorch computed). Read by test/onnx-import.test.ts; the tests need
 no Python. Needs no `onnx` Python package.
@@ -61,6 +64,68 @@ class FinalState(nn.Module):
         return self.fc(h[-1])
 
 
+class EmbedLstmLogSoftmax(nn.Module):
+    """Token ids [T, B] (int64) → Embedding → LSTM → Linear → LogSoftmax over the vocabulary."""
+
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(10, 4)
+        self.rnn = nn.LSTM(4, 5)
+        self.fc = nn.Linear(5, 10)
+
+    def forward(self, ids):
+        y, _ = self.rnn(self.embed(ids))
+        return torch.log_softmax(self.fc(y), dim=-1)
+
+
+class GruResidual(nn.Module):
+    """tanh(GRU(x)·2 − 1) + Linear(x): arithmetic on the sequence output and a residual path."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.GRU(3, 4)
+        self.skip = nn.Linear(3, 4)
+
+    def forward(self, x):
+        y, _ = self.rnn(x)
+        return torch.tanh(y * 2 - 1) + self.skip(x)
+
+
+class LstmStates(nn.Module):
+    """An LSTM whose initial state (h0, c0) is given as graph inputs; returns y, h_n, c_n."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.LSTM(3, 5)
+
+    def forward(self, x, h0, c0):
+        y, (h, c) = self.rnn(x, (h0, c0))
+        return y, h, c
+
+
+class BiGruLastBatchFirst(nn.Module):
+    """A batch-first bidirectional GRU whose last step is selected by indexing: out[:, -1, :]."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.GRU(3, 4, batch_first=True, bidirectional=True)
+
+    def forward(self, x):
+        y, _ = self.rnn(x)
+        return y[:, -1, :]
+
+
+class SoftmaxLinear(nn.Module):
+    """Softmax over a Linear of per-step features [B, T, 3]."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 4)
+
+    def forward(self, x):
+        return torch.softmax(self.fc(x), dim=-1)
+
+
 def tensor_json(t):
     t = t.detach().to(torch.float32).contiguous()
     return {"shape": list(t.shape), "data": [float(v) for v in t.reshape(-1).tolist()]}
@@ -74,6 +139,15 @@ CASES = [
     ("lstm_bf_last", lambda: Last(nn.LSTM(3, 5, batch_first=True), 3), {"cell": "lstm", "inputSize": 3, "hiddenSize": 5, "numLayers": 1, "bidirectional": False, "batchFirst": True, "outputSize": 3, "topology": "SequenceToVector"}),
     ("gru_last", lambda: Last(nn.GRU(3, 4, num_layers=2), 2), {"cell": "gru", "inputSize": 3, "hiddenSize": 4, "numLayers": 2, "bidirectional": False, "batchFirst": False, "outputSize": 2, "topology": "SequenceToVector"}),
     ("lstm2_hn", lambda: FinalState(nn.LSTM(3, 4, num_layers=2), 2), {"cell": "lstm", "inputSize": 3, "hiddenSize": 4, "numLayers": 2, "bidirectional": False, "batchFirst": False, "outputSize": 2, "topology": "SequenceToVector"}),
+]
+
+# name, module builder, inputs: (name, kind, layout) with layout letters B, T and sizes; outputs' names.
+GRAPH_CASES = [
+    ("emb_lstm_logsoftmax", EmbedLstmLogSoftmax, [("ids", "ids10", "TB")], ["logp"]),
+    ("gru_residual", GruResidual, [("x", "float", "TB3")], ["y"]),
+    ("lstm_h0c0", LstmStates, [("x", "float", "TB3"), ("h0", "float", "1B5"), ("c0", "float", "1B5")], ["y", "h_n", "c_n"]),
+    ("bigru_bf_last", BiGruLastBatchFirst, [("x", "float", "BT3")], ["last"]),
+    ("softmax_linear", SoftmaxLinear, [("x", "float", "BT3")], ["p"]),
 ]
 
 EXPORT_B, EXPORT_T = 2, 4  # the example input's sizes at export
@@ -105,6 +179,44 @@ def main(out_dir):
     with open(os.path.join(out_dir, "cases.json"), "w") as f:
         json.dump(meta, f, indent=1)
         f.write("\n")
+    graph_cases = [graph_case(out_dir, k, *case) for k, case in enumerate(GRAPH_CASES)]
+    meta = {**meta, "cases": graph_cases}
+    with open(os.path.join(out_dir, "graph_cases.json"), "w") as f:
+        json.dump(meta, f, indent=1)
+        f.write("\n")
+
+
+def graph_input(kind, layout, b, t):
+    """A random input of the given layout at batch b and time t (int64 ids in [0, 10) for ids10)."""
+    shape = [b if c == "B" else t if c == "T" else int(c) for c in layout]
+    if kind == "ids10":
+        return torch.randint(0, 10, shape, dtype=torch.int64)
+    return torch.randn(*shape)
+
+
+def graph_case(out_dir, k, name, build, inputs, outputs):
+    """Exports one graph case with dynamic B and T axes; returns its cases.json entry."""
+    torch.manual_seed(200 + k)
+    model = build().eval()
+    dynamic = {}
+    for n, _, layout in inputs:
+        dynamic[n] = {i: ("batch" if c == "B" else "time") for i, c in enumerate(layout) if c in "BT"}
+    path = os.path.join(out_dir, name + ".onnx")
+    example = tuple(graph_input(kind, layout, EXPORT_B, EXPORT_T) for _, kind, layout in inputs)
+    torch.onnx.export(model, example, path, opset_version=OPSET, input_names=[n for n, _, _ in inputs],
+                      output_names=outputs, dynamic_axes=dynamic)
+    runs = []
+    for b, t in RUNS:
+        xs = [graph_input(kind, layout, b, t) for _, kind, layout in inputs]
+        with torch.no_grad():
+            ys = model(*xs)
+        ys = ys if isinstance(ys, tuple) else (ys,)
+        runs.append({
+            "inputs": {n: {"shape": list(x.shape), "data": x.reshape(-1).tolist(), "dtype": str(x.dtype).replace("torch.", "")} | ({} if x.dtype == torch.int64 else tensor_json(x))
+                       for (n, _, _), x in zip(inputs, xs)},
+            "outputs": {n: tensor_json(y) for n, y in zip(outputs, ys)},
+        })
+    return {"name": name, "file": name + ".onnx", "module": repr(model), "runs": runs}
 
 
 if __name__ == "__main__":

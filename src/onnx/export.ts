@@ -249,6 +249,13 @@ function irVersionFor(opset: number): number {
  * needed. Refuses, naming the module, what `exportOnnx` refuses.
  */
 export function onnxModelObject(model: Module, options: OnnxExportOptions = {}): Record<string, unknown> {
+  // A module that is an ONNX graph already (OnnxGraph, src/onnx/graph.ts) writes that graph back.
+  const own = (model as { onnxModelObject?: (o: { producerVersion?: string }) => Record<string, unknown> }).onnxModelObject;
+  if (typeof own === "function") {
+    const object = own.call(model, { producerVersion: options.producerVersion });
+    const metadata = Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value }));
+    return metadata.length === 0 ? object : { ...object, metadata_props: metadata };
+  }
   const opset = options.opset ?? DEFAULT_OPSET;
   if (!Number.isInteger(opset) || opset < OPSET_RANGE[0] || opset > OPSET_RANGE[1]) {
     throw new RangeError(`exportOnnx: options.opset must be an integer in ${OPSET_RANGE[0]}..${OPSET_RANGE[1]}, got ${String(opset)}`);

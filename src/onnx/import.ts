@@ -1,10 +1,11 @@
 /**
  * ONNX import: lifts a graph made of recognisable recurrent layers back into trainable rnnkit
- * modules — one or more chained ONNX LSTM / GRU / RNN nodes (with the Transpose / Reshape /
+ * modules, and hands any other graph to the general interpreter (./graph.ts, an OnnxGraph
+ * module). The lifting:  — one or more chained ONNX LSTM / GRU / RNN nodes (with the Transpose / Reshape /
  * Squeeze between them that rnnkit's export and PyTorch's exporter emit), optionally a Linear
  * head (MatMul + Add of constants, or Gemm) on the per-step outputs or on the final / last-step
- * state → SequenceToSequence, SequenceToVector or a bare RNN / LSTM / GRU stack. Not here: a
- * general op-by-op interpreter; any other operator or structure is refused, naming the node.
+ * state → SequenceToSequence, SequenceToVector or a bare RNN / LSTM / GRU stack; any other operator or
+ * structure is not lifted, and the lifter's reason goes into the notes of the graph import.
  *
  * How: every node is evaluated over abstract values, in graph order —
  *   const   an initializer or Constant (weights, shapes, indices)
@@ -27,9 +28,17 @@ import { gateCount, type CellKind } from "../ops/recurrent.js";
 import { fromOnnxGateOrder } from "./gates.js";
 import { ONNX_SPEC_KEY } from "./export.js";
 import { DataType, loadOnnxProto } from "./proto.js";
+import { GraphRefusal, graphDefOf } from "./graph-def.js";
+import { checkGraph } from "./graph-check.js";
+import { dryRun, OnnxGraph } from "./graph.js";
 
 /** What `importOnnx` gives: the module, its spec (as model files record it) and what the import noticed. */
 export interface OnnxImport {
+  /**
+   * "lifted": rnnkit's own recurrent modules (SequenceToSequence, SequenceToVector, RNN / LSTM / GRU),
+   * which stream and convert to every format; "graph": an OnnxGraph running the graph node by node.
+   */
+  kind: "lifted" | "graph";
   model: Module;
   spec: ModelSpec;
   /** One line each: what was recognised and accepted (zero initial states, batch-first input, …). */
@@ -569,7 +578,7 @@ export async function importOnnx(bytes: Uint8Array, name = "ONNX file"): Promise
     lifted = lift(m);
     topo = topology(lifted.layers, lifted.values, lifted.outputs);
   } catch (e) {
-    if (e instanceof Refusal) throw new Error(`${name}: ${e.message}`);
+    if (e instanceof Refusal) return importGraph(m, name, e.message);
     throw e;
   }
   const { layers, notes } = lifted;
@@ -589,5 +598,26 @@ export async function importOnnx(bytes: Uint8Array, name = "ONNX file"): Promise
   notes.unshift(
     `${topo.kind === "layer" ? l0.cell.toUpperCase() : topo.kind}: ${layers.length} ${l0.cell.toUpperCase()} layer(s) (${layers.map((l) => `'${l.node}'`).join(", ")}), hidden ${l0.H}, ${l0.D === 2 ? "bidirectional" : "forward"}${topo.batchFirst ? ", batch-first" : ""}`,
   );
-  return { model, spec, notes };
+  return { kind: "lifted", model, spec, notes };
+}
+
+/** The graph as an OnnxGraph module, checked and run once at its declared shapes first; `notLifted` is the lifter's reason. */
+function importGraph(m: PModel, name: string, notLifted: string): OnnxImport {
+  let model: OnnxGraph;
+  try {
+    const { graph, values } = graphDefOf(m);
+    checkGraph(graph);
+    dryRun(graph, values);
+    model = new OnnxGraph(graph, values);
+  } catch (e) {
+    if (e instanceof GraphRefusal) throw new Error(`${name}: ${e.message}`);
+    throw e;
+  }
+  const { graph } = model;
+  const ops = [...new Set(graph.nodes.map((n) => n.op))];
+  const notes = [
+    `graph: ${graph.nodes.length} nodes (${ops.join(", ")}), ${graph.params.length} float initializers as parameters, inputs ${graph.inputs.map((v) => `${v.name} ${v.type} [${v.shape.join(", ")}]`).join(", ")}`,
+    `not lifted into rnnkit's recurrent modules: ${notLifted}`,
+  ];
+  return { kind: "graph", model, spec: model.modelSpec(), notes };
 }
