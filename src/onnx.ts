@@ -13,7 +13,7 @@ export {
   exportOnnx, onnxModelObject, DEFAULT_OPSET, OPSET_RANGE, ONNX_SPEC_KEY, ONNX_FORMAT_KEY, ONNX_FORMAT, type OnnxExportOptions,
 } from "./onnx/export.js";
 export { importOnnx, type OnnxImport } from "./onnx/import.js";
-export { OnnxGraph, ONNX_GRAPH_TYPE, evaluateGraph, type OnnxGraphExportOptions } from "./onnx/graph.js";
+export { OnnxGraph, ONNX_GRAPH_TYPE, evaluateGraph, type OnnxGraphExportOptions, type EvaluateGraphOptions } from "./onnx/graph.js";
 export { GRAPH_OPS, GRAPH_OPSETS, checkGraph, parseGraphDef } from "./onnx/graph-check.js";
 export { graphDefOf, graphModelObject, GraphRefusal, type GraphDef, type NodeDef, type ValueDef, type TensorDef, type AttrDef } from "./onnx/graph-def.js";
 export { readOnnxInfo, type OnnxModelInfo, type OnnxValueInfo } from "./onnx/read.js";

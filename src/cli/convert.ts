@@ -3,9 +3,10 @@
  * ONNX (`.onnx`, via `exportOnnx` in src/onnx/export.ts), a TensorFlow.js layers model
  * (`DIR/model.json` with `weights.bin` beside it, via `saveLayersModel`) or an rnnkit model file
  * again (`.safetensors`, rewritten with the current checksum). IN is read as `predict` reads models
- * (src/node/model-formats.ts): an rnnkit model file, or an ONNX recurrent stack lifted by
- * `importOnnx` (so `convert model.onnx model.safetensors` turns PyTorch's export into an rnnkit
- * model file). Thin: a new output format is one more entry in WRITERS. Writes
+ * (src/node/model-formats.ts): an rnnkit model file, or an ONNX model read by `importOnnx` — a
+ * recurrent stack lifted into rnnkit's modules or any other graph of the supported operators as
+ * an OnnxGraph (so `convert model.onnx model.safetensors` turns PyTorch's export into an rnnkit
+ * model file; an OnnxGraph goes to .onnx and .safetensors, not to TF.js). Thin: a new output format is one more entry in WRITERS. Writes
  * are atomic; every refusal is one line naming the file and what was expected (exit 2).
  */
 import { basename, dirname, extname } from "node:path";
@@ -15,6 +16,7 @@ import { saveLayersModel } from "../node/tfjs-files.js";
 import { checkWritableDir, writeFileAtomic } from "../node/atomic.js";
 import { saveModel } from "../node/files.js";
 import { exportOnnx } from "../onnx/export.js";
+import { OnnxGraph } from "../onnx/graph.js";
 import { DATA_CHECKSUM_KEY, FILE_CHECKSUM_KEY } from "../io/safetensors.js";
 import type { LoadedModel } from "../io/model-file.js";
 import { expectFile } from "./paths.js";
@@ -43,6 +45,9 @@ const WRITERS: readonly ModelFileWriter[] = [
     format: "TensorFlow.js layers models",
     extensions: [".json"],
     write: (path, { model }) => {
+      if (model instanceof OnnxGraph) {
+        throw new Error("an ONNX graph run by rnnkit's interpreter (OnnxGraph) is not written as a TensorFlow.js layers model: only recurrent stacks lifted into SequenceToSequence, SequenceToVector or RNN / LSTM / GRU map to Keras layers; write .onnx or .safetensors");
+      }
       if (basename(path) !== "model.json") throw new Error(`a TensorFlow.js layers model is written as DIR/model.json (weights.bin beside it); name the output …/model.json`);
       saveLayersModel(dirname(path), model);
     },
@@ -106,8 +111,9 @@ export function convertCommand(producerVersion: string): Command {
       "after",
       `
 ONNX export covers SequenceToSequence, SequenceToVector and bare RNN, LSTM and GRU models
-(float32; input x [time, batch, I], or [batch, time, I] with batchFirst); it needs the
-protobufjs package (npm install protobufjs). See docs/onnx.md.`,
+(float32; input x [time, batch, I], or [batch, time, I] with batchFirst) and ONNX graphs read
+by rnnkit's interpreter (written back with their current weights); it needs the protobufjs
+package (npm install protobufjs). See docs/onnx.md.`,
     )
     .action(async (input: string, output: string) => {
       process.stdout.write(`${await convertModelFile(input, output, producerVersion)}\n`);

@@ -93,6 +93,7 @@ Inputs (time-major unless the model was built with batchFirst; leave out B for o
   VectorToSequence (with --steps)                         v [B, I] float32/float64
   EncoderDecoder                                          src [T_in, B] ids (or [T_in, B, I] floats), tgtIn [T_out, B] ids
   Linear                                                  x [..., I] float32/float64
+  an ONNX graph (not a recurrent stack)                   each graph input in order, as the file declares it
 float64 inputs to a float32 model are rounded to float32.`,
     )
     .action(async (file: string, inputs: string[], opts: PredictArgs) => {

@@ -14,6 +14,7 @@ import { RNN, LSTM, GRU } from "../nn/recurrent.js";
 import { Linear } from "../nn/linear.js";
 import { SequenceToVector, SequenceToSequence, VectorToSequence, EncoderDecoder, type RecurrentLayerModule } from "../nn/topologies.js";
 import { TfjsOutputActivationModule } from "../interop/tfjs-import.js";
+import { OnnxGraph } from "../onnx/graph.js";
 import { NpyError, npyTokenIds, type NpyArray } from "./npy.js";
 
 /** An array and the name its messages give it (its file). */
@@ -104,6 +105,26 @@ function sequencePlan(
   };
 }
 
+/**
+ * The plan of an ONNX graph: one slot per graph input as the file declares it — float32 features
+ * or integer ids (any non-negative id; the graph's Gather checks its table's range), fixed sizes
+ * as numbers, each dynamic axis by its name (the same name binds the same size) — no batch axis
+ * left out, the first output returned.
+ */
+function graphPlan(model: OnnxGraph): Plan {
+  const slots = model.graph.inputs.map((v): Slot => {
+    // "B" and "..." mean something to matchShape; a graph's own axis names must not collide with them.
+    const dims = v.shape.map((d, k) => (typeof d === "number" && d > 0 ? d : typeof d === "string" && d !== "?" && d !== "B" && d !== "..." ? d : `${v.name}[${k}]`));
+    return v.type === "float32" ? { role: v.name, kind: "features", dims } : { role: v.name, kind: "ids", dims, vocab: 2 ** 31 };
+  });
+  return {
+    name: `OnnxGraph(${model.graph.inputs.map((v) => `${v.name} ${v.type}`).join(", ")})`,
+    slots,
+    outputBatchAxis: null,
+    run: (inputs) => model.forward(...inputs),
+  };
+}
+
 /** What `model` reads and how to run it; refuses a type it does not know. */
 function planFor(model: Module, options: PredictArraysOptions): Plan {
   const dtype = modelDtype(model);
@@ -147,6 +168,8 @@ function planFor(model: Module, options: PredictArraysOptions): Plan {
       outputBatchAxis: 1,
       run: ([s, t]) => model.forward(s, t),
     };
+  } else if (model instanceof OnnxGraph) {
+    plan = graphPlan(model);
   } else if (model instanceof Linear) {
     const { inFeatures, outFeatures } = model.options;
     plan = {
@@ -157,7 +180,7 @@ function planFor(model: Module, options: PredictArraysOptions): Plan {
     };
   } else {
     throw new Error(
-      `a ${model.constructor.name} is not a model type predict can feed (it feeds RNN, LSTM, GRU, Linear, SequenceToVector, SequenceToSequence, VectorToSequence, EncoderDecoder and TF.js models with an output activation)`,
+      `a ${model.constructor.name} is not a model type predict can feed (it feeds RNN, LSTM, GRU, Linear, SequenceToVector, SequenceToSequence, VectorToSequence, EncoderDecoder, ONNX graphs and TF.js models with an output activation)`,
     );
   }
   if (options.steps !== undefined && !(model instanceof VectorToSequence)) {

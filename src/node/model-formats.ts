@@ -1,8 +1,9 @@
 /**
  * A model file of any format rnnkit reads, picked by its extension, loaded into a module: the
  * one place commands such as `predict` get models from: rnnkit's own model files (`.safetensors`,
- * ./files.ts) and ONNX models whose graph is a recurrent stack (`.onnx`, `importOnnx` in
- * src/onnx/import.ts, asynchronous since protobufjs is imported lazily) and TensorFlow.js layers
+ * ./files.ts), ONNX models (`.onnx`, `importOnnx` in src/onnx/import.ts: a recurrent stack lifted
+ * into rnnkit's modules, any other graph of the supported operators as an OnnxGraph; asynchronous
+ * since protobufjs is imported lazily) and TensorFlow.js layers
  * models (`model.json` with its weight files, ./tfjs-load.ts). A reader for another
  * format (Keras) is one more entry in READERS returning the same LoadedModel, and every command
  * that loads through here reads it.
@@ -22,7 +23,7 @@ export interface ModelFileReader {
   read: (path: string) => LoadedModel | Promise<LoadedModel>;
 }
 
-/** An ONNX model lifted into a module (its notes are not metadata: a model read from ONNX carries none). */
+/** An ONNX model as a module, lifted or interpreted (its notes are not metadata: a model read from ONNX carries none). */
 async function readOnnxModel(path: string): Promise<LoadedModel> {
   const { model, spec } = await importOnnx(new Uint8Array(readFileSync(path)), path);
   return { model, spec, metadata: {} };
@@ -43,7 +44,7 @@ function readLayersModel(path: string): LoadedModel {
 
 const READERS: readonly ModelFileReader[] = [
   { format: "rnnkit model files", extensions: [".safetensors"], read: (path) => loadModel(path) },
-  { format: "ONNX recurrent stacks", extensions: [".onnx"], read: readOnnxModel },
+  { format: "ONNX models", extensions: [".onnx"], read: readOnnxModel },
   { format: "TensorFlow.js layers models", extensions: [".json"], read: readLayersModel },
 ];
 

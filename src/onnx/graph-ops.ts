@@ -13,7 +13,7 @@ import { linear, matmul } from "../ops/matmul.js";
 import { concat, reshape, slice, transpose } from "../ops/movement.js";
 import { logSoftmax, softmax } from "../ops/softmax.js";
 import { sizeOf } from "../tensor/shape.js";
-import { Tensor } from "../tensor/tensor.js";
+import { allocFloats, Tensor, type DType } from "../tensor/tensor.js";
 import type { AttrDef, NodeDef, TensorDef } from "./graph-def.js";
 import { intBinary, intExpand, ints, intTranspose, isInts, takeAlong, type Ints, type Value } from "./graph-values.js";
 import { DataType } from "./proto.js";
@@ -22,6 +22,8 @@ import { DataType } from "./proto.js";
 export interface OpContext {
   node: NodeDef;
   opset: number;
+  /** The float dtype of the run: float32 normally, float64 for finite-difference checks. */
+  dtype: DType;
   inputs: Array<Value | undefined>;
   /** Throws, naming the node, its operator and the opset. */
   fail(why: string): never;
@@ -83,9 +85,16 @@ function axisIn(c: OpContext, axis: number, rank: number, what = "axis"): number
   return axis < 0 ? axis + rank : axis;
 }
 
-/** A constant tensor as a value: float32 data (no gradient) or integers. */
-export function valueOfTensor(t: TensorDef): Value {
-  return t.dataType === DataType.FLOAT ? new Tensor(Float32Array.from(t.data), t.dims) : ints([...t.dims], [...t.data]);
+/** Float data of `dtype` (no gradient) from numbers. */
+export function floats(dtype: DType, data: ArrayLike<number>, shape: readonly number[]): Tensor {
+  const out = allocFloats(dtype, data.length);
+  out.set(data);
+  return new Tensor(out, shape);
+}
+
+/** A constant tensor as a value: float data of `dtype` (no gradient) or integers. */
+export function valueOfTensor(t: TensorDef, dtype: DType = "float32"): Value {
+  return t.dataType === DataType.FLOAT ? floats(dtype, t.data, t.dims) : ints([...t.dims], [...t.data]);
 }
 
 /** `x` reshaped (float with autodiff, or ints). */
@@ -188,9 +197,9 @@ function constant(c: OpContext): Value[] {
   const names = Object.keys(c.node.attrs);
   if (names.length !== 1) c.fail(`expected exactly one of value, value_float(s), value_int(s); got ${names.length === 0 ? "none" : names.join(", ")}`);
   const a = c.node.attrs[names[0]];
-  if ("t" in a) return [valueOfTensor(a.t)];
-  if ("f" in a) return [new Tensor(Float32Array.of(a.f), [])];
-  if ("floats" in a) return [new Tensor(Float32Array.from(a.floats), [a.floats.length])];
+  if ("t" in a) return [valueOfTensor(a.t, c.dtype)];
+  if ("f" in a) return [floats(c.dtype, [a.f], [])];
+  if ("floats" in a) return [floats(c.dtype, a.floats, [a.floats.length])];
   if ("i" in a) return [ints([], [a.i])];
   if ("ints" in a) return [ints([a.ints.length], [...a.ints])];
   return c.fail("unreachable: the checker admits only tensor, float and int constants");
@@ -210,7 +219,7 @@ function constantOfShape(c: OpContext): Value[] {
   const t: TensorDef = a !== undefined && "t" in a ? a.t : { dataType: DataType.FLOAT, dims: [1], data: [0] };
   if (t.data.length !== 1) c.fail(`value must hold one element, it holds ${t.data.length}`);
   const n = sizeOf(shape);
-  return [t.dataType === DataType.FLOAT ? new Tensor(new Float32Array(n).fill(t.data[0]), shape) : ints(shape, new Array<number>(n).fill(t.data[0]))];
+  return [t.dataType === DataType.FLOAT ? new Tensor(allocFloats(c.dtype, n).fill(t.data[0]), shape) : ints(shape, new Array<number>(n).fill(t.data[0]))];
 }
 
 function concatOp(c: OpContext): Value[] {
@@ -318,7 +327,7 @@ function transposeOp(c: OpContext): Value[] {
 function cast(c: OpContext): Value[] {
   const x = c.inputs[0]!;
   const to = getInt(c.node, "to", 0);
-  if (to === DataType.FLOAT) return [isInts(x) ? new Tensor(Float32Array.from(x.data), x.shape) : x];
+  if (to === DataType.FLOAT) return [isInts(x) ? floats(c.dtype, x.data, x.shape) : x];
   // To an integer type: float data is truncated toward zero (ONNX's rule) and leaves the tape.
   return [isInts(x) ? x : ints([...x.shape], Array.from(x.data, Math.trunc))];
 }
@@ -328,7 +337,7 @@ function expand(c: OpContext): Value[] {
   const shape = sizesIn(c, 1);
   if (isInts(x)) return [intExpand(x, shape)];
   // x + zeros(shape) broadcasts both ways as Expand does, and its backward sums the copies into x.
-  return [add(x, Tensor.zeros(shape))];
+  return [add(x, Tensor.zeros(shape, { dtype: x.dtype }))];
 }
 
 const INT_DIV = (x: number, y: number) => (y === 0 ? 0 : Math.trunc(x / y));

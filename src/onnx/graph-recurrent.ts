@@ -87,15 +87,16 @@ function runRecurrent(cell: CellKind, c: OpContext): Value[] {
   if (cell === "lstm" && c.inputs[7] !== undefined) c.fail("peepholes (P) have no rnnkit equivalent");
 
   const reverseOnly = direction === "reverse";
+  const dtype = x.dtype;
   const spec: RecurrentSpec = {
     cell, nonlinearity: cell === "rnn" ? ((getStrings(node, "activations")?.[0] ?? "tanh").toLowerCase() as "tanh" | "relu" | "sigmoid") : undefined,
     inputSize: I, hiddenSize: H, numLayers: 1, bidirectional: D === 2 || reverseOnly, bias: Bias !== null, batchFirst: layout === 1,
   };
   const weights: Tensor[] = [];
   if (reverseOnly) {
-    weights.push(Tensor.zeros([G * H, I]), Tensor.zeros([G * H, H]));
-    if (Bias !== null) weights.push(Tensor.zeros([G * H]), Tensor.zeros([G * H]));
-    const zeros = Tensor.zeros([1, B, H]);
+    weights.push(Tensor.zeros([G * H, I], { dtype }), Tensor.zeros([G * H, H], { dtype }));
+    if (Bias !== null) weights.push(Tensor.zeros([G * H], { dtype }), Tensor.zeros([G * H], { dtype }));
+    const zeros = Tensor.zeros([1, B, H], { dtype });
     if (h0 !== undefined) h0 = concat([zeros, h0], 0);
     if (c0 !== undefined) c0 = concat([zeros, c0], 0);
   }
@@ -109,7 +110,7 @@ function runRecurrent(cell: CellKind, c: OpContext): Value[] {
   // The state needs both h and c for an LSTM: a missing one is zeros, as in ONNX.
   const rows = reverseOnly ? 2 : D;
   const state = h0 === undefined && c0 === undefined ? undefined
-    : { h: h0 ?? Tensor.zeros([rows, B, H]), ...(cell === "lstm" ? { c: c0 ?? Tensor.zeros([rows, B, H]) } : {}) };
+    : { h: h0 ?? Tensor.zeros([rows, B, H], { dtype }), ...(cell === "lstm" ? { c: c0 ?? Tensor.zeros([rows, B, H], { dtype }) } : {}) };
   const r = recurrent(spec, x, weights, { state, lengths });
 
   // output [T, B, rows·H] (batch-first [B, T, rows·H]) → ONNX Y; a reverse-only node keeps the second half.

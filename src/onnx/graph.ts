@@ -10,7 +10,7 @@
 import { noGrad } from "../autograd/tape.js";
 import { registerModelType, type ModelSpec } from "../io/model-file.js";
 import { Module } from "../nn/module.js";
-import { Tensor } from "../tensor/tensor.js";
+import { Tensor, type DType } from "../tensor/tensor.js";
 import { GraphRefusal, graphModelObject, type GraphDef, type ValueDef } from "./graph-def.js";
 import { checkGraph, GRAPH_OPS, parseGraphDef } from "./graph-check.js";
 import { valueOfTensor, type OpContext } from "./graph-ops.js";
@@ -26,31 +26,45 @@ class NodeFailure extends Error {}
 const shapeText = (v: ValueDef) => `[${v.shape.join(", ")}]`;
 
 /** A fed value checked against the graph input it is for: dtype kind, rank and fixed sizes. */
-function feedValue(v: ValueDef, t: Tensor | undefined, where: string): Value {
+function feedValue(v: ValueDef, t: Tensor | undefined, dtype: DType, where: string): Value {
   if (!(t instanceof Tensor)) throw new TypeError(`${where}: input '${v.name}' must be a Tensor ${shapeText(v)}`);
   const bad = v.shape.length !== t.rank || v.shape.some((d, k) => typeof d === "number" && d > 0 && d !== t.shape[k]);
   if (bad) throw new RangeError(`${where}: input '${v.name}' is [${t.shape.join(", ")}] but the graph reads ${shapeText(v)}`);
   if (v.type !== "float32") return intsOfTensor(t, `${where}: input '${v.name}' (${v.type} token ids or indices)`);
-  if (t.dtype !== "float32") throw new TypeError(`${where}: input '${v.name}' is ${t.dtype}; the graph reads float32`);
+  if (t.dtype !== dtype) throw new TypeError(`${where}: input '${v.name}' is ${t.dtype}; the graph runs in ${dtype}`);
   return t;
 }
 
+/** Options of `evaluateGraph`. */
+export interface EvaluateGraphOptions {
+  /** Integer initializers by name (default: read from the graph). */
+  constants?: ReadonlyMap<string, Value>;
+  /** The float dtype of the run (default float32; float64 for finite-difference checks, with float64 parameters and inputs). */
+  dtype?: DType;
+  /** How messages name the model. */
+  where?: string;
+}
+
 /**
- * Runs `graph` on `feeds` (one Tensor per graph input, in order), reading float initializers
- * with `param` and integer ones from `constants`; returns every graph output. A node's failure
- * is an Error naming the node, its operator and the opset.
+ * Runs `graph` on `feeds` (one Tensor per graph input, in order; integer inputs as integer-valued
+ * tensors), reading float initializers with `param`; returns every graph output (float data as
+ * Tensors on the tape, integer data as int arrays). A node's failure is an Error naming the node,
+ * its operator and the opset.
+ * @example const [y] = evaluateGraph(graph, (name) => weights.get(name)!, [x]);
  */
-export function evaluateGraph(graph: GraphDef, param: (name: string) => Tensor, constants: ReadonlyMap<string, Value>, feeds: readonly Tensor[], where = "OnnxGraph"): Value[] {
+export function evaluateGraph(graph: GraphDef, param: (name: string) => Tensor, feeds: readonly Tensor[], options: EvaluateGraphOptions = {}): Value[] {
+  const { dtype = "float32", where = "OnnxGraph" } = options;
+  const constants = options.constants ?? constantsOf(graph);
   if (feeds.length !== graph.inputs.length) {
     throw new RangeError(`${where}: the graph reads ${graph.inputs.length} input(s) (${graph.inputs.map((v) => `${v.name} ${shapeText(v)}`).join(", ")}), got ${feeds.length}`);
   }
   const env = new Map<string, Value>(constants);
-  graph.inputs.forEach((v, k) => env.set(v.name, feedValue(v, feeds[k], where)));
+  graph.inputs.forEach((v, k) => env.set(v.name, feedValue(v, feeds[k], dtype, where)));
   for (const p of graph.params) env.set(p.name, param(p.name));
   for (const node of graph.nodes) {
     const at = `node '${node.name}' (op ${node.op}, opset ${graph.opset})`;
     const c: OpContext = {
-      node, opset: graph.opset,
+      node, opset: graph.opset, dtype,
       inputs: node.inputs.map((n) => (n === "" ? undefined : env.get(n))),
       fail: (why) => { throw new NodeFailure(`${at}: ${why}`); },
     };
@@ -85,7 +99,7 @@ export function dryRun(graph: GraphDef, values: ReadonlyMap<string, Float32Array
   });
   const params = new Map(graph.params.map((p) => [p.name, new Tensor(values.get(p.name) ?? new Float32Array(p.dims.reduce((a, b) => a * b, 1)), p.dims)]));
   try {
-    noGrad(() => evaluateGraph(graph, (n) => params.get(n)!, constantsOf(graph), feeds, "a trial run at the declared input shapes (dynamic sizes 2)"));
+    noGrad(() => evaluateGraph(graph, (n) => params.get(n)!, feeds, { where: "a trial run at the declared input shapes (dynamic sizes 2)" }));
   } catch (e) {
     throw new GraphRefusal((e as Error).message);
   }
@@ -128,7 +142,7 @@ export class OnnxGraph extends Module {
 
   /** Every graph output for the inputs (one Tensor per graph input, in order; integer inputs as integer-valued tensors). */
   run(...inputs: Tensor[]): Tensor[] {
-    const outs = evaluateGraph(this.graph, (n) => this.#params.get(n)!, this.#constants, inputs);
+    const outs = evaluateGraph(this.graph, (n) => this.#params.get(n)!, inputs, { constants: this.#constants });
     return outs.map((v) => (isInts(v) ? new Tensor(Float32Array.from(v.data), v.shape) : v));
   }
 
