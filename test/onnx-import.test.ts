@@ -152,46 +152,64 @@ async function edited(bytes: Uint8Array, edit: (m: Obj) => void): Promise<Uint8A
 
 const nodeOf = (m: Obj, op: string) => m.graph.node.find((n) => n.op_type === op)!;
 
-test("refusals name the file and the node: GRU linear_before_reset = 0, other ops, graph-input or non-zero states, LSTM options, metadata, bad bytes", async () => {
+test("what the lifter does not take goes to the graph interpreter: graph-input or non-zero states, sequence_lens, other ops run as graphs; the rest is refused naming the file and the node", async () => {
   const gru = await exportOnnx(new SequenceToSequence({ cell: "gru", inputSize: 3, hiddenSize: 4, outputSize: 2, rng: new Rng(1) }));
   const lstm = await exportOnnx(new SequenceToVector({ cell: "lstm", inputSize: 3, hiddenSize: 4, outputSize: 2, rng: new Rng(2) }));
   const lifts = "ONNX import lifts recurrent stacks with a Linear head; node";
-  const cases: Array<[string, Promise<Uint8Array>, string]> = [
+  const stateInfo = (m: Obj, name: string, elem: number, dims: Array<{ dim_value?: number; dim_param?: string }>) =>
+    m.graph.input.push({ name, type: { tensor_type: { elem_type: elem, shape: { dim: dims } } } });
+  // [file, bytes, "graph" and the lifter's reason in the notes | the refusal]
+  const cases: Array<[string, Promise<Uint8Array>, "graph" | "refused", string]> = [
     ["reset-before.onnx", edited(gru, (m) => {
       for (const a of nodeOf(m, "GRU").attribute) if (a.name === "linear_before_reset") a.i = 0;
-    }), `${lifts} 'GRU_0' (op GRU, opset 14) is not part of one: linear_before_reset = 0 is not read: rnnkit's GRU is PyTorch's reset-after form (linear_before_reset = 1)`],
+    }), "refused", "node 'GRU_0' (op GRU, opset 14): linear_before_reset = 0 is not run yet: rnnkit's GRU is PyTorch's reset-after form (linear_before_reset = 1)"],
     ["relu.onnx", edited(gru, (m) => {
       m.graph.node.push({ name: "extra_relu", op_type: "Relu", input: ["y"], output: ["y_relu"], attribute: [] });
       m.graph.output[0].name = "y_relu";
-    }), `${lifts} 'extra_relu' (op Relu, opset 14) is not part of one`],
+    }), "graph", `${lifts} 'extra_relu' (op Relu, opset 14) is not part of one`],
     ["h0-input.onnx", edited(lstm, (m) => {
-      const node = nodeOf(m, "LSTM");
-      node.input.push("", "h0");
-      m.graph.input.push({ ...m.graph.input[0], name: "h0" });
-    }), `${lifts} 'LSTM_0' (op LSTM, opset 14) is not part of one: initial_h from a graph input ('h0') is not supported yet`],
+      nodeOf(m, "LSTM").input.push("", "h0");
+      stateInfo(m, "h0", 1, [{ dim_value: 1 }, { dim_param: "batch" }, { dim_value: 4 }]);
+    }), "graph", `${lifts} 'LSTM_0' (op LSTM, opset 14) is not part of one: initial_h from a graph input ('h0') is not supported yet`],
     ["h0-ones.onnx", edited(lstm, (m) => {
       const init = (m.graph as unknown as { initializer: Array<Record<string, unknown>> }).initializer;
       init.push({ name: "h0", data_type: 1, dims: [1, 1, 4], float_data: [1, 1, 1, 1] });
       nodeOf(m, "LSTM").input.push("", "h0");
-    }), `${lifts} 'LSTM_0' (op LSTM, opset 14) is not part of one: initial_h is not zeros (only zero initial states are read)`],
+    }), "refused", "a trial run at the declared input shapes (dynamic sizes 2): node 'LSTM_0' (op LSTM, opset 14): initial_h is [1, 1, 4], expected [1, 2, 4]"],
+    ["h0-ones-batch.onnx", edited(lstm, (m) => {
+      const init = (m.graph as unknown as { initializer: Array<Record<string, unknown>> }).initializer;
+      init.push({ name: "h0", data_type: 1, dims: [1, 2, 4], float_data: new Array(8).fill(1) });
+      nodeOf(m, "LSTM").input.push("", "h0");
+    }), "graph", `${lifts} 'LSTM_0' (op LSTM, opset 14) is not part of one: initial_h is not zeros (only zero initial states are read)`],
     ["lengths-input.onnx", edited(lstm, (m) => {
       nodeOf(m, "LSTM").input.push("lengths");
+      stateInfo(m, "lengths", 6, [{ dim_param: "batch" }]);
+    }), "graph", `${lifts} 'LSTM_0' (op LSTM, opset 14) is not part of one: sequence_lens from a graph input ('lengths') is not supported (rnnkit takes lengths at forward time)`],
+    ["lengths-float.onnx", edited(lstm, (m) => {
+      nodeOf(m, "LSTM").input.push("lengths");
       m.graph.input.push({ ...m.graph.input[0], name: "lengths" });
-    }), `${lifts} 'LSTM_0' (op LSTM, opset 14) is not part of one: sequence_lens from a graph input ('lengths') is not supported (rnnkit takes lengths at forward time)`],
+    }), "refused", "a trial run at the declared input shapes (dynamic sizes 2): node 'LSTM_0' (op LSTM, opset 14): input 4 ('lengths') is float data where integers (a shape, axes or indices) are read"],
     ["input-forget.onnx", edited(lstm, (m) => {
       nodeOf(m, "LSTM").attribute.push({ name: "input_forget", type: 2, i: 1 });
-    }), `${lifts} 'LSTM_0' (op LSTM, opset 14) is not part of one: input_forget = 1 (coupled input and forget gates) has no rnnkit equivalent`],
+    }), "refused", "node 'LSTM_0' (op LSTM, opset 14): attribute 'input_forget' = 1: 1 is not supported (0 is)"],
     ["clip.onnx", edited(lstm, (m) => {
       nodeOf(m, "LSTM").attribute.push({ name: "clip", type: 1, f: 3 });
-    }), `${lifts} 'LSTM_0' (op LSTM, opset 14) is not part of one: cell clipping (clip) has no rnnkit equivalent`],
+    }), "refused", "node 'LSTM_0' (op LSTM, opset 14): attribute 'clip' = 3: cell clipping (clip) has no rnnkit equivalent"],
     ["metadata.onnx", edited(lstm, (m) => {
       const p = m.metadata_props.find((e) => e.key === "rnnkit.model")!;
       p.value = p.value.replace('"hiddenSize":4', '"hiddenSize":5');
-    }), "metadata 'rnnkit.model' says "],
-    ["truncated.onnx", Promise.resolve(gru.subarray(0, Math.floor(gru.length / 2))), "not an ONNX model (protobuf decoding failed: "],
-    ["notes.txt", Promise.resolve(new TextEncoder().encode("these are not the bytes you are looking for\n")), "not an ONNX model ("],
+    }), "refused", "metadata 'rnnkit.model' says "],
+    ["truncated.onnx", Promise.resolve(gru.subarray(0, Math.floor(gru.length / 2))), "refused", "not an ONNX model (protobuf decoding failed: "],
+    ["notes.txt", Promise.resolve(new TextEncoder().encode("these are not the bytes you are looking for\n")), "refused", "not an ONNX model ("],
   ];
-  for (const [name, bytes, message] of cases) {
+  for (const [name, bytes, outcome, message] of cases) {
+    if (outcome === "graph") {
+      const { kind, model, notes } = await importOnnx(await bytes, name);
+      assert.equal(kind, "graph", name);
+      assert.equal(notes[1], `not lifted into rnnkit's recurrent modules: ${message}`, name);
+      model.dispose();
+      continue;
+    }
     await assert.rejects(importOnnx(await bytes, name), (e: Error) => {
       assert.ok(e.message.startsWith(`${name}: ${message}`), `${name}: ${e.message}`);
       return true;
