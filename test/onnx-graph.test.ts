@@ -10,14 +10,16 @@
  */
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import * as ort from "onnxruntime-node";
 import { Adam, Rng, Tensor, decodeModel, encodeModel, mul, noGrad, oneHot, scale, sum } from "../src/index.js";
 import { assertGradcheck } from "../src/autograd/gradcheck.js";
 import { exportOnnx, importOnnx, evaluateGraph, OnnxGraph } from "../src/onnx.js";
 import { loadOnnxProto } from "../src/onnx/proto.js";
+import { loadModel, readNpyFile, writeNpyFile } from "../src/node/index.js";
 import { assertClose } from "./support/close.js";
 
 const FIXTURES = "test/fixtures/onnx";
@@ -342,4 +344,59 @@ test("round trips: a (fine-tuned) graph → .onnx → importOnnx gives identical
     fromFile.forEach((y, k) => assert.deepEqual(y.data, want[k].data, `${c.name}: output ${k} after .safetensors`));
     for (const m of [model, again.model, loaded.model]) m.dispose();
   }
+});
+
+// ---- the CLI: predict and convert with graphs ----
+
+const main = resolve("build/src/cli/main.js");
+const register = resolve("build/src/node/register.js");
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, ["--import", register, main, ...args], { cwd: dir, encoding: "utf8", env: { ...process.env, CI: "1" } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test("rnnkit predict runs a graph on int64 token ids and on several inputs and matches PyTorch; convert writes .safetensors and .onnx and refuses model.json", async (t) => {
+  const emb = graphCases.cases.find((c) => c.name === "emb_lstm_logsoftmax")!;
+  writeFileSync(join(dir, "emb.onnx"), fixtureBytes(emb));
+  const ids = emb.runs[0].inputs.ids;
+  writeNpyFile(join(dir, "ids.npy"), { dtype: "int64", shape: ids.shape, data: BigInt64Array.from(ids.data.map(BigInt)) });
+  let r = cli("predict", "emb.onnx", "ids.npy", "-o", "logp.npy");
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, `wrote logp.npy: float32 (${emb.runs[0].outputs.logp.shape.join(", ")}), the output of OnnxGraph(ids int64)\n`);
+  const worstIds = assertClose(readNpyFile(join(dir, "logp.npy")).data as Float32Array, emb.runs[0].outputs.logp.data, "predict emb.onnx");
+
+  const st = graphCases.cases.find((c) => c.name === "lstm_h0c0")!;
+  writeFileSync(join(dir, "states.onnx"), fixtureBytes(st));
+  const run = st.runs[0];
+  for (const [n, x] of Object.entries(run.inputs)) writeNpyFile(join(dir, `${n}.npy`), { dtype: "float32", shape: x.shape, data: Float32Array.from(x.data) });
+  r = cli("predict", "states.onnx", "x.npy", "h0.npy", "c0.npy", "-o", "y.npy");
+  assert.equal(r.code, 0, r.stderr);
+  const worstStates = assertClose(readNpyFile(join(dir, "y.npy")).data as Float32Array, run.outputs.y.data, "predict states.onnx");
+  r = cli("predict", "states.onnx", "x.npy", "h0.npy");
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /OnnxGraph\(x float32, h0 float32, c0 float32\) reads 3 arrays \(x \[time, batch, 3\], then h0 \[1, batch, 5\], then c0 \[1, batch, 5\]\), got 2/);
+  t.diagnostic(`predict: worst |rnnkit − PyTorch| ${Math.max(worstIds, worstStates).toExponential(2)}`);
+
+  r = cli("convert", "emb.onnx", "emb.safetensors");
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, "wrote emb.safetensors: OnnxGraph as rnnkit model files\n");
+  r = cli("predict", "emb.safetensors", "ids.npy", "-o", "logp2.npy");
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(readNpyFile(join(dir, "logp2.npy")).data, readNpyFile(join(dir, "logp.npy")).data);
+  const saved = loadModel(join(dir, "emb.safetensors"));
+  assert.ok(saved.model instanceof OnnxGraph);
+  saved.model.dispose();
+
+  r = cli("convert", "emb.safetensors", "emb2.onnx");
+  assert.equal(r.code, 0, r.stderr);
+  const back = await importOnnx(new Uint8Array(readFileSync(join(dir, "emb2.onnx"))), "emb2.onnx");
+  const first = await importOnnx(fixtureBytes(emb), emb.file);
+  assert.deepEqual(back.model.stateDict(), first.model.stateDict());
+  back.model.dispose();
+  first.model.dispose();
+
+  r = cli("convert", "emb.onnx", "tfjs/model.json");
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /convert: emb\.onnx → tfjs\/model\.json: an ONNX graph run by rnnkit's interpreter \(OnnxGraph\) is not written as a TensorFlow\.js layers model: only recurrent stacks lifted into SequenceToSequence, SequenceToVector or RNN \/ LSTM \/ GRU map to Keras layers/);
+  assert.ok(!existsSync(join(dir, "tfjs", "model.json")));
 });
