@@ -21,6 +21,7 @@ import { exportOnnx, importOnnx, evaluateGraph, OnnxGraph } from "../src/onnx.js
 import { loadOnnxProto } from "../src/onnx/proto.js";
 import { loadModel, readNpyFile, writeNpyFile } from "../src/node/index.js";
 import { assertClose } from "./support/close.js";
+import { runDocExample } from "./support/doc-example.js";
 
 const FIXTURES = "test/fixtures/onnx";
 interface TensorJson { shape: number[]; data: number[]; dtype?: string }
@@ -399,4 +400,9 @@ test("rnnkit predict runs a graph on int64 token ids and on several inputs and m
   assert.equal(r.code, 2);
   assert.match(r.stderr, /convert: emb\.onnx → tfjs\/model\.json: an ONNX graph run by rnnkit's interpreter \(OnnxGraph\) is not written as a TensorFlow\.js layers model: only recurrent stacks lifted into SequenceToSequence, SequenceToVector or RNN \/ LSTM \/ GRU map to Keras layers/);
   assert.ok(!existsSync(join(dir, "tfjs", "model.json")));
+});
+
+test("docs/onnx.md's graph example runs as written", () => {
+  const { stdout } = runDocExample("docs/onnx.md", "Graphs", resolve("."));
+  assert.equal(stdout, "graph 3x3x10\ntrue\ngraph\n");
 });

@@ -550,18 +550,20 @@ function meaning(spec: ModelSpec): string {
 }
 
 /**
- * Lifts an ONNX model made of recurrent layers back into a trainable rnnkit module: one or more
- * chained LSTM / GRU / RNN nodes (PyTorch's exporter or rnnkit's own `exportOnnx`), optionally
- * with a Linear head on every step → SequenceToSequence, on the final (or last step's) state →
- * SequenceToVector, or none → a bare RNN / LSTM / GRU whose outputs are the sequence and
- * optionally the final states. Weights come back in PyTorch's layout, float32, bit for bit.
- * Refuses, naming `name` (the file) and the node, anything else: other operators, initial
- * states that are graph inputs or non-zero, sequence_lens, clip, peepholes, input_forget,
- * GRU linear_before_reset = 0, non-default LSTM / GRU activations, reverse-only layers; and
- * an rnnkit export whose metadata spec disagrees with its graph. Needs protobufjs.
+ * Reads an ONNX model into a trainable rnnkit module. First it tries to lift the graph into rnnkit's
+ * own recurrent modules (kind "lifted"): one or more chained LSTM / GRU / RNN nodes (PyTorch's
+ * exporter or rnnkit's own `exportOnnx`), optionally with a Linear head on every step →
+ * SequenceToSequence, on the final (or last step's) state → SequenceToVector, or none → a bare
+ * RNN / LSTM / GRU; weights come back in PyTorch's layout, float32, bit for bit. Any other graph
+ * of the interpreter's operators (docs/onnx.md) becomes an OnnxGraph (kind "graph"), checked node
+ * by node and run once at its declared shapes before it is built. Refuses, naming `name` (the
+ * file) and the node with its operator and opset: operators outside the table, attributes or
+ * values it does not run (GRU linear_before_reset = 0, clip, peepholes, input_forget, other
+ * activations), shapes that do not fit; an rnnkit export whose metadata spec disagrees with its
+ * graph; bytes that are not an ONNX model. Needs protobufjs.
  * @example
- * const { model, notes } = await importOnnx(readFileSync("tagger.onnx"), "tagger.onnx");
- * const y = model.forward(x); // a SequenceToSequence, trainable like any other
+ * const { kind, model, notes } = await importOnnx(readFileSync("tagger.onnx"), "tagger.onnx");
+ * const y = model.forward(x); // a SequenceToSequence or an OnnxGraph, trainable like any other module
  */
 export async function importOnnx(bytes: Uint8Array, name = "ONNX file"): Promise<OnnxImport> {
   const { ModelProto } = await loadOnnxProto();
