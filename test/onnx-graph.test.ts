@@ -15,7 +15,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import * as ort from "onnxruntime-node";
-import { Adam, Rng, Tensor, decodeModel, encodeModel, mul, noGrad, oneHot, scale, sum } from "../src/index.js";
+import { Adam, Rng, Tensor, decodeModel, encodeModel, fit, mseLoss, mul, noGrad, oneHot, scale, sum } from "../src/index.js";
 import { assertGradcheck } from "../src/autograd/gradcheck.js";
 import { exportOnnx, importOnnx, evaluateGraph, OnnxGraph } from "../src/onnx.js";
 import { loadOnnxProto } from "../src/onnx/proto.js";
@@ -264,6 +264,30 @@ test("an imported graph fine-tunes: Adam steps on the Embedding → LSTM → Lin
   }
   const afterLoss = noGrad(loss).data[0];
   assert.ok(afterLoss < 0.8 * before, `loss ${before} → ${afterLoss}`);
+  model.dispose();
+});
+
+test("fit fine-tunes an imported graph: the Softmax-over-Linear export learns a target distribution", async () => {
+  const c = graphCases.cases.find((g) => g.name === "softmax_linear")!;
+  const model = (await importOnnx(fixtureBytes(c), c.file)).model as OnnxGraph;
+  const data = new Rng(5);
+  const [N, T] = [16, 3];
+  const xs = Array.from({ length: N }, () => Array.from({ length: T * 3 }, () => data.normal()));
+  // Target: all probability on class (sign of the first feature ? 0 : 1) — learnable from x by a Linear.
+  const target = (x: number[]) => Array.from({ length: T }, (_, t) => [0, 1, 2, 3].map((k) => (k === (x[3 * t] > 0 ? 0 : 1) ? 1 : 0))).flat();
+  const train = {
+    length: N,
+    batch: (idx: readonly number[]) => ({
+      x: new Tensor(Float32Array.from(idx.flatMap((i) => xs[i])), [idx.length, T, 3]),
+      y: new Tensor(Float32Array.from(idx.flatMap((i) => target(xs[i]))), [idx.length, T, 4]),
+    }),
+  };
+  const result = fit(model, train, {
+    forward: (b) => ({ loss: mseLoss(model.forward(b.x), b.y) }),
+    optimizer: new Adam(model.parameters(), { lr: 0.1 }), rng: new Rng(1), epochs: 8, batchSize: 4,
+  });
+  const losses = result.history.map((h) => h.loss);
+  assert.ok(losses[losses.length - 1] < 0.5 * losses[0], `losses ${losses.join(", ")}`);
   model.dispose();
 });
 
