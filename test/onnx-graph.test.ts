@@ -15,7 +15,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import * as ort from "onnxruntime-node";
-import { Adam, Rng, Tensor, decodeModel, encodeModel, fit, mseLoss, mul, noGrad, oneHot, scale, sum } from "../src/index.js";
+import { Adam, Rng, Tensor, decodeModel, encodeModel, fit, mseLoss, mul, noGrad, oneHot, scale, sum, transpose } from "../src/index.js";
 import { assertGradcheck } from "../src/autograd/gradcheck.js";
 import { exportOnnx, importOnnx, evaluateGraph, OnnxGraph } from "../src/onnx.js";
 import { loadOnnxProto } from "../src/onnx/proto.js";
@@ -86,8 +86,14 @@ async function modelBytes(nodes: Obj[], initializer: Obj[], input: Obj[], output
 
 type Feed = { name: string; type: "float32" | "int32" | "int64"; shape: number[]; data: number[] };
 
-/** Runs `bytes` in onnxruntime and in rnnkit on the same feeds; compares every output; returns the worst difference. */
-async function compareWithOrt(bytes: Uint8Array, feeds: Feed[], what: string): Promise<number> {
+/**
+ * Runs `bytes` in onnxruntime and in rnnkit on the same feeds; compares every output; returns the
+ * worst difference. With `batchFirst` (the same recurrent node with layout 1, which onnxruntime's CPU
+ * kernels do not run), rnnkit runs that instead, on the rank-3 feeds with their first two axes
+ * swapped (x [B, T, I], states [B, D, H]), and its outputs are put back in layout 0 (Y [B, T, D, H] →
+ * [T, D, B, H], Y_h [B, D, H] → [D, B, H]): the spec defines layout 1 as exactly that transposition.
+ */
+async function compareWithOrt(bytes: Uint8Array, feeds: Feed[], what: string, batchFirst?: Uint8Array): Promise<number> {
   const session = await ort.InferenceSession.create(bytes);
   const ortFeeds: Record<string, ort.Tensor> = {};
   for (const f of feeds) {
@@ -95,9 +101,11 @@ async function compareWithOrt(bytes: Uint8Array, feeds: Feed[], what: string): P
       : f.type === "int32" ? new ort.Tensor("int32", Int32Array.from(f.data), f.shape) : new ort.Tensor("int64", BigInt64Array.from(f.data.map(BigInt)), f.shape);
   }
   const want = await session.run(ortFeeds);
-  const { model, kind } = await importOnnx(bytes, what);
+  const { model, kind } = await importOnnx(batchFirst ?? bytes, what);
   assert.equal(kind, "graph", what);
-  const got = noGrad(() => (model as OnnxGraph).run(...feeds.map((f) => new Tensor(Float32Array.from(f.data), f.shape))));
+  const swap = (t: Tensor) => (batchFirst === undefined || t.rank !== 3 ? t : transpose(t, [1, 0, 2]));
+  const back = (t: Tensor) => (batchFirst === undefined ? t : transpose(t, t.rank === 4 ? [1, 2, 0, 3] : [1, 0, 2]));
+  const got = noGrad(() => (model as OnnxGraph).run(...feeds.map((f) => swap(new Tensor(Float32Array.from(f.data), f.shape)))).map(back));
   let worst = 0;
   session.outputNames.forEach((name, k) => {
     const w = want[name];
@@ -168,7 +176,7 @@ test("onnxruntime agrees: Sub, Div, Transpose, Shape/Gather/Unsqueeze/Concat, Ex
 });
 
 /** One ONNX recurrent node with inputs x [T, B, I] and, as asked, sequence_lens, initial_h (and initial_c). */
-async function recurrentModel(op: "LSTM" | "GRU" | "RNN", direction: string, opts: { lens: boolean; init: boolean; act?: string }) {
+async function recurrentModel(op: "LSTM" | "GRU" | "RNN", direction: string, opts: { lens: boolean; init: boolean; act?: string; layout?: 1 }) {
   const [I, H] = [3, 4];
   const D = direction === "bidirectional" ? 2 : 1;
   const G = op === "LSTM" ? 4 : op === "GRU" ? 3 : 1;
@@ -178,10 +186,14 @@ async function recurrentModel(op: "LSTM" | "GRU" | "RNN", direction: string, opt
   const states = op === "LSTM" ? ["h0", "c0"] : ["h0"];
   const inputs = ["x", "W", "R", "B", opts.lens ? "lens" : "", ...(opts.init ? states : [])];
   const outs = op === "LSTM" ? ["Y", "Y_h", "Y_c"] : ["Y", "Y_h"];
-  const bytes = await modelBytes(
-    [node(op, inputs, outs, attrs)],
-    [f32("W", [D, G * H, I], randn(D * G * H * I)), f32("R", [D, G * H, H], randn(D * G * H * H)), f32("B", [D, 2 * G * H], randn(D * 2 * G * H))],
-    [info("x", 1, ["time", "batch", I]), ...(opts.lens ? [info("lens", 6, ["batch"])] : []), ...(opts.init ? states.map((s) => info(s, 1, [D, "batch", H])) : [])],
+  const weights = [f32("W", [D, G * H, I], randn(D * G * H * I)), f32("R", [D, G * H, H], randn(D * G * H * H)), f32("B", [D, 2 * G * H], randn(D * 2 * G * H))];
+  const build = (bf: boolean) => modelBytes(
+    [node(op, inputs, outs, bf ? [...attrs, attrI("layout", 1)] : attrs)],
+    weights,
+    [
+      info("x", 1, bf ? ["batch", "time", I] : ["time", "batch", I]), ...(opts.lens ? [info("lens", 6, ["batch"])] : []),
+      ...(opts.init ? states.map((s) => info(s, 1, bf ? ["batch", D, H] : [D, "batch", H])) : []),
+    ],
     outs.map((o) => info(o, 1)),
   );
   const feeds = (T: number, B: number, lens: number[]): Feed[] => [
@@ -189,11 +201,11 @@ async function recurrentModel(op: "LSTM" | "GRU" | "RNN", direction: string, opt
     ...(opts.lens ? [{ name: "lens", type: "int32" as const, shape: [B], data: lens }] : []),
     ...(opts.init ? states.map((s): Feed => ({ name: s, type: "float32", shape: [D, B, H], data: randn(D * B * H, 1) })) : []),
   ];
-  return { bytes, feeds };
+  return { bytes: await build(false), batchFirst: opts.layout === 1 ? await build(true) : undefined, feeds };
 }
 
-test("onnxruntime agrees on LSTM, GRU and RNN nodes: sequence_lens, reverse and bidirectional directions, initial states, Relu", async (t) => {
-  const cases: Array<["LSTM" | "GRU" | "RNN", string, { lens: boolean; init: boolean; act?: string }]> = [
+test("onnxruntime agrees on LSTM, GRU and RNN nodes: sequence_lens, reverse and bidirectional directions, initial states, Relu, layout 1", async (t) => {
+  const cases: Array<["LSTM" | "GRU" | "RNN", string, { lens: boolean; init: boolean; act?: string; layout?: 1 }]> = [
     ["LSTM", "bidirectional", { lens: true, init: true }],
     ["LSTM", "reverse", { lens: true, init: false }],
     ["LSTM", "forward", { lens: false, init: true }],
@@ -202,14 +214,16 @@ test("onnxruntime agrees on LSTM, GRU and RNN nodes: sequence_lens, reverse and 
     ["RNN", "forward", { lens: true, init: true, act: "Relu" }],
     ["RNN", "reverse", { lens: true, init: false, act: "Tanh" }],
     ["RNN", "bidirectional", { lens: true, init: true }],
+    ["LSTM", "bidirectional", { lens: true, init: true, layout: 1 }],
+    ["GRU", "reverse", { lens: false, init: true, layout: 1 }],
   ];
   for (const [op, direction, opts] of cases) {
-    const { bytes, feeds } = await recurrentModel(op, direction, opts);
+    const { bytes, batchFirst, feeds } = await recurrentModel(op, direction, opts);
     let worst = 0;
     for (const [T, B, lens] of [[5, 3, [5, 2, 4]], [2, 1, [1]]] as Array<[number, number, number[]]>) {
-      worst = Math.max(worst, await compareWithOrt(bytes, feeds(T, B, lens), `${op} ${direction} ${JSON.stringify(opts)} T${T} B${B}`));
+      worst = Math.max(worst, await compareWithOrt(bytes, feeds(T, B, lens), `${op} ${direction} ${JSON.stringify(opts)} T${T} B${B}`, batchFirst));
     }
-    t.diagnostic(`${op} ${direction}${opts.lens ? " sequence_lens" : ""}${opts.init ? " initial states" : ""}${opts.act ? ` ${opts.act}` : ""}: worst |rnnkit − onnxruntime| ${worst.toExponential(2)}`);
+    t.diagnostic(`${op} ${direction}${opts.lens ? " sequence_lens" : ""}${opts.init ? " initial states" : ""}${opts.act ? ` ${opts.act}` : ""}${opts.layout ? " layout 1" : ""}: worst |rnnkit − onnxruntime| ${worst.toExponential(2)}`);
   }
 });
 
@@ -243,6 +257,31 @@ test("finite differences through an interpreted graph (Gather embedding, Add, GR
     return evaluateGraph(graph, (n) => byName.get(n)!, [xx, ids], { dtype: "float64" })[0] as Tensor;
   }, [x, ...params]);
   assert.ok(report.checked === x.size + params.reduce((s, p) => s + p.size, 0));
+  model.dispose();
+});
+
+test("finite differences through a bidirectional layout-1 LSTM node with sequence_lens and initial states as graph inputs, float64", async () => {
+  const [I, H, D] = [2, 2, 2];
+  const bytes = await modelBytes(
+    [node("LSTM", ["x", "W", "R", "B", "lens", "h0", "c0"], ["Y", "Y_h", "Y_c"], [attrI("hidden_size", H), attrS("direction", "bidirectional"), attrI("layout", 1)]),
+      node("Concat", ["Y_h", "Y_c"], ["hc"], [attrI("axis", 1)]), node("Reshape", ["Y", "flat"], ["y2"]), node("Reshape", ["hc", "flat"], ["hc2"]),
+      node("Concat", ["y2", "hc2"], ["all"], [attrI("axis", 0)])],
+    [f32("W", [D, 4 * H, I], randn(D * 4 * H * I)), f32("R", [D, 4 * H, H], randn(D * 4 * H * H)), f32("B", [D, 8 * H], randn(D * 8 * H)), i64("flat", [1], [-1])],
+    [info("x", 1, ["batch", "time", I]), info("lens", 6, ["batch"]), info("h0", 1, ["batch", D, H]), info("c0", 1, ["batch", D, H])],
+    [info("all", 1)],
+  );
+  const { model } = await importOnnx(bytes, "lstm-grad.onnx");
+  const graph = (model as OnnxGraph).graph;
+  const [B, T] = [3, 4];
+  const lens = new Tensor(Float64Array.from([4, 1, 3]), [B]);
+  const f64 = (shape: number[]) => new Tensor(Float64Array.from(randn(shape.reduce((a, b) => a * b, 1), 1)), shape);
+  const [x, h0, c0] = [f64([B, T, I]), f64([B, D, H]), f64([B, D, H])];
+  const params = graph.params.map((p) => { const v = model.stateDict()[p.key]; return new Tensor(Float64Array.from(v.data), v.shape); });
+  const report = assertGradcheck((xx, hh, cc, ...ps) => {
+    const byName = new Map(graph.params.map((p, k) => [p.name, ps[k]]));
+    return evaluateGraph(graph, (n) => byName.get(n)!, [xx, lens, hh, cc], { dtype: "float64" })[0] as Tensor;
+  }, [x, h0, c0, ...params]);
+  assert.equal(report.checked, x.size + h0.size + c0.size + params.reduce((n, p) => n + p.size, 0));
   model.dispose();
 });
 
