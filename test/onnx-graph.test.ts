@@ -374,6 +374,9 @@ test("refusals name the file, the node, the operator and the opset: unknown oper
   const model = (await importOnnx(fixtureBytes(graphCases.cases[0]), "emb.onnx")).model as OnnxGraph;
   assert.throws(() => model.forward(new Tensor(Float32Array.from([1, 12]), [2, 1])), /^Error: OnnxGraph: node '\/embed\/Gather' \(op Gather, opset 14\): index 12 at position 1 is out of range for an axis of size 10$/);
   assert.throws(() => model.forward(new Tensor(Float32Array.from([1, 2]), [1, 2, 1])), /input 'ids' is \[1, 2, 1\] but the graph reads \[time, batch\]/);
+  // A model file's spec is checked like a file: a graph the interpreter would refuse is not written (nor read).
+  assert.throws(() => encodeModel(model, { type: "OnnxGraph", options: { graph: { ...model.graph, opset: 9 } } }), /OnnxGraph: .*ai\.onnx opset 9 is not run by the graph interpreter/);
+  assert.throws(() => encodeModel(model, { type: "OnnxGraph", options: { graph: { ...model.graph, nodes: "none" } } }), /graph\.nodes is malformed \(not as an OnnxGraph writes it\)/);
   model.dispose();
 });
 

@@ -52,9 +52,9 @@ const nodeOk = (n: unknown): n is NodeDef =>
 
 /** `raw` (parsed JSON) as a GraphDef if it has a GraphDef's structure; refuses naming the first part that does not. */
 export function parseGraphDef(raw: unknown): GraphDef {
-  const bad = (what: string): never => { throw new GraphRefusal(`the graph's ${what} is not as an OnnxGraph holds it`); };
-  if (!isObj(raw)) return bad("description");
-  if (!isInt(raw.irVersion) || !isInt(raw.opset) || !isStr(raw.producer)) bad("header (irVersion, opset, producer)");
+  const bad = (what: string): never => { throw new GraphRefusal(`graph.${what} is malformed (not as an OnnxGraph writes it)`); };
+  if (!isObj(raw)) throw new GraphRefusal("graph is missing or not an object (an OnnxGraph's options hold its graph)");
+  if (!isInt(raw.irVersion) || !isInt(raw.opset) || !isStr(raw.producer)) bad("irVersion, opset or producer");
   if (!arr(raw.inputs, valueOk)) bad("inputs");
   if (!arr(raw.outputs, valueOk)) bad("outputs");
   if (!arr(raw.params, (p): p is GraphDef["params"][number] => isObj(p) && isStr(p.name) && isStr(p.key) && arr(p.dims, isInt) && p.dims.every((d) => d >= 0))) bad("params");

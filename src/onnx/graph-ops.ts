@@ -340,7 +340,11 @@ function expand(c: OpContext): Value[] {
   return [add(x, Tensor.zeros(shape, { dtype: x.dtype }))];
 }
 
-const INT_DIV = (x: number, y: number) => (y === 0 ? 0 : Math.trunc(x / y));
+/** Integer division truncates toward zero (C's rule, which ONNX runtimes follow); by zero it is refused. */
+const INT_DIV = (x: number, y: number) => {
+  if (y === 0) throw new RangeError(`integer division of ${x} by zero`);
+  return Math.trunc(x / y);
+};
 
 /** Every operator the interpreter runs, by op_type (recurrent ones added by ./graph-recurrent.ts). */
 export const OPS: Record<string, OpEntry> = {
