@@ -151,6 +151,7 @@ function arithmeticGraph() {
     node("Tanh", ["g"], ["gemm_tanh"]),
     node("Transpose", ["flat"], ["flat_t"]),
     node("Gemm", ["flat_t", "wg2"], ["gemm_trans_a"], [attrI("transA", 1)]),
+    node("Gather", ["h1", "idx2d"], ["gathered_features"], [attrI("axis", 2)]),
     node("Cast", ["h1"], ["h1_int"], [attrI("to", 7)]),
     node("Cast", ["h1_int"], ["truncated"], [attrI("to", 1)]),
   ];
@@ -159,13 +160,13 @@ function arithmeticGraph() {
     f32("wg", [3, 4], randn(12)), f32("cg", [3], randn(3)), f32("wg2", [4, 2], randn(8)),
     i64("one", [], [1]), i64("zero", [], [0]), i64("axes0", [1], [0]), i64("four", [1], [4]), i64("minus1", [1], [-1]),
     i64("very_negative", [1], [-(2 ** 62)]), i64("zero1", [1], [0]), i64("very_large", [1], [2 ** 62]), i64("two1", [1], [2]),
-    i64("one1", [1], [1]), i64("flat_shape", [2], [-1, 4]),
+    i64("one1", [1], [1]), i64("flat_shape", [2], [-1, 4]), i64("idx2d", [2, 2], [3, 0, 1, -1]),
   ];
-  const outputs = ["softmax_t", "logsoftmax_b", "relu_reversed", "sigmoid_every_second", "all_but_last_step", "gemm_tanh", "gemm_trans_a", "truncated"];
+  const outputs = ["softmax_t", "logsoftmax_b", "relu_reversed", "sigmoid_every_second", "all_but_last_step", "gemm_tanh", "gemm_trans_a", "truncated", "gathered_features"];
   return { nodes, initializer, outputs };
 }
 
-test("onnxruntime agrees: Sub, Div, Transpose, Shape/Gather/Unsqueeze/Concat, Expand, Cast, Squeeze, ConstantOfShape, Softmax axes, Slice steps, Reshape −1, Gemm options", async (t) => {
+test("onnxruntime agrees: Sub, Div, Transpose, Shape/Gather/Unsqueeze/Concat, Expand, Cast, Squeeze, ConstantOfShape, Softmax axes, Slice steps, Reshape −1, Gemm options, Gather on an inner axis", async (t) => {
   const { nodes, initializer, outputs } = arithmeticGraph();
   const bytes = await modelBytes(nodes, initializer, [info("x", 1, ["batch", "time", 4])], outputs.map((o) => info(o, 1)));
   let worst = 0;
