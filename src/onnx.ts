@@ -15,7 +15,7 @@ export {
 export { importOnnx, type OnnxImport } from "./onnx/import.js";
 export { OnnxGraph, ONNX_GRAPH_TYPE, evaluateGraph, type OnnxGraphExportOptions, type EvaluateGraphOptions } from "./onnx/graph.js";
 export { GRAPH_OPS, GRAPH_OPSETS, checkGraph, parseGraphDef } from "./onnx/graph-check.js";
-export type { OpEntry, OpContext, AttrCheck } from "./onnx/graph-ops.js";
+export type { OpEntry, OpContext, AttrCheck } from "./onnx/graph-op-kit.js";
 export type { Ints, Value as GraphValue } from "./onnx/graph-values.js";
 export { graphDefOf, graphModelObject, GraphRefusal, type GraphDef, type NodeDef, type ValueDef, type TensorDef, type AttrDef } from "./onnx/graph-def.js";
 export { readOnnxInfo, type OnnxModelInfo, type OnnxValueInfo } from "./onnx/read.js";

@@ -7,12 +7,14 @@
  */
 import type { AttrDef, GraphDef, NodeDef, TensorDef, ValueDef } from "./graph-def.js";
 import { GraphRefusal } from "./graph-def.js";
-import { OPS, REQUIRED_ATTRS, type OpEntry } from "./graph-ops.js";
+import type { OpEntry } from "./graph-op-kit.js";
+import { MATH_OPS } from "./graph-ops.js";
+import { SHAPE_OPS } from "./graph-ops-shape.js";
 import { RECURRENT_OPS } from "./graph-recurrent.js";
 import { DataType } from "./proto.js";
 
 /** Every operator the interpreter runs. */
-export const GRAPH_OPS: Readonly<Record<string, OpEntry>> = { ...OPS, ...RECURRENT_OPS };
+export const GRAPH_OPS: Readonly<Record<string, OpEntry>> = { ...MATH_OPS, ...SHAPE_OPS, ...RECURRENT_OPS };
 
 /** The ai.onnx opsets whose semantics the interpreter follows (13 changed Softmax, Squeeze and Unsqueeze). */
 export const GRAPH_OPSETS = [13, 21] as const;
@@ -109,8 +111,7 @@ export function checkGraph(graph: GraphDef): void {
       const why = check(a);
       if (why !== null) refuse(`attribute '${name}' = ${JSON.stringify(Object.values(a)[0]).slice(0, 60)}: ${why}`);
     }
-    for (const name of REQUIRED_ATTRS[node.op] ?? []) if (node.attrs[name] === undefined) refuse(`attribute '${name}' is required`);
-    if (node.op === "Constant" && Object.keys(node.attrs).length !== 1) refuse("expected exactly one of value, value_float(s), value_int(s)");
+    for (const name of entry.required ?? []) if (node.attrs[name] === undefined) refuse(`attribute '${name}' is required`);
     const why = entry.check?.(node) ?? null;
     if (why !== null) refuse(why);
     node.outputs.forEach((name, k) => { if (name !== "") define(name, `${where}: output ${k}`); });

@@ -17,7 +17,7 @@
 import { concat, reshape, slice, transpose } from "../ops/movement.js";
 import { gateCount, recurrent, type CellKind, type RecurrentSpec } from "../ops/recurrent.js";
 import { Tensor } from "../tensor/tensor.js";
-import { floatIn, getInt, getString, getStrings, intAttr, intsIn, type AttrCheck, type OpContext, type OpEntry } from "./graph-ops.js";
+import { floatIn, getInt, getString, getStrings, intAttr, intsIn, type AttrCheck, type OpContext, type OpEntry } from "./graph-op-kit.js";
 import { ONNX_GATE_SOURCE } from "./gates.js";
 import type { NodeDef } from "./graph-def.js";
 import type { Value } from "./graph-values.js";

@@ -3,7 +3,7 @@
  * autodiff), integer data — shapes, indices, token ids, lengths — as plain int arrays with a
  * shape, which carry no gradient. Here: the int arrays and the index arithmetic both kinds share
  * (numpy broadcasting of ints, take along an axis, axis permutation). The operators are
- * ./graph-ops.ts.
+ * ./graph-ops.ts, ./graph-ops-shape.ts and ./graph-recurrent.ts.
  */
 import { broadcastIndex } from "../ops/elementwise.js";
 import { broadcastShapes, sizeOf, stridesOf } from "../tensor/shape.js";

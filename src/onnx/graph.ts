@@ -1,7 +1,7 @@
 /**
- * OnnxGraph: a trainable module that runs an ONNX graph node by node with the operator table of
- * ./graph-ops.ts and ./graph-recurrent.ts. Float initializers are its parameters (gradients,
- * optimizers, `fit`, state dicts work as for any module); integer initializers and Constant
+ * OnnxGraph: a trainable module that runs an ONNX graph node by node with the operator table
+ * (GRAPH_OPS in ./graph-check.ts: ./graph-ops.ts, ./graph-ops-shape.ts, ./graph-recurrent.ts).
+ * Float initializers are its parameters (gradients, optimizers, `fit`, state dicts work as for any module); integer initializers and Constant
  * nodes are constants. What `importOnnx` returns for graphs it cannot lift into rnnkit's own
  * recurrent modules. It saves as an rnnkit model file (type "OnnxGraph": the graph without its
  * float weights in the options, the weights as tensors) and exports back to ONNX with its
@@ -13,7 +13,7 @@ import { Module } from "../nn/module.js";
 import { Tensor, type DType } from "../tensor/tensor.js";
 import { GraphRefusal, graphModelObject, type GraphDef, type ValueDef } from "./graph-def.js";
 import { checkGraph, GRAPH_OPS, parseGraphDef } from "./graph-check.js";
-import { valueOfTensor, type OpContext } from "./graph-ops.js";
+import { valueOfTensor, type OpContext } from "./graph-op-kit.js";
 import { intsOfTensor, isInts, type Value } from "./graph-values.js";
 
 /** The model type under which an OnnxGraph is saved in rnnkit model files. */
