@@ -1,8 +1,8 @@
 /**
  * OnnxGraph: a trainable module that runs an ONNX graph node by node with the operator table
  * (GRAPH_OPS in ./graph-check.ts: ./graph-ops.ts, ./graph-ops-shape.ts, ./graph-recurrent.ts).
- * Float initializers are its parameters (gradients, optimizers, `fit`, state dicts work as for any module); integer initializers and Constant
- * nodes are constants. What `importOnnx` returns for graphs it cannot lift into rnnkit's own
+ * Float initializers are its parameters (gradients, optimizers, `fit`, state dicts work as for
+ * any module); integer initializers and Constant nodes are constants. What `importOnnx` returns for graphs it cannot lift into rnnkit's own
  * recurrent modules. It saves as an rnnkit model file (type "OnnxGraph": the graph without its
  * float weights in the options, the weights as tensors) and exports back to ONNX with its
  * current weights. Not here: streaming one step at a time (lifted stacks only).
