@@ -103,3 +103,14 @@ export {
   type ExportLayersModelOptions, type ExportedLayersModel, type TfjsModelJson, type TfjsWeightSpec,
 } from "./interop/tfjs-export.js";
 export { importLayersModel, fromTfjsGateOrder, TfjsImportError, TfjsOutputActivationModule, TFJS_IMPORT_GRU_REFUSAL, type ImportedLayersModel, type TfjsOutputActivation } from "./interop/tfjs-import.js";
+
+// Keras models (.keras zips and .h5 files, as bytes; files: loadKerasModel in rnnkit/node) and the
+// Keras layer graphs they and TF.js models become; docs/keras.md
+export { importKeras, KerasImportError } from "./interop/keras-files.js";
+export { SUPPORTED_KERAS_LAYERS, type ImportedKerasModel } from "./interop/keras-import.js";
+export {
+  KerasLayersModel, checkKerasLayersOptions, type KerasLayersOptions, type KerasNodeSpec, type KerasInputSpec,
+  type KerasDenseActivation, type KerasMergeMode, type KerasMergeLayer,
+} from "./interop/keras-layers-model.js";
+export type { KerasDialect } from "./interop/keras-config.js";
+export { H5WASM_MISSING, FFLATE_MISSING, type KerasLibraryImporters } from "./interop/keras-libs.js";

@@ -1,9 +1,9 @@
 /**
  * `rnnkit/onnx`: export of rnnkit models to ONNX (SequenceToSequence, SequenceToVector and
  * bare RNN / LSTM / GRU stacks, float32) for onnxruntime and other ONNX consumers, import of
- * ONNX recurrent stacks (PyTorch's exporter, rnnkit's own) back into trainable modules, of any
-other graph of the supported operators as a trainable OnnxGraph module, and a
- * summary reader for ONNX bytes. Platform-neutral. A separate entry because it needs the
+ * ONNX models back into trainable modules (recurrent stacks, from PyTorch's exporter or rnnkit's
+ * own, lifted into rnnkit's layers; any other graph of the supported operators as an OnnxGraph),
+ * and a summary reader for ONNX bytes. Platform-neutral. A separate entry because it needs the
  * optional peer dependency protobufjs (`npm install protobufjs`), imported only when ONNX
  * bytes are first written or read; `rnnkit` itself never loads it. docs/onnx.md.
  *

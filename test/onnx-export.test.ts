@@ -231,8 +231,8 @@ test("rnnkit convert model.safetensors model.onnx: onnxruntime runs the written 
   const refusals: Array<[string[], string]> = [
     [["seq2seq.safetensors", "seq2seq.onnx"], "rnnkit: convert: seq2seq.safetensors → seq2seq.onnx: exportOnnx: cannot export EncoderDecoder; ONNX export supports SequenceToSequence, SequenceToVector, RNN, LSTM and GRU (float32)\n"],
     [["model.safetensors", "model.pt"], "rnnkit: convert: model.pt: a .pt file; convert writes ONNX (.onnx), TensorFlow.js layers models (.json), rnnkit model files (.safetensors) today\n"],
-    [["model.h5", "back.safetensors"], "rnnkit: model.h5: a Keras (HDF5) model; convert reads rnnkit model files (.safetensors), ONNX models (.onnx), TensorFlow.js layers models (.json) today\n"],
-    [["missing.safetensors", "out.onnx"], "rnnkit: missing.safetensors: no such file; expected a model file: rnnkit model files (.safetensors), ONNX models (.onnx), TensorFlow.js layers models (.json)\n"],
+    [["model.pt", "back.safetensors"], "rnnkit: model.pt: a PyTorch pickle; convert reads rnnkit model files (.safetensors), ONNX models (.onnx), TensorFlow.js layers models (.json), Keras models (.keras, .h5, .hdf5) today\n"],
+    [["missing.safetensors", "out.onnx"], "rnnkit: missing.safetensors: no such file; expected a model file: rnnkit model files (.safetensors), ONNX models (.onnx), TensorFlow.js layers models (.json), Keras models (.keras, .h5, .hdf5)\n"],
   ];
   for (const [args, stderr] of refusals) {
     const bad = cli(...args);

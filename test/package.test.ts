@@ -189,12 +189,29 @@ test("installed: protobufjs, the optional peer of rnnkit/onnx, is not installed;
   assert.match(run(process.execPath, ["onnx.mjs"], app), /^ONNX support needs the protobufjs package: npm install protobufjs \(/);
 });
 
+test("installed: h5wasm and fflate, the optional peers for Keras files, are not installed; importKeras says which package to install", () => {
+  for (const pkg of ["h5wasm", "fflate"]) assert.equal(existsSync(join(app, "node_modules", pkg)), false, `${pkg} is not a dependency`);
+  writeFileSync(join(app, "keras.mjs"), `
+    import { importKeras } from "rnnkit";
+    const hdf5 = Uint8Array.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
+    await importKeras(hdf5, "m.h5").then(() => console.log("read"), (e) => console.log(e.message));
+    await importKeras(Uint8Array.from([0x50, 0x4b, 0x03, 0x04]), "m.keras").then(() => console.log("read"), (e) => console.log(e.message));
+  `);
+  const out = run(process.execPath, ["keras.mjs"], app).split("\n");
+  assert.match(out[0], /^reading Keras \.h5 and \.keras files needs the h5wasm package: npm install h5wasm \(/);
+  assert.match(out[1], /^reading Keras \.keras files needs the fflate package: npm install fflate \(/);
+});
+
 test("installed: a strict TypeScript consumer compiles against the shipped types", () => {
   writeFileSync(join(app, "consumer.ts"), `
     import { Rng, GRU, Tensor, useBackend, backendInfo, type BackendInfo, type ProgressEvent, encodeModel } from "rnnkit";
     import { saveModel, terminalProgress } from "rnnkit/node";
     import { echoSeries } from "rnnkit/tasks";
     import { exportOnnx, type OnnxExportOptions } from "rnnkit/onnx";
+    import { importKeras, KerasLayersModel, type ImportedKerasModel } from "rnnkit";
+    import { loadKerasModel } from "rnnkit/node";
+    const keras: Promise<ImportedKerasModel> = importKeras(new Uint8Array(0), "m.keras").catch(() => loadKerasModel("m.h5"));
+    export const kerasUsed = [keras, KerasLayersModel];
     const info: BackendInfo = useBackend("wasm-simd");
     const gru = new GRU({ inputSize: 2, hiddenSize: 4, rng: new Rng(1) });
     const out: Tensor = gru.forward(Tensor.zeros([3, 1, 2])).output;

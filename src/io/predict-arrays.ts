@@ -13,7 +13,8 @@ import { oneHot } from "../ops/gather.js";
 import { RNN, LSTM, GRU } from "../nn/recurrent.js";
 import { Linear } from "../nn/linear.js";
 import { SequenceToVector, SequenceToSequence, VectorToSequence, EncoderDecoder, type RecurrentLayerModule } from "../nn/topologies.js";
-import { TfjsOutputActivationModule } from "../interop/tfjs-import.js";
+import { TfjsOutputActivationModule } from "../interop/output-activation.js";
+import { KerasLayersModel } from "../interop/keras-layers-model.js";
 import { OnnxGraph } from "../onnx/graph.js";
 import { NpyError, npyTokenIds, type NpyArray } from "./npy.js";
 
@@ -144,6 +145,13 @@ function planFor(model: Module, options: PredictArraysOptions): Plan {
     const type = inner instanceof SequenceToVector ? "SequenceToVector" : "SequenceToSequence";
     const describe = (reads: string) => `${type}(${inner.rnn.spec.cell}, ${reads}) with ${model.activation}`;
     plan = sequencePlan(describe, inner.rnn, vocabSize, dtype, type === "SequenceToSequence", (x) => model.forward(x));
+  } else if (model instanceof KerasLayersModel) {
+    // An imported Keras graph: batch-first features, or token ids when it starts with an Embedding.
+    const { input, nodes } = model.options;
+    const vocab = Math.min(...nodes.map((n) => (n.op === "embedding" && n.input === input.name ? n.vocabulary : Infinity)));
+    plan = input.kind === "tokens"
+      ? { name: `KerasLayersModel(token ids, vocabulary ${vocab})`, slots: [{ role: "x", kind: "ids", dims: ["B", "T"], vocab }], outputBatchAxis: 0, run: ([x]) => model.forward(x) }
+      : { name: `KerasLayersModel(input ${input.size})`, slots: [{ role: "x", kind: "features", dims: ["B", "T", input.size] }], outputBatchAxis: 0, run: ([x]) => model.forward(x) };
   } else if (model instanceof VectorToSequence) {
     const { inputSize: I, batchFirst, cell } = model.rnn.spec;
     const steps = options.steps;
@@ -180,7 +188,7 @@ function planFor(model: Module, options: PredictArraysOptions): Plan {
     };
   } else {
     throw new Error(
-      `a ${model.constructor.name} is not a model type predict can feed (it feeds RNN, LSTM, GRU, Linear, SequenceToVector, SequenceToSequence, VectorToSequence, EncoderDecoder, ONNX graphs and TF.js models with an output activation)`,
+      `a ${model.constructor.name} is not a model type predict can feed (it feeds RNN, LSTM, GRU, Linear, SequenceToVector, SequenceToSequence, VectorToSequence, EncoderDecoder, ONNX graphs, KerasLayersModel and TF.js / Keras models with an output activation)`,
     );
   }
   if (options.steps !== undefined && !(model instanceof VectorToSequence)) {

@@ -3,10 +3,10 @@
  * one place commands such as `predict` get models from: rnnkit's own model files (`.safetensors`,
  * ./files.ts), ONNX models (`.onnx`, `importOnnx` in src/onnx/import.ts: a recurrent stack lifted
  * into rnnkit's modules, any other graph of the supported operators as an OnnxGraph; asynchronous
- * since protobufjs is imported lazily) and TensorFlow.js layers
- * models (`model.json` with its weight files, ./tfjs-load.ts). A reader for another
- * format (Keras) is one more entry in READERS returning the same LoadedModel, and every command
- * that loads through here reads it.
+ * since protobufjs is imported lazily), TensorFlow.js layers models (`model.json` with its weight
+ * files, ./tfjs-load.ts) and Keras models (`.keras`, `.h5`, ./keras-load.ts). A reader for another
+ * format is one more entry in READERS returning the same LoadedModel, and every command that loads
+ * through here reads it.
  * Not here: converting between formats, sniffing a format from the bytes.
  */
 import { readFileSync } from "node:fs";
@@ -15,6 +15,7 @@ import { loadModel } from "./files.js";
 import type { LoadedModel } from "../io/model-file.js";
 import { importOnnx } from "../onnx/import.js";
 import { loadLayersModel } from "./tfjs-load.js";
+import { loadKerasModel } from "./keras-load.js";
 
 /** A model format that can be read: its name, its file extensions (lower case, with the dot) and its loader. */
 export interface ModelFileReader {
@@ -42,17 +43,24 @@ function readLayersModel(path: string): LoadedModel {
   return { model, spec, metadata: outputActivation === "linear" ? {} : { [OUTPUT_ACTIVATION_KEY]: outputActivation } };
 }
 
+/**
+ * A Keras model (.keras or .h5) lifted into a module; a chain's Dense activation is recorded
+ * like a TF.js model's (a KerasLayersModel keeps its activations in its own spec).
+ */
+async function readKerasModel(path: string): Promise<LoadedModel> {
+  const { model, spec, outputActivation } = await loadKerasModel(path);
+  return { model, spec, metadata: outputActivation === "linear" ? {} : { [OUTPUT_ACTIVATION_KEY]: outputActivation } };
+}
+
 const READERS: readonly ModelFileReader[] = [
   { format: "rnnkit model files", extensions: [".safetensors"], read: (path) => loadModel(path) },
   { format: "ONNX models", extensions: [".onnx"], read: readOnnxModel },
   { format: "TensorFlow.js layers models", extensions: [".json"], read: readLayersModel },
+  { format: "Keras models", extensions: [".keras", ".h5", ".hdf5"], read: readKerasModel },
 ];
 
 /** Formats people will try that are not read (yet), so the refusal can name what the file is. */
 const NOT_READ: Record<string, string> = {
-  ".keras": "a Keras model",
-  ".h5": "a Keras (HDF5) model",
-  ".hdf5": "a Keras (HDF5) model",
   ".pt": "a PyTorch pickle",
   ".pth": "a PyTorch pickle",
   ".ckpt": "a training checkpoint (the model is the .safetensors file written beside it)",
