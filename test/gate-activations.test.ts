@@ -5,7 +5,7 @@
  * (`tf.layers.lstm` with recurrentActivation 'hardSigmoid', `tf.layers.gru`, which applies the
  * reset before the product, hardSigmoid by default) running the same weights; a float64
  * re-statement of Keras 3's hard_sigmoid, relu6(x + 3)/6, for "hardSigmoid6"; model files
- * round-tripping each variant bit for bit; and the refusals. The kernels are checked on every
+ * round-tripping each variant bit for bit; the refusals; and docs/gate-activations.md's example. The kernels are checked on every
  * backend in kernels.test.ts and the fused layers against the cells in fused-vs-cells.test.ts.
  */
 import { before, test } from "node:test";
@@ -20,6 +20,7 @@ import { gradOf, record } from "../src/autograd/tape.js";
 import { recurrent, recurrentParamNames, recurrentParamShapes, type RecurrentSpec } from "../src/ops/recurrent.js";
 import { FLOAT32_FORWARD, assertClose } from "./support/close.js";
 import { withSpec } from "./support/mutate.js";
+import { runDocExample } from "./support/doc-example.js";
 
 /** Named tolerances (STYLE principle 11). */
 const tol = {
@@ -384,4 +385,12 @@ test("layers, cells, topologies and the op refuse unknown or misplaced values wi
   assert.throws(() => recurrent({ ...spec, gateActivation: "hardSigmoid" }, x, w), /RNN: gateActivation 'hardSigmoid' applies to LSTM and GRU gates only/);
   assert.throws(() => recurrent({ ...spec, resetAfter: false }, x, w), /RNN: resetAfter applies to GRU only/);
   assert.throws(() => recurrent({ ...spec, cell: "lstm", gateActivation: "soft" as GateActivation }, x, w), /LSTM: unknown gateActivation "soft"/);
+});
+
+test("docs/gate-activations.md's example runs as written: a TF.js GRU's weights in an rnnkit GRU give its outputs", () => {
+  const { block, stdout } = runDocExample("docs/gate-activations.md", "In code", ".");
+  assert.match(block, /gateActivation: "hardSigmoid", resetAfter: false/);
+  const m = /worst \|rnnkit − TF\.js\| (\S+)/.exec(stdout);
+  assert.ok(m !== null, stdout);
+  assert.ok(Number(m[1]) <= FLOAT32_FORWARD.atol, stdout);
 });
