@@ -120,7 +120,7 @@ abstract class RecurrentLayer extends Module {
     const keys: readonly string[] =
       cell === "rnn" ? [...LAYER_KEYS, "nonlinearity"] : cell === "lstm" ? [...LAYER_KEYS, "gateActivation"] : [...LAYER_KEYS, "gateActivation", "resetAfter"];
     checkKnownKeys(who, o, keys, {
-      nonlinearity: `it applies to RNN only; the ${who}'s activations are tanh and its gateActivation`,
+      nonlinearity: `it applies to RNN only; the ${who}'s gates take gateActivation instead`,
       gateActivation: "it applies to LSTM and GRU gates only; an RNN has none (use nonlinearity)",
       resetAfter: "it applies to GRU only",
     });
