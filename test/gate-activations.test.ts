@@ -12,7 +12,7 @@ import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import {
-  Rng, Tensor, LSTM, GRU, RNN, GRUCell, LSTMCell, SequenceToVector, EncoderDecoder, encodeModel, decodeModel, hardSigmoid, hardSigmoid6,
+  Rng, Tensor, LSTM, GRU, RNN, GRUCell, LSTMCell, SequenceToVector, SequenceToSequence, StepRunner, EncoderDecoder, encodeModel, decodeModel, hardSigmoid, hardSigmoid6,
   toTfjsGateOrder, type GateActivation, type Module,
 } from "../src/index.js";
 import { gradcheck } from "../src/autograd/gradcheck.js";
@@ -305,6 +305,28 @@ test("a reset-before GRU streamed one step at a time equals the whole sequence (
     // The same arithmetic; GEMMs over 1·B rows and over T·B rows may block their sums differently.
     assertClose(steps, whole.output.data, `B=${B} output`, tol.sameMath32);
     assertClose(state!.h.data, whole.state.h.data, `B=${B} state`, tol.sameMath32);
+  }
+});
+
+test("StepRunner streams hard-sigmoid and reset-before models as their whole-sequence forward", () => {
+  const rng = new Rng(335);
+  const T = 5, B = 2, I = 3;
+  for (const options of [
+    { cell: "gru" as const, resetAfter: false, gateActivation: "hardSigmoid" as const },
+    { cell: "lstm" as const, gateActivation: "hardSigmoid6" as const },
+  ]) {
+    const model = new SequenceToSequence({ ...options, inputSize: I, hiddenSize: 4, numLayers: 2, outputSize: 2, batchFirst: true, rng });
+    const x = uniform(rng, [B, T, I], 2, "float32");
+    const whole = model.forward(x).data;
+    const runner = new StepRunner(model);
+    let state = runner.initialState(B);
+    for (let t = 0; t < T; t++) {
+      const xt = new Tensor(Float32Array.from({ length: B * I }, (_, k) => x.data[(Math.floor(k / I) * T + t) * I + (k % I)]), [B, I]);
+      const r = runner.step(xt, state);
+      state = r.state;
+      const want = Float32Array.from({ length: B * 2 }, (_, k) => whole[(Math.floor(k / 2) * T + t) * 2 + (k % 2)]);
+      assertClose(r.y.data, want, `${options.cell} step ${t}`, tol.sameMath32);
+    }
   }
 });
 
