@@ -145,7 +145,7 @@ if (values.sweep) {
     const gates = randomF32(rng, 4 * BH), cPrev = randomF32(rng, BH), c = new Float32Array(BH), t = new Float32Array(BH), h = new Float32Array(BH);
     const pre = randomF32(rng, BH);
     const inner = Math.max(1, Math.round(2e5 / BH));
-    const lstm = all.map(({ K }) => 1000 * time(() => K.lstmGatesForward(B, H, gates, cPrev, c, t, h), reps, inner));
+    const lstm = all.map(({ K }) => 1000 * time(() => K.lstmGatesForward(B, H, gates, cPrev, c, t, h, "sigmoid"), reps, inner));
     const rnn = all.map(({ K }) => 1000 * time(() => K.rnnGatesForward("tanh", BH, pre, h), reps, inner));
     console.log(`B=${B} H=${H} (${BH} units)  lstmForward ${lstm.map((u) => u.toFixed(2)).join(" / ")}   rnn tanh ${rnn.map((u) => u.toFixed(2)).join(" / ")}   (ts / ${forced.map((t) => t.label).join(" / ")})`);
   }

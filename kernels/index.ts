@@ -6,7 +6,8 @@
 // places operands and scratch after `heapBase()`.
 export { affine, gemm, gemmWorkspaceBytes } from "./gemm";
 export {
-  gruGatesBackward, gruGatesForward, lstmGatesBackward, lstmGatesForward, rnnGatesBackward, rnnGatesForward,
+  gruGatesBackward, gruGatesForward, gruResetBeforeBackward, gruResetBeforeForward, lstmGatesBackward, lstmGatesForward,
+  rnnGatesBackward, rnnGatesForward,
 } from "./gates";
 
 /** First byte the caller may use: everything from here on is free linear memory. */

@@ -104,10 +104,16 @@ const POW2_BIAS: i32 = 127 - 0x4B400000;
 // The vector paths read their constants from this table with one broadcast load each: V8
 // rebuilds an inline v128 constant with three instructions at every use (no constant pool),
 // which was a good part of the gate kernels' time. Slots are named below.
-const KF = memory.data<f32>([EXP_LO, EXP_HI, LOG2E, LN2_HI, LN2_LO, C2, C3, C4, C5, C6, C7, 1, 2, TANH_CLAMP, ROUND_MAGIC, 0]);
+/** Slopes of the two hard sigmoids: clip(0.2·x + 0.5, 0, 1) and clip(x/6 + 0.5, 0, 1). */
+export const HARD_SLOPE: f32 = 0.2;
+export const HARD6_SLOPE: f32 = 1.0 / 6.0;
+const KF = memory.data<f32>([
+  EXP_LO, EXP_HI, LOG2E, LN2_HI, LN2_LO, C2, C3, C4, C5, C6, C7, 1, 2, TANH_CLAMP, ROUND_MAGIC, 0, HARD_SLOPE, HARD6_SLOPE,
+]);
 const KI = memory.data<i32>([POW2_BIAS, -2147483648]);
 const K_EXP_LO = 0, K_EXP_HI = 1, K_LOG2E = 2, K_LN2_HI = 3, K_LN2_LO = 4, K_C2 = 5, K_C3 = 6, K_C4 = 7;
 const K_C5 = 8, K_C6 = 9, K_C7 = 10, K_ONE = 11, K_TWO = 12, K_TANH_CLAMP = 13, K_ROUND_MAGIC = 14, K_ZERO = 15;
+export const K_HARD_SLOPE = 16, K_HARD6_SLOPE = 17;
 const KI_POW2_BIAS = 0, KI_SIGN = 1;
 
 /** The constant `value`, kept in slot `slot` of KF: a broadcast load for vectors, an immediate for scalars. */
@@ -201,4 +207,25 @@ const KI_POW2_BIAS = 0, KI_SIGN = 1;
 // @ts-ignore: decorator
 @inline export function vrelu<V>(x: V): V {
   return vwherePositive<V>(x, x);
+}
+
+/**
+ * The hard sigmoid clip(slope·x + 0.5, 0, 1) (slope 0.2 or 1/6, kept in KF slot `slot`):
+ * x·slope rounded, + 0.5 rounded, then clipped, as TF.js computes it; a NaN passes through.
+ */
+// @ts-ignore: decorator
+@inline export function vhardSigmoid<V>(x: V, slope: f32, slot: i32): V {
+  const y = vadd<V>(vmul<V>(x, vk<V>(slope, slot)), vk<V>(C2, K_C2));
+  return vpmin<V>(vpmax<V>(y, vk<V>(0, K_ZERO)), vone<V>());
+}
+
+/** g·slope where 0 < y < 1, else 0: the hard sigmoid's backward through its output y. */
+// @ts-ignore: decorator
+@inline export function vhardSigmoidGrad<V>(g: V, y: V, slope: f32, slot: i32): V {
+  const gs = vmul<V>(g, vk<V>(slope, slot));
+  if (isVector<V>()) {
+    return v128.and(gs, v128.and(f32x4.gt(y, v128.load32_splat(KF + <usize>K_ZERO * F32)), f32x4.lt(y, vone<V>())));
+  } else {
+    return y > 0 && y < 1 ? gs : 0;
+  }
 }

@@ -28,7 +28,7 @@ export type { WasmKernelOptions, WasmBuild, WasmBuildSource } from "./backend/wa
 
 // Ops, losses, the fused recurrent op
 export {
-  add, sub, mul, div, neg, exp, log, tanh, sigmoid, relu, scale, addScalar, scalarSub,
+  add, sub, mul, div, neg, exp, log, tanh, sigmoid, hardSigmoid, hardSigmoid6, relu, scale, addScalar, scalarSub,
   sum, mean, softmax, logSoftmax, matmul, linear, reshape, transpose, concat, slice, split, stack, embedding, oneHot,
   type Axes,
 } from "./ops/index.js";
@@ -37,7 +37,7 @@ export {
   recurrent, recurrentParamNames, recurrentParamShapes, hiddenGradientNorms,
   type RecurrentSpec, type CellKind, type RecurrentState, type RecurrentOptions, type RecurrentResult, type HiddenGradientNorms,
 } from "./ops/recurrent.js";
-export type { RnnActivation } from "./backend/kernels.js";
+export type { GateActivation, RnnActivation } from "./backend/kernels.js";
 
 // Modules
 export { Module, type StateDict, type TensorRecord } from "./nn/module.js";
@@ -46,7 +46,9 @@ export { Embedding, type EmbeddingOptions } from "./nn/embedding.js";
 export { Dropout, type DropoutOptions } from "./nn/dropout.js";
 export { Sequential, type TensorModule } from "./nn/sequential.js";
 export * from "./nn/cells/index.js";
-export { RNN, LSTM, GRU, type RecurrentLayerOptions, type RNNOptions, type RecurrentForwardOptions } from "./nn/recurrent.js";
+export {
+  RNN, LSTM, GRU, type RecurrentLayerOptions, type RNNOptions, type LSTMOptions, type GRUOptions, type RecurrentForwardOptions,
+} from "./nn/recurrent.js";
 export {
   SequenceToVector, SequenceToSequence, VectorToSequence, EncoderDecoder, createRecurrentLayer, outputWidth,
   type RecurrentLayerModule, type RecurrentBlockOptions, type HeadedOptions,

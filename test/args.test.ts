@@ -43,7 +43,7 @@ const cases: Array<[string, () => unknown, RegExp]> = [
   ["unknown option numLayer", () => new GRU(loose<LSTMOptions>({ ...base, numLayer: 2, rng: rng() })),
     /^TypeError: GRU: unknown option 'numLayer' \(did you mean numLayers\?\)/],
   ["nonlinearity on an LSTM", () => new LSTM(loose<LSTMOptions>({ ...base, nonlinearity: "relu", rng: rng() })),
-    /^TypeError: LSTM: unknown option 'nonlinearity' \(it applies to RNN only; the LSTM's activations are fixed\)$/],
+    /^TypeError: LSTM: unknown option 'nonlinearity' \(it applies to RNN only; the LSTM's gates take gateActivation instead\)$/],
   ["SequenceToVector outputSize: 0", () => new SequenceToVector({ cell: "lstm", ...base, outputSize: 0, rng: rng() }),
     /^RangeError: SequenceToVector: outputSize must be a positive integer, got 0$/],
   ["SequenceToSequence hidden_size", () => new SequenceToSequence(loose({ cell: "gru", inputSize: 3, hidden_size: 4, outputSize: 1, rng: rng() })),

@@ -1,6 +1,7 @@
 /**
  * The fused sequence layers must equal the autodiff cells stepped by hand, in every
- * mode, stacked, bidirectional and with unsorted variable lengths: outputs, final
+ * mode (hard-sigmoid gates and the reset-before GRU included), stacked, bidirectional
+ * and with unsorted variable lengths: outputs, final
  * states, and the gradients of x, the initial state and every parameter. In float64 once
  * (it runs on the TypeScript kernels whatever backend is active), and in float32 on every
  * backend, where the fused layer runs the recurrent kernels and the cells the GEMM.
@@ -9,7 +10,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   Rng, Tensor, RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell, slice, reshape, concat, stack, mul, sum, add,
-  type DType, type Module,
+  type DType, type GateActivation, type Module,
 } from "../src/index.js";
 import { kernels } from "../src/backend/kernels.js";
 import { forEachBackend } from "./support/backends.js";
@@ -26,7 +27,9 @@ const tol = {
   sameMath32: { atol: 2e-6, rtol: 2e-5 },
 };
 
-type Kind = "rnn-tanh" | "rnn-relu" | "rnn-sigmoid" | "lstm" | "gru";
+type Kind =
+  | "rnn-tanh" | "rnn-relu" | "rnn-sigmoid" | "lstm" | "gru"
+  | "lstm-hardSigmoid" | "lstm-hardSigmoid6" | "gru-hardSigmoid6" | "gru-before" | "gru-before-hardSigmoid";
 interface Case { kind: Kind; I: number; H: number; L: number; bidirectional: boolean; T: number; lengths: number[] }
 
 function randn(rng: Rng, shape: number[], dtype: DType): Tensor {
@@ -35,10 +38,18 @@ function randn(rng: Rng, shape: number[], dtype: DType): Tensor {
   return t;
 }
 
+/** The gate options of a kind: "lstm-hardSigmoid" → { gateActivation: "hardSigmoid" }, "gru-before…" → resetAfter false. */
+function gateOptions(kind: Kind): { gateActivation?: GateActivation; resetAfter?: boolean } {
+  const parts = kind.split("-");
+  const before = parts[1] === "before";
+  const gate = parts[before ? 2 : 1] as GateActivation | undefined;
+  return { ...(gate === undefined ? {} : { gateActivation: gate }), ...(before ? { resetAfter: false } : {}) };
+}
+
 function makeLayer(c: Case, rng: Rng, dtype: DType) {
   const opts = { inputSize: c.I, hiddenSize: c.H, numLayers: c.L, bidirectional: c.bidirectional, rng, dtype };
-  if (c.kind === "lstm") return new LSTM(opts);
-  if (c.kind === "gru") return new GRU(opts);
+  if (c.kind.startsWith("lstm")) return new LSTM({ ...opts, ...gateOptions(c.kind) });
+  if (c.kind.startsWith("gru")) return new GRU({ ...opts, ...gateOptions(c.kind) });
   return new RNN({ ...opts, nonlinearity: c.kind.slice(4) as "tanh" | "relu" | "sigmoid" });
 }
 
@@ -46,7 +57,9 @@ function makeLayer(c: Case, rng: Rng, dtype: DType) {
 function makeCell(c: Case, layer: Module, k: number, sfx: string, dtype: DType) {
   const I = k === 0 ? c.I : (c.bidirectional ? 2 : 1) * c.H;
   const opts = { inputSize: I, hiddenSize: c.H, rng: new Rng(0), dtype };
-  const cell = c.kind === "lstm" ? new LSTMCell(opts) : c.kind === "gru" ? new GRUCell(opts) : new RNNCell({ ...opts, nonlinearity: c.kind.slice(4) as "tanh" });
+  const cell = c.kind.startsWith("lstm")
+    ? new LSTMCell({ ...opts, ...gateOptions(c.kind) })
+    : c.kind.startsWith("gru") ? new GRUCell({ ...opts, ...gateOptions(c.kind) }) : new RNNCell({ ...opts, nonlinearity: c.kind.slice(4) as "tanh" });
   const src = new Map(layer.namedParameters());
   const map: Record<string, string> = {};
   for (const [name] of cell.namedParameters()) map[name] = `${name}_l${k}${sfx}`;
@@ -57,7 +70,10 @@ function makeCell(c: Case, layer: Module, k: number, sfx: string, dtype: DType) 
 function fusedVsCells(dtype: DType, within: { atol: number; rtol: number }): void {
   test(`fused layers equal the autodiff cells stepped by hand (outputs, states and all gradients), ${dtype}`, () => {
     const rng = new Rng(2024);
-    const kinds: Kind[] = ["rnn-tanh", "rnn-relu", "rnn-sigmoid", "lstm", "gru"];
+    const kinds: Kind[] = [
+      "rnn-tanh", "rnn-relu", "rnn-sigmoid", "lstm", "gru",
+      "lstm-hardSigmoid", "lstm-hardSigmoid6", "gru-hardSigmoid6", "gru-before", "gru-before-hardSigmoid",
+    ];
     for (const kind of kinds) {
       for (const [L, bidirectional] of [[1, false], [2, true], [2, false], [1, true]] as Array<[number, boolean]>) {
         const B = 3;
@@ -72,7 +88,7 @@ function fusedVsCells(dtype: DType, within: { atol: number; rtol: number }): voi
         const wH = randn(rng, [L * D, B, c.H], dtype);
         const wC = randn(rng, [L * D, B, c.H], dtype);
         for (const t of [x, h0, c0]) t.requiresGrad = true;
-        const isLstm = kind === "lstm";
+        const isLstm = kind.startsWith("lstm");
 
         // Fused path.
         const fused = layer.forward(x, isLstm ? { h: h0, c: c0 } : { h: h0 }, { lengths: c.lengths });

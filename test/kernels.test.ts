@@ -12,7 +12,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { tsKernels } from "../src/backend/ts/index.js";
-import { kernels, type Kernels, type RnnActivation } from "../src/backend/kernels.js";
+import { GATE_ACTIVATIONS, kernels, type GateActivation, type Kernels, type RnnActivation } from "../src/backend/kernels.js";
 import type { WasmKernels } from "../src/backend/wasm/index.js";
 import { Rng } from "../src/tensor/random.js";
 import type { Floats } from "../src/tensor/tensor.js";
@@ -174,26 +174,57 @@ const scalarAct: Record<RnnActivation, (v: number) => number> = {
   sigmoid: sigma,
 };
 
+/**
+ * The gate activations from their definitions: σ; TF.js's hardSigmoid clip(0.2·x + 0.5, 0, 1)
+ * (tfjs-layers backend `hardSigmoid`, ONNX HardSigmoid's defaults); Keras 3's hard_sigmoid
+ * relu6(x + 3)/6.
+ */
+const scalarGate: Record<GateActivation, (v: number) => number> = {
+  sigmoid: sigma,
+  hardSigmoid: (v) => Math.min(1, Math.max(0, 0.2 * v + 0.5)),
+  hardSigmoid6: (v) => Math.min(6, Math.max(0, v + 3)) / 6,
+};
+
+/** Where each gate activation has a kink (finite differences must stay away from these). */
+const GATE_KINKS: Record<GateActivation, number[]> = { sigmoid: [], hardSigmoid: [-2.5, 2.5], hardSigmoid6: [-3, 3] };
+
+/** Moves values within 0.01 of a kink of `gate` (as pre-activations) 0.05 away from it. */
+function awayFromKinks(gate: GateActivation, a: Float64Array): Float64Array {
+  for (let i = 0; i < a.length; i++) {
+    for (const k of GATE_KINKS[gate]) if (Math.abs(a[i] - k) < 0.01) a[i] = k + 0.05;
+  }
+  return a;
+}
+
 /** One LSTM unit: i,f,g,o pre-activations and c_{t−1} → activations, c, tanh c, h. */
-function lstmUnit(pi: number, pf: number, pg: number, po: number, cPrev: number) {
-  const i = sigma(pi), f = sigma(pf), g = Math.tanh(pg), o = sigma(po);
+function lstmUnit(pi: number, pf: number, pg: number, po: number, cPrev: number, gate: GateActivation = "sigmoid") {
+  const s = scalarGate[gate];
+  const i = s(pi), f = s(pf), g = Math.tanh(pg), o = s(po);
   const c = f * cPrev + i * g;
   return { i, f, g, o, c, tanhC: Math.tanh(c), h: o * Math.tanh(c) };
 }
 
-/** One GRU unit in PyTorch's form. */
-function gruUnit(gir: number, giz: number, gin: number, ghr: number, ghz: number, ghn: number, hPrev: number) {
-  const r = sigma(gir + ghr), z = sigma(giz + ghz), n = Math.tanh(gin + r * ghn);
+/**
+ * One GRU unit in PyTorch's form. `sum` forms gi + gh before the gate activation: exact, or
+ * rounded to float32 as the float32 kernels do by contract (a hard sigmoid passes that
+ * rounding on at slope 1/6 where σ damps it, and gh_n can multiply it by ~100).
+ */
+function gruUnit(
+  gir: number, giz: number, gin: number, ghr: number, ghz: number, ghn: number, hPrev: number, gate: GateActivation = "sigmoid",
+  sum: (a: number, b: number) => number = (a, b) => a + b,
+) {
+  const s = scalarGate[gate];
+  const r = s(sum(gir, ghr)), z = s(sum(giz, ghz)), n = Math.tanh(gin + r * ghn);
   return { r, z, n, h: (1 - z) * n + z * hPrev };
 }
 
 /** The LSTM step restated unit by unit: gates [B,4H] (activations), c, tanhC, h [B,H]. */
-function lstmReference(B: number, H: number, pre: Floats, cPrev: Floats) {
+function lstmReference(B: number, H: number, pre: Floats, cPrev: Floats, gate: GateActivation = "sigmoid") {
   const gates = new Float64Array(4 * B * H), c = new Float64Array(B * H), tanhC = new Float64Array(B * H), h = new Float64Array(B * H);
   for (let b = 0; b < B; b++) {
     for (let j = 0; j < H; j++) {
       const r = 4 * b * H, u = b * H + j;
-      const e = lstmUnit(pre[r + j], pre[r + H + j], pre[r + 2 * H + j], pre[r + 3 * H + j], cPrev[u]);
+      const e = lstmUnit(pre[r + j], pre[r + H + j], pre[r + 2 * H + j], pre[r + 3 * H + j], cPrev[u], gate);
       [gates[r + j], gates[r + H + j], gates[r + 2 * H + j], gates[r + 3 * H + j]] = [e.i, e.f, e.g, e.o];
       [c[u], tanhC[u], h[u]] = [e.c, e.tanhC, e.h];
     }
@@ -202,17 +233,32 @@ function lstmReference(B: number, H: number, pre: Floats, cPrev: Floats) {
 }
 
 /** The GRU step restated unit by unit: gates [B,3H] (r|z|n) and h [B,H]. */
-function gruReference(B: number, H: number, gi: Floats, gh: Floats, hPrev: Floats) {
+function gruReference(
+  B: number, H: number, gi: Floats, gh: Floats, hPrev: Floats, gate: GateActivation = "sigmoid",
+  sum?: (a: number, b: number) => number,
+) {
   const gates = new Float64Array(3 * B * H), h = new Float64Array(B * H);
   for (let b = 0; b < B; b++) {
     for (let j = 0; j < H; j++) {
       const r0 = 3 * b * H, u = b * H + j;
-      const e = gruUnit(gi[r0 + j], gi[r0 + H + j], gi[r0 + 2 * H + j], gh[r0 + j], gh[r0 + H + j], gh[r0 + 2 * H + j], hPrev[u]);
+      const e = gruUnit(gi[r0 + j], gi[r0 + H + j], gi[r0 + 2 * H + j], gh[r0 + j], gh[r0 + H + j], gh[r0 + 2 * H + j], hPrev[u], gate, sum);
       [gates[r0 + j], gates[r0 + H + j], gates[r0 + 2 * H + j]] = [e.r, e.z, e.n];
       h[u] = e.h;
     }
   }
   return { gates, h };
+}
+
+/** The reset-before GRU's gated state restated: rh = s(gi_r + gh_r)·hPrev, unit by unit. */
+function resetBeforeReference(
+  B: number, H: number, gi: Floats, gh: Floats, hPrev: Floats, gate: GateActivation,
+  sum: (a: number, b: number) => number = (a, b) => a + b,
+) {
+  const rh = new Float64Array(B * H);
+  for (let b = 0; b < B; b++) {
+    for (let j = 0; j < H; j++) rh[b * H + j] = scalarGate[gate](sum(gi[3 * b * H + j], gh[3 * b * H + j])) * hPrev[b * H + j];
+  }
+  return rh;
 }
 
 /** Every element within `relTol` of the reference, relative to max(1, |expected|, |scale|); all finite. */
@@ -281,61 +327,107 @@ for (const act of ["tanh", "relu", "sigmoid"] as const) {
   });
 }
 
-test("float64 reference: lstmGates forward equals the scalar equations; backward equals finite differences", () => {
-  const rng = new Rng(21);
-  for (const [B, H] of REFERENCE_SHAPES) {
-    const G = 4 * H;
-    const pre = randomF64(rng, B * G, -2, 2);
-    const cPrev = randomF64(rng, B * H, -1.5, 1.5);
-    const gates = Float64Array.from(pre);
-    const c = new Float64Array(B * H).fill(NaN), tanhC = new Float64Array(B * H).fill(NaN), h = new Float64Array(B * H).fill(NaN);
-    tsKernels.lstmGatesForward(B, H, gates, cPrev, c, tanhC, h);
-    const e = lstmReference(B, H, pre, cPrev);
-    expectClose("lstm gates", gates, e.gates, tol.forward64);
-    expectClose("lstm c", c, e.c, tol.forward64);
-    expectClose("lstm tanhC", tanhC, e.tanhC, tol.forward64);
-    expectClose("lstm h", h, e.h, tol.forward64);
+for (const gate of GATE_ACTIVATIONS) {
+  test(`float64 reference: lstmGates (${gate}) forward equals the scalar equations; backward equals finite differences`, () => {
+    const rng = new Rng(21);
+    for (const [B, H] of REFERENCE_SHAPES) {
+      const G = 4 * H;
+      // [−4, 4] reaches both clipped ends of the hard sigmoids; kinks are avoided for the differences.
+      const pre = awayFromKinks(gate, randomF64(rng, B * G, -4, 4));
+      const cPrev = randomF64(rng, B * H, -1.5, 1.5);
+      const gates = Float64Array.from(pre);
+      const c = new Float64Array(B * H).fill(NaN), tanhC = new Float64Array(B * H).fill(NaN), h = new Float64Array(B * H).fill(NaN);
+      tsKernels.lstmGatesForward(B, H, gates, cPrev, c, tanhC, h, gate);
+      const e = lstmReference(B, H, pre, cPrev, gate);
+      expectClose("lstm gates", gates, e.gates, tol.forward64);
+      expectClose("lstm c", c, e.c, tol.forward64);
+      expectClose("lstm tanhC", tanhC, e.tanhC, tol.forward64);
+      expectClose("lstm h", h, e.h, tol.forward64);
 
-    // L = Σ wh⊙h + Σ wc⊙c; the kernel gets dh = wh and dc = wc (∂L/∂c_t from the future).
-    const wh = randomF64(rng, B * H), wc = randomF64(rng, B * H);
-    const dGates = new Float64Array(B * G).fill(NaN);
-    const dc = Float64Array.from(wc);
-    tsKernels.lstmGatesBackward(B, H, gates, cPrev, tanhC, wh, dc, dGates);
-    const loss = (): number => {
-      const gg = Float64Array.from(pre), cc = new Float64Array(B * H), tt = new Float64Array(B * H), hh = new Float64Array(B * H);
-      tsKernels.lstmGatesForward(B, H, gg, cPrev, cc, tt, hh);
-      return dot(wh, hh) + dot(wc, cc);
-    };
-    expectClose("lstm dGates", dGates, Float64Array.from(pre, (_, i) => centralDiff(loss, pre, i)), tol.finiteDiff);
-    expectClose("lstm dcPrev", dc, Float64Array.from(cPrev, (_, u) => centralDiff(loss, cPrev, u)), tol.finiteDiff);
-  }
-});
+      // L = Σ wh⊙h + Σ wc⊙c; the kernel gets dh = wh and dc = wc (∂L/∂c_t from the future).
+      const wh = randomF64(rng, B * H), wc = randomF64(rng, B * H);
+      const dGates = new Float64Array(B * G).fill(NaN);
+      const dc = Float64Array.from(wc);
+      tsKernels.lstmGatesBackward(B, H, gates, cPrev, tanhC, wh, dc, dGates, gate);
+      const loss = (): number => {
+        const gg = Float64Array.from(pre), cc = new Float64Array(B * H), tt = new Float64Array(B * H), hh = new Float64Array(B * H);
+        tsKernels.lstmGatesForward(B, H, gg, cPrev, cc, tt, hh, gate);
+        return dot(wh, hh) + dot(wc, cc);
+      };
+      expectClose("lstm dGates", dGates, Float64Array.from(pre, (_, i) => centralDiff(loss, pre, i)), tol.finiteDiff);
+      expectClose("lstm dcPrev", dc, Float64Array.from(cPrev, (_, u) => centralDiff(loss, cPrev, u)), tol.finiteDiff);
+    }
+  });
 
-test("float64 reference: gruGates forward equals the scalar equations; backward equals finite differences", () => {
-  const rng = new Rng(22);
-  for (const [B, H] of REFERENCE_SHAPES) {
-    const G = 3 * H;
-    const gi = randomF64(rng, B * G, -2, 2), gh = randomF64(rng, B * G, -2, 2), hPrev = randomF64(rng, B * H);
-    const gates = new Float64Array(B * G).fill(NaN), h = new Float64Array(B * H).fill(NaN);
-    tsKernels.gruGatesForward(B, H, gi, gh, hPrev, gates, h);
-    const e = gruReference(B, H, gi, gh, hPrev);
-    expectClose("gru gates", gates, e.gates, tol.forward64);
-    expectClose("gru h", h, e.h, tol.forward64);
+  test(`float64 reference: gruGates (${gate}) forward equals the scalar equations; backward equals finite differences`, () => {
+    const rng = new Rng(22);
+    for (const [B, H] of REFERENCE_SHAPES) {
+      const G = 3 * H;
+      // gi in [−2, 2] plus gh in [−2, 2]: r and z reach the clipped ends; gh kept off the kinks of gi + gh.
+      const gi = randomF64(rng, B * G, -2, 2), gh = randomF64(rng, B * G, -2, 2), hPrev = randomF64(rng, B * H);
+      const sum = awayFromKinks(gate, Float64Array.from(gi, (v, i) => v + gh[i]));
+      for (let i = 0; i < gh.length; i++) gh[i] = sum[i] - gi[i];
+      const gates = new Float64Array(B * G).fill(NaN), h = new Float64Array(B * H).fill(NaN);
+      tsKernels.gruGatesForward(B, H, gi, gh, hPrev, gates, h, gate);
+      const e = gruReference(B, H, gi, gh, hPrev, gate);
+      expectClose("gru gates", gates, e.gates, tol.forward64);
+      expectClose("gru h", h, e.h, tol.forward64);
 
-    // L = Σ w⊙h with gi, gh and hPrev as independent inputs (dhPrev is the direct path z⊙dh).
-    const w = randomF64(rng, B * H);
-    const dGi = new Float64Array(B * G).fill(NaN), dGh = new Float64Array(B * G).fill(NaN), dhPrev = new Float64Array(B * H).fill(NaN);
-    tsKernels.gruGatesBackward(B, H, gates, gh, hPrev, w, dGi, dGh, dhPrev);
-    const loss = (): number => {
-      const hh = new Float64Array(B * H);
-      tsKernels.gruGatesForward(B, H, gi, gh, hPrev, new Float64Array(B * G), hh);
-      return dot(w, hh);
-    };
-    expectClose("gru dGi", dGi, Float64Array.from(gi, (_, i) => centralDiff(loss, gi, i)), tol.finiteDiff);
-    expectClose("gru dGh", dGh, Float64Array.from(gh, (_, i) => centralDiff(loss, gh, i)), tol.finiteDiff);
-    expectClose("gru dhPrev", dhPrev, Float64Array.from(hPrev, (_, u) => centralDiff(loss, hPrev, u)), tol.finiteDiff);
-  }
-});
+      // L = Σ w⊙h with gi, gh and hPrev as independent inputs (dhPrev is the direct path z⊙dh).
+      const w = randomF64(rng, B * H);
+      const dGi = new Float64Array(B * G).fill(NaN), dGh = new Float64Array(B * G).fill(NaN), dhPrev = new Float64Array(B * H).fill(NaN);
+      tsKernels.gruGatesBackward(B, H, gates, gh, hPrev, w, dGi, dGh, dhPrev, gate);
+      const loss = (): number => {
+        const hh = new Float64Array(B * H);
+        tsKernels.gruGatesForward(B, H, gi, gh, hPrev, new Float64Array(B * G), hh, gate);
+        return dot(w, hh);
+      };
+      expectClose("gru dGi", dGi, Float64Array.from(gi, (_, i) => centralDiff(loss, gi, i)), tol.finiteDiff);
+      expectClose("gru dGh", dGh, Float64Array.from(gh, (_, i) => centralDiff(loss, gh, i)), tol.finiteDiff);
+      expectClose("gru dhPrev", dhPrev, Float64Array.from(hPrev, (_, u) => centralDiff(loss, hPrev, u)), tol.finiteDiff);
+    }
+  });
+
+  test(`float64 reference: gruResetBefore (${gate}) forward equals s(gi_r + gh_r)·hPrev; backward equals finite differences`, () => {
+    const rng = new Rng(23);
+    for (const [B, H] of REFERENCE_SHAPES) {
+      const G = 3 * H;
+      const gi = randomF64(rng, B * G, -2, 2), gh = randomF64(rng, B * G, -2, 2), hPrev = randomF64(rng, B * H);
+      const sum = awayFromKinks(gate, Float64Array.from(gi, (v, i) => v + gh[i]));
+      for (let i = 0; i < gh.length; i++) gh[i] = sum[i] - gi[i];
+      const rh = new Float64Array(B * H).fill(NaN);
+      tsKernels.gruResetBeforeForward(B, H, gi, gh, hPrev, rh, gate);
+      expectClose("rh", rh, resetBeforeReference(B, H, gi, gh, hPrev, gate), tol.forward64);
+
+      // L = Σ w⊙rh. The kernel reads r from `gates` (as gruGatesForward left it) and adds
+      // into dhPrev; dGi_n is copied to dGh_n; the z blocks are not touched.
+      const gates = new Float64Array(B * G);
+      tsKernels.gruGatesForward(B, H, gi, gh, hPrev, gates, new Float64Array(B * H), gate);
+      const w = randomF64(rng, B * H);
+      const dGi = randomF64(rng, B * G), dGh = randomF64(rng, B * G), dhStart = randomF64(rng, B * H);
+      const dGiBefore = Float64Array.from(dGi), dGhBefore = Float64Array.from(dGh);
+      const dhPrev = Float64Array.from(dhStart);
+      tsKernels.gruResetBeforeBackward(B, H, gates, hPrev, w, dGi, dGh, dhPrev, gate);
+      const loss = (): number => {
+        const out = new Float64Array(B * H);
+        tsKernels.gruResetBeforeForward(B, H, gi, gh, hPrev, out, gate);
+        return dot(w, out);
+      };
+      const dGiWant = Float64Array.from(dGiBefore), dGhWant = Float64Array.from(dGhBefore);
+      for (let b = 0; b < B; b++) {
+        for (let j = 0; j < H; j++) {
+          const r = 3 * b * H + j;
+          dGiWant[r] = centralDiff(loss, gi, r);
+          dGhWant[r] = centralDiff(loss, gh, r);
+          dGhWant[r + 2 * H] = dGiBefore[r + 2 * H];
+        }
+      }
+      expectClose("reset dGi", dGi, dGiWant, tol.finiteDiff);
+      expectClose("reset dGh", dGh, dGhWant, tol.finiteDiff);
+      expectClose("reset dhPrev", dhPrev, Float64Array.from(hPrev, (_, u) => dhStart[u] + centralDiff(loss, hPrev, u)), tol.finiteDiff);
+    }
+  });
+}
 
 // ---------------------------------------------------------------------------------------------
 // Every backend, float32, every call forced to the backend
@@ -364,6 +456,14 @@ function nanF32(n: number): Float32Array {
 /** |x| elementwise, in float64. */
 function absF64(a: Float32Array): Float64Array {
   return Float64Array.from(a, Math.abs);
+}
+
+/**
+ * How a backend forms gi + gh: the TypeScript kernels in double precision, the others rounded
+ * to float32, as their kernels compute.
+ */
+function sumOf(K: Kernels): (a: number, b: number) => number {
+  return K === tsKernels ? (a, b) => a + b : (a, b) => Math.fround(a + b);
 }
 
 type Inputs = (rng: Rng, n: number) => Float32Array;
@@ -501,61 +601,89 @@ forEachBackend((backend) => {
       }
     });
 
-    test(`lstmGates float32 forward and backward, ${label}`, () => {
-      const K = kernels();
-      const rng = new Rng(41);
-      for (const [B, H] of GATE_SHAPES) {
-        const BH = B * H;
-        const pre = gen(rng, 4 * BH), cPrev = gen(rng, BH);
-        const gates = Float32Array.from(pre), c = nanF32(BH), tanhC = nanF32(BH), h = nanF32(BH);
-        K.lstmGatesForward(B, H, gates, cPrev, c, tanhC, h);
-        const e = lstmReference(B, H, pre, cPrev);
-        expectClose(`${K.name} lstm gates`, gates, e.gates, tol.gates32);
-        expectClose(`${K.name} lstm c`, c, e.c, tol.gates32);
-        expectClose(`${K.name} lstm tanhC`, tanhC, e.tanhC, tol.gates32);
-        expectClose(`${K.name} lstm h`, h, e.h, tol.gates32);
+    for (const gate of GATE_ACTIVATIONS) {
+      test(`lstmGates (${gate}) float32 forward and backward, ${label}`, () => {
+        const K = kernels();
+        const rng = new Rng(41);
+        for (const [B, H] of GATE_SHAPES) {
+          const BH = B * H;
+          const pre = gen(rng, 4 * BH), cPrev = gen(rng, BH);
+          const gates = Float32Array.from(pre), c = nanF32(BH), tanhC = nanF32(BH), h = nanF32(BH);
+          K.lstmGatesForward(B, H, gates, cPrev, c, tanhC, h, gate);
+          const e = lstmReference(B, H, pre, cPrev, gate);
+          expectClose(`${K.name} lstm gates`, gates, e.gates, tol.gates32);
+          expectClose(`${K.name} lstm c`, c, e.c, tol.gates32);
+          expectClose(`${K.name} lstm tanhC`, tanhC, e.tanhC, tol.gates32);
+          expectClose(`${K.name} lstm h`, h, e.h, tol.gates32);
 
-        // Backward from the float32 forward's own activations, as the layers run it, against
-        // the float64 backward (checked against finite differences above). Its scale: the
-        // backward formulas are products and sums of inputs and of factors like (1 − i),
-        // (1 − g²), which |·| of the inputs leaves alone (i, f, o ∈ (0, 1); g, tanhC only
-        // squared), so the reference run on |inputs| yields Σ|terms|, as Σ|a·b| does for GEMM.
-        const dh = gen(rng, BH), dc = gen(rng, BH);
-        const dcRef = f64(dc), dG = nanF32(4 * BH), dGRef = new Float64Array(4 * BH);
-        const dcScale = absF64(dc), dGScale = new Float64Array(4 * BH);
-        tsKernels.lstmGatesBackward(B, H, absF64(gates), absF64(cPrev), absF64(tanhC), absF64(dh), dcScale, dGScale);
-        K.lstmGatesBackward(B, H, gates, cPrev, tanhC, dh, dc, dG);
-        tsKernels.lstmGatesBackward(B, H, f64(gates), f64(cPrev), f64(tanhC), f64(dh), dcRef, dGRef);
-        expectClose(`${K.name} lstm dGates`, dG, dGRef, tol.gates32, dGScale);
-        expectClose(`${K.name} lstm dc`, dc, dcRef, tol.gates32, dcScale);
-      }
-    });
+          // Backward from the float32 forward's own activations, as the layers run it, against
+          // the float64 backward (checked against finite differences above). Its scale: the
+          // backward formulas are products and sums of inputs and of factors like (1 − i),
+          // (1 − g²), which |·| of the inputs leaves alone (i, f, o ∈ [0, 1]; g, tanhC only
+          // squared), so the reference run on |inputs| yields Σ|terms|, as Σ|a·b| does for GEMM.
+          const dh = gen(rng, BH), dc = gen(rng, BH);
+          const dcRef = f64(dc), dG = nanF32(4 * BH), dGRef = new Float64Array(4 * BH);
+          const dcScale = absF64(dc), dGScale = new Float64Array(4 * BH);
+          tsKernels.lstmGatesBackward(B, H, absF64(gates), absF64(cPrev), absF64(tanhC), absF64(dh), dcScale, dGScale, gate);
+          K.lstmGatesBackward(B, H, gates, cPrev, tanhC, dh, dc, dG, gate);
+          tsKernels.lstmGatesBackward(B, H, f64(gates), f64(cPrev), f64(tanhC), f64(dh), dcRef, dGRef, gate);
+          expectClose(`${K.name} lstm dGates`, dG, dGRef, tol.gates32, dGScale);
+          expectClose(`${K.name} lstm dc`, dc, dcRef, tol.gates32, dcScale);
+        }
+      });
 
-    test(`gruGates float32 forward and backward, ${label}`, () => {
-      const K = kernels();
-      const rng = new Rng(42);
-      for (const [B, H] of GATE_SHAPES) {
-        const BH = B * H;
-        const gi = gen(rng, 3 * BH), gh = gen(rng, 3 * BH), hPrev = gen(rng, BH);
-        const gates = nanF32(3 * BH), h = nanF32(BH);
-        K.gruGatesForward(B, H, gi, gh, hPrev, gates, h);
-        const e = gruReference(B, H, gi, gh, hPrev);
-        expectClose(`${K.name} gru gates`, gates, e.gates, tol.gates32);
-        expectClose(`${K.name} gru h`, h, e.h, tol.gates32);
+      test(`gruGates (${gate}) float32 forward and backward, ${label}`, () => {
+        const K = kernels();
+        const rng = new Rng(42);
+        for (const [B, H] of GATE_SHAPES) {
+          const BH = B * H;
+          const gi = gen(rng, 3 * BH), gh = gen(rng, 3 * BH), hPrev = gen(rng, BH);
+          const gates = nanF32(3 * BH), h = nanF32(BH);
+          K.gruGatesForward(B, H, gi, gh, hPrev, gates, h, gate);
+          const e = gruReference(B, H, gi, gh, hPrev, gate, sumOf(K));
+          expectClose(`${K.name} gru gates`, gates, e.gates, tol.gates32);
+          expectClose(`${K.name} gru h`, h, e.h, tol.gates32);
 
-        // As for the LSTM: against the float64 backward, scaled by the backward of |inputs|.
-        const dh = gen(rng, BH);
-        const dGi = nanF32(3 * BH), dGh = nanF32(3 * BH), dhPrev = nanF32(BH);
-        const dGiRef = new Float64Array(3 * BH), dGhRef = new Float64Array(3 * BH), dhPrevRef = new Float64Array(BH);
-        const dGiScale = new Float64Array(3 * BH), dGhScale = new Float64Array(3 * BH), dhPrevScale = new Float64Array(BH);
-        tsKernels.gruGatesBackward(B, H, absF64(gates), absF64(gh), absF64(hPrev), absF64(dh), dGiScale, dGhScale, dhPrevScale);
-        K.gruGatesBackward(B, H, gates, gh, hPrev, dh, dGi, dGh, dhPrev);
-        tsKernels.gruGatesBackward(B, H, f64(gates), f64(gh), f64(hPrev), f64(dh), dGiRef, dGhRef, dhPrevRef);
-        expectClose(`${K.name} gru dGi`, dGi, dGiRef, tol.gates32, dGiScale);
-        expectClose(`${K.name} gru dGh`, dGh, dGhRef, tol.gates32, dGhScale);
-        expectClose(`${K.name} gru dhPrev`, dhPrev, dhPrevRef, tol.gates32, dhPrevScale);
-      }
-    });
+          // As for the LSTM: against the float64 backward, scaled by the backward of |inputs|.
+          const dh = gen(rng, BH);
+          const dGi = nanF32(3 * BH), dGh = nanF32(3 * BH), dhPrev = nanF32(BH);
+          const dGiRef = new Float64Array(3 * BH), dGhRef = new Float64Array(3 * BH), dhPrevRef = new Float64Array(BH);
+          const dGiScale = new Float64Array(3 * BH), dGhScale = new Float64Array(3 * BH), dhPrevScale = new Float64Array(BH);
+          tsKernels.gruGatesBackward(B, H, absF64(gates), absF64(gh), absF64(hPrev), absF64(dh), dGiScale, dGhScale, dhPrevScale, gate);
+          K.gruGatesBackward(B, H, gates, gh, hPrev, dh, dGi, dGh, dhPrev, gate);
+          tsKernels.gruGatesBackward(B, H, f64(gates), f64(gh), f64(hPrev), f64(dh), dGiRef, dGhRef, dhPrevRef, gate);
+          expectClose(`${K.name} gru dGi`, dGi, dGiRef, tol.gates32, dGiScale);
+          expectClose(`${K.name} gru dGh`, dGh, dGhRef, tol.gates32, dGhScale);
+          expectClose(`${K.name} gru dhPrev`, dhPrev, dhPrevRef, tol.gates32, dhPrevScale);
+        }
+      });
+
+      test(`gruResetBefore (${gate}) float32 forward and backward, ${label}`, () => {
+        const K = kernels();
+        const rng = new Rng(43);
+        for (const [B, H] of GATE_SHAPES) {
+          const BH = B * H;
+          const gi = gen(rng, 3 * BH), gh = gen(rng, 3 * BH), hPrev = gen(rng, BH);
+          const rh = nanF32(BH);
+          K.gruResetBeforeForward(B, H, gi, gh, hPrev, rh, gate);
+          expectClose(`${K.name} rh`, rh, resetBeforeReference(B, H, gi, gh, hPrev, gate, sumOf(K)), tol.gates32);
+
+          // r from the float32 gate kernel, as the layer runs it; the updated operands start
+          // from random values (the z blocks must come back untouched, dhPrev accumulated into).
+          const gates = nanF32(3 * BH);
+          K.gruGatesForward(B, H, gi, gh, hPrev, gates, nanF32(BH), gate);
+          const dRh = gen(rng, BH), dGi = gen(rng, 3 * BH), dGh = gen(rng, 3 * BH), dhPrev = gen(rng, BH);
+          const dGiRef = f64(dGi), dGhRef = f64(dGh), dhPrevRef = f64(dhPrev);
+          const dGiScale = absF64(dGi), dGhScale = absF64(dGh), dhPrevScale = absF64(dhPrev);
+          tsKernels.gruResetBeforeBackward(B, H, absF64(gates), absF64(hPrev), absF64(dRh), dGiScale, dGhScale, dhPrevScale, gate);
+          K.gruResetBeforeBackward(B, H, gates, hPrev, dRh, dGi, dGh, dhPrev, gate);
+          tsKernels.gruResetBeforeBackward(B, H, f64(gates), f64(hPrev), f64(dRh), dGiRef, dGhRef, dhPrevRef, gate);
+          expectClose(`${K.name} reset dGi`, dGi, dGiRef, tol.gates32, dGiScale);
+          expectClose(`${K.name} reset dGh`, dGh, dGhRef, tol.gates32, dGhScale);
+          expectClose(`${K.name} reset dhPrev`, dhPrev, dhPrevRef, tol.gates32, dhPrevScale);
+        }
+      });
+    }
   }
 
   test("rnnGates relu: relu(±0) = +0 and relu'(0) := 0, float32 and float64", () => {

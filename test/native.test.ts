@@ -15,7 +15,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { tsKernels } from "../src/backend/ts/index.js";
-import { kernels, useKernels, type Kernels, type RnnActivation } from "../src/backend/kernels.js";
+import { GATE_ACTIVATIONS, kernels, useKernels, type Kernels, type RnnActivation } from "../src/backend/kernels.js";
 import { GRU, LSTM, RNN } from "../src/nn/recurrent.js";
 import { noGrad } from "../src/autograd/tape.js";
 import { Tensor } from "../src/tensor/tensor.js";
@@ -195,22 +195,27 @@ test("the gate kernels give the WebAssembly SIMD kernels' bits, wide rows and na
         return [h, dPre];
       });
     }
-    const gates0 = wide(4 * B * H), cPrev = wide(B * H), dh = wide(B * H), dc0 = wide(B * H);
-    both((K) => {
-      const gates = gates0.slice(), c = new Float32Array(B * H), tanhC = new Float32Array(B * H), h = new Float32Array(B * H);
-      K.lstmGatesForward(B, H, gates, cPrev, c, tanhC, h);
-      const dc = dc0.slice(), dGates = new Float32Array(4 * B * H);
-      K.lstmGatesBackward(B, H, gates, cPrev, tanhC, dh, dc, dGates);
-      return [gates, c, tanhC, h, dc, dGates];
-    });
-    const gi = wide(3 * B * H), gh = wide(3 * B * H), hPrev = wide(B * H);
-    both((K) => {
-      const gates = new Float32Array(3 * B * H), h = new Float32Array(B * H);
-      K.gruGatesForward(B, H, gi, gh, hPrev, gates, h);
-      const dGi = new Float32Array(3 * B * H), dGh = new Float32Array(3 * B * H), dhPrev = new Float32Array(B * H);
-      K.gruGatesBackward(B, H, gates, gh, hPrev, dh, dGi, dGh, dhPrev);
-      return [gates, h, dGi, dGh, dhPrev];
-    });
+    for (const gate of GATE_ACTIVATIONS) {
+      const gates0 = wide(4 * B * H), cPrev = wide(B * H), dh = wide(B * H), dc0 = wide(B * H);
+      both((K) => {
+        const gates = gates0.slice(), c = new Float32Array(B * H), tanhC = new Float32Array(B * H), h = new Float32Array(B * H);
+        K.lstmGatesForward(B, H, gates, cPrev, c, tanhC, h, gate);
+        const dc = dc0.slice(), dGates = new Float32Array(4 * B * H);
+        K.lstmGatesBackward(B, H, gates, cPrev, tanhC, dh, dc, dGates, gate);
+        return [gates, c, tanhC, h, dc, dGates];
+      });
+      const gi = wide(3 * B * H), gh = wide(3 * B * H), hPrev = wide(B * H), dRh = wide(B * H);
+      both((K) => {
+        const gates = new Float32Array(3 * B * H), h = new Float32Array(B * H);
+        K.gruGatesForward(B, H, gi, gh, hPrev, gates, h, gate);
+        const dGi = new Float32Array(3 * B * H), dGh = new Float32Array(3 * B * H), dhPrev = new Float32Array(B * H);
+        K.gruGatesBackward(B, H, gates, gh, hPrev, dh, dGi, dGh, dhPrev, gate);
+        const rh = new Float32Array(B * H);
+        K.gruResetBeforeForward(B, H, gi, gh, hPrev, rh, gate);
+        K.gruResetBeforeBackward(B, H, gates, hPrev, dRh, dGi, dGh, dhPrev, gate);
+        return [gates, h, rh, dGi, dGh, dhPrev];
+      });
+    }
   }
 });
 
@@ -278,7 +283,7 @@ test("a size the arrays cannot hold is a RangeError naming the argument; nothing
   assert.throws(() => K.gemm(false, false, 4, 4, 4, 1, new Float32Array(16), 0, 3, new Float32Array(16), 0, 4, 0, c, 0, 4),
     /native gemm: a leading dimension is smaller than its operand's row/);
   assert.ok(c.every((v) => v === 7));
-  assert.throws(() => K.lstmGatesForward(2, 3, new Float32Array(23), new Float32Array(6), new Float32Array(6), new Float32Array(6), new Float32Array(6)),
+  assert.throws(() => K.lstmGatesForward(2, 3, new Float32Array(23), new Float32Array(6), new Float32Array(6), new Float32Array(6), new Float32Array(6), "sigmoid"),
     /native lstmGatesForward: gates holds 23 floats, the call reads or writes 24/);
   assert.throws(() => K.affine(1, 4, 2, 2, new Float32Array(2), new Float32Array(8), new Float32Array(2), new Float32Array(7), null, null, new Float32Array(4)),
     /native affine: w2 holds 7 floats, the call reads or writes 8/);

@@ -109,6 +109,49 @@ test("bare RNN, LSTM and GRU stacks: output, h and c all match, with and without
   t.diagnostic(`worst |onnxruntime − rnnkit|: ${lines.join("; ")}`);
 });
 
+/** The attributes of the first LSTM / GRU node: ints as numbers, strings decoded, float lists as numbers. */
+async function recurrentAttributes(bytes: Uint8Array): Promise<Record<string, unknown>> {
+  const { ModelProto } = await loadOnnxProto();
+  const m = ModelProto.toObject(ModelProto.decode(bytes), { longs: Number, arrays: true }) as {
+    graph: { node: Array<{ op_type: string; attribute: Array<{ name: string; i?: number; floats?: number[]; strings?: Uint8Array[] }> }> };
+  };
+  const node = m.graph.node.find((n) => n.op_type === "LSTM" || n.op_type === "GRU")!;
+  return Object.fromEntries(node.attribute.map((a) => [
+    a.name, a.strings?.length ? a.strings.map((x) => new TextDecoder().decode(x)) : a.floats?.length ? a.floats : (a.i ?? 0), // protobufjs leaves a 0 out
+  ]));
+}
+
+test("hard-sigmoid gates and the reset-before GRU: onnxruntime runs activations HardSigmoid (alpha, beta) and linear_before_reset 0 as rnnkit does", async (t) => {
+  const cases: Array<[string, () => Module, boolean]> = [
+    ["LSTM hardSigmoid L=2 bidirectional", () => new LSTM({ inputSize: I, hiddenSize: H, numLayers: 2, bidirectional: true, gateActivation: "hardSigmoid", rng: new Rng(11) }), false],
+    ["LSTM hardSigmoid6 batchFirst", () => new LSTM({ inputSize: I, hiddenSize: H, batchFirst: true, gateActivation: "hardSigmoid6", rng: new Rng(12) }), true],
+    ["GRU hardSigmoid bidirectional", () => new GRU({ inputSize: I, hiddenSize: H, bidirectional: true, gateActivation: "hardSigmoid", rng: new Rng(13) }), false],
+    ["GRU reset-before L=2", () => new GRU({ inputSize: I, hiddenSize: H, numLayers: 2, resetAfter: false, rng: new Rng(14) }), false],
+    ["GRU reset-before hardSigmoid L=2 bidirectional", () => new GRU({ inputSize: I, hiddenSize: H, numLayers: 2, bidirectional: true, resetAfter: false, gateActivation: "hardSigmoid", rng: new Rng(15) }), false],
+    ["GRU reset-before hardSigmoid6 no bias", () => new GRU({ inputSize: I, hiddenSize: H, bias: false, resetAfter: false, gateActivation: "hardSigmoid6", rng: new Rng(16) }), false],
+    ["SequenceToSequence GRU reset-before hardSigmoid batchFirst", () => new SequenceToSequence({ cell: "gru", inputSize: I, hiddenSize: H, outputSize: O, batchFirst: true, resetAfter: false, gateActivation: "hardSigmoid", rng: new Rng(17) }), true],
+    ["SequenceToVector LSTM hardSigmoid6 L=2", () => new SequenceToVector({ cell: "lstm", inputSize: I, hiddenSize: H, numLayers: 2, outputSize: O, gateActivation: "hardSigmoid6", rng: new Rng(18) }), false],
+  ];
+  const lines: string[] = [];
+  for (const [label, make, bf] of cases) {
+    const model = make();
+    // Weights 3× PyTorch's init range, so that gate pre-activations leave [−2.5, 2.5] and the
+    // hard sigmoids clip as well as run linearly.
+    for (const p of model.parameters()) for (let k = 0; k < p.size; k++) p.data[k] *= 3;
+    const bytes = await exportOnnx(model);
+    const attrs = await recurrentAttributes(bytes);
+    const gate = label.includes("hardSigmoid6") ? "hardSigmoid6" : "hardSigmoid";
+    if (label.includes("GRU")) assert.equal(attrs.linear_before_reset, label.includes("reset-before") ? 0 : 1, `${label}: linear_before_reset`);
+    if (label.includes("hardSigmoid")) {
+      assert.equal((attrs.activations as string[])[0], "HardSigmoid", `${label}: activations`);
+      assert.equal((attrs.activation_alpha as number[])[0], Math.fround(gate === "hardSigmoid6" ? 1 / 6 : 0.2), `${label}: alpha`);
+      assert.equal((attrs.activation_beta as number[])[0], 0.5, `${label}: beta`);
+    }
+    lines.push(`${label} ${(await parity(bytes, model, bf, 9, label)).toExponential(2)}`);
+  }
+  t.diagnostic(`worst |onnxruntime − rnnkit|: ${lines.join("; ")}`);
+});
+
 test("gate order: each PyTorch gate block lands in ONNX's place (LSTM i,f,g,o → i,o,f,c; GRU r,z,n → z,r,h)", async () => {
   // The conversion itself, on a [G·H, C] matrix whose PyTorch block g holds the constant g + 1.
   const Hs = 2, C = 3;

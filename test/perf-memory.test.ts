@@ -170,12 +170,12 @@ test("gate kernels: in place (gates and dc updated where they lie) or copied giv
     const outs = (place: (x: Float32Array) => Float32Array) => {
       const g = place(gates), c = place(new Float32Array(BH).fill(NaN)), t = place(new Float32Array(BH).fill(NaN));
       const h = place(new Float32Array(BH).fill(NaN)), cp = place(cPrev);
-      K.lstmGatesForward(B, H, g, cp, c, t, h);
+      K.lstmGatesForward(B, H, g, cp, c, t, h, "sigmoid");
       const d = place(dc), dG = place(new Float32Array(4 * BH).fill(NaN));
-      K.lstmGatesBackward(B, H, g, cp, t, place(dh), d, dG);
+      K.lstmGatesBackward(B, H, g, cp, t, place(dh), d, dG, "sigmoid");
       const gi = place(gates.subarray(0, 3 * BH)), gh = place(gates.subarray(BH)), gg = place(new Float32Array(3 * BH));
       const hg = place(new Float32Array(BH));
-      K.gruGatesForward(B, H, gi, gh, cp, gg, hg);
+      K.gruGatesForward(B, H, gi, gh, cp, gg, hg, "sigmoid");
       const pre = place(gates.subarray(0, BH)), hr = place(new Float32Array(BH));
       K.rnnGatesForward("tanh", BH, pre, hr);
       return [g, c, t, h, d, dG, gg, hg, hr].map((x) => Float32Array.from(x));

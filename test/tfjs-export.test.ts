@@ -90,6 +90,45 @@ for (const topology of ["SequenceToSequence", "SequenceToVector"] as const) {
   });
 }
 
+test("hard-sigmoid gates and the reset-before GRU: written as recurrent_activation 'hard_sigmoid' and TF.js's GRU; TF.js matches", async (t) => {
+  const cases: Array<[string, SequenceToSequence | SequenceToVector, string]> = [
+    ["GRU reset-before hardSigmoid L=2 bi", new SequenceToSequence({
+      cell: "gru", inputSize: I, hiddenSize: H, numLayers: 2, bidirectional: true, outputSize: O, resetAfter: false, gateActivation: "hardSigmoid", rng: new Rng(21),
+    }), "hard_sigmoid"],
+    ["GRU reset-before sigmoid batchFirst", new SequenceToVector({
+      cell: "gru", inputSize: I, hiddenSize: H, batchFirst: true, outputSize: O, resetAfter: false, rng: new Rng(22),
+    }), "sigmoid"],
+    ["GRU reset-before hardSigmoid no bias", new SequenceToVector({
+      cell: "gru", inputSize: I, hiddenSize: H, bias: false, outputSize: O, resetAfter: false, gateActivation: "hardSigmoid", rng: new Rng(23),
+    }), "hard_sigmoid"],
+    ["LSTM hardSigmoid L=2", new SequenceToSequence({
+      cell: "lstm", inputSize: I, hiddenSize: H, numLayers: 2, outputSize: O, gateActivation: "hardSigmoid", rng: new Rng(24),
+    }), "hard_sigmoid"],
+  ];
+  const lines: string[] = [];
+  for (const [label, model, activation] of cases) {
+    // Weights 3× the init range, so that the hard sigmoid clips as well as runs linearly.
+    for (const p of model.parameters()) for (let k = 0; k < p.size; k++) p.data[k] *= 3;
+    const e = exportLayersModel(model);
+    const layers = (e.modelJson.modelTopology as { config: { layers: Array<{ class_name: string; config: Record<string, unknown> }> } }).config.layers;
+    const inner = layers.filter((l) => l.class_name !== "InputLayer" && l.class_name !== "Dense")
+      .map((l) => (l.class_name === "Bidirectional" ? (l.config.layer as { class_name: string; config: Record<string, unknown> }) : l));
+    for (const l of inner) {
+      assert.equal(l.class_name, label.startsWith("GRU") ? "GRU" : "LSTM", `${label}: class`);
+      assert.equal(l.config.recurrent_activation, activation, `${label}: recurrent_activation`);
+      if (l.class_name === "GRU") assert.equal(l.config.reset_after, false, `${label}: reset_after`);
+    }
+    lines.push(`${label} ${(await parity(e, model, 25, label)).toExponential(2)}`);
+  }
+  t.diagnostic(`worst |TF.js − rnnkit|: ${lines.join("; ")}`);
+
+  // Keras 3's hard sigmoid (x/6 + 0.5) has no TF.js activation: refused, naming it.
+  for (const cell of ["lstm", "gru"] as const) {
+    const m = new SequenceToVector({ cell, inputSize: I, hiddenSize: H, outputSize: O, gateActivation: "hardSigmoid6", ...(cell === "gru" ? { resetAfter: false } : {}), rng: new Rng(26) });
+    assert.throws(() => exportLayersModel(m), /gateActivation "hardSigmoid6" \(Keras 3's clip\(x\/6 \+ 0\.5, 0, 1\)\): TF\.js has no such activation/);
+  }
+});
+
 test("recurrent layers without biases (bias: false): no bias is written and TF.js still matches", async (t) => {
   const lstm = new SequenceToSequence({ cell: "lstm", inputSize: I, hiddenSize: H, numLayers: 2, bidirectional: true, bias: false, outputSize: O, rng: new Rng(7) });
   const rnn = new SequenceToVector({ cell: "rnn", inputSize: I, hiddenSize: H, bias: false, outputSize: O, rng: new Rng(8) });
@@ -153,8 +192,8 @@ test("model.json: format layers-model, a Sequential with a dynamic batch-first i
 test("refusals: GRU (with the reason), other modules, float64, a weightsFile with a directory", () => {
   const gru = new SequenceToVector({ cell: "gru", inputSize: I, hiddenSize: H, outputSize: O, rng: new Rng(1) });
   assert.throws(() => exportLayersModel(gru), (e: Error) => e.message === `exportLayersModel: SequenceToVector over a GRU: ${TFJS_GRU_REFUSAL}`);
-  assert.match(TFJS_GRU_REFUSAL, /^a GRU \(reset applied after the recurrent product, PyTorch's and Keras 3's form\) cannot be written as a TF\.js layers model: TF\.js's GRU applies the reset before it; export to ONNX instead$/);
-  const supported = /supported: SequenceToSequence or SequenceToVector over RNN \(tanh, relu, sigmoid\) or LSTM layers/;
+  assert.match(TFJS_GRU_REFUSAL, /^a GRU \(reset applied after the recurrent product, PyTorch's and Keras 3's form\) cannot be written as a TF\.js layers model: TF\.js's GRU applies the reset before it \(build the GRU with resetAfter: false for that form\); export to ONNX instead$/);
+  const supported = /supported: SequenceToSequence or SequenceToVector over RNN \(tanh, relu, sigmoid\), LSTM or GRU \(resetAfter: false\) layers/;
   const ed = new EncoderDecoder({ cell: "lstm", sourceVocabSize: 5, targetVocabSize: 5, embeddingSize: 4, hiddenSize: 4, rng: new Rng(2) });
   assert.throws(() => exportLayersModel(ed), (e: Error) => /cannot export EncoderDecoder/.test(e.message) && supported.test(e.message));
   const v2s = new VectorToSequence({ cell: "lstm", inputSize: 2, hiddenSize: 4, outputSize: 1, rng: new Rng(3) });

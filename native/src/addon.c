@@ -178,6 +178,12 @@ static int act_arg(Call *c, size_t i) {
   return act;
 }
 
+static int gate_arg(Call *c, size_t i) {
+  const int gate = int_arg(c, i, "gate");
+  if (!c->failed && (gate < 0 || gate > 2)) fail(c, "gate must be 0 (sigmoid), 1 (hardSigmoid) or 2 (hardSigmoid6)");
+  return gate;
+}
+
 static int sizes_ok(Call *c, int a, int b) {
   if (c->failed) return 0;
   if (a < 0 || b < 0) {
@@ -213,56 +219,56 @@ static napi_value js_rnn_backward(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
-/* lstmGatesForward(B, H, gates, cPrev, c, tanhC, h) */
+/* lstmGatesForward(B, H, gates, cPrev, c, tanhC, h, gate) */
 static napi_value js_lstm_forward(napi_env env, napi_callback_info info) {
   Call c;
-  if (!begin(&c, env, info, "lstmGatesForward", 7)) return NULL;
-  const int B = int_arg(&c, 0, "B"), H = int_arg(&c, 1, "H");
+  if (!begin(&c, env, info, "lstmGatesForward", 8)) return NULL;
+  const int B = int_arg(&c, 0, "B"), H = int_arg(&c, 1, "H"), gate = gate_arg(&c, 7);
   if (!sizes_ok(&c, B, H)) return NULL;
   const double bh = (double)B * H;
   float *gates = floats_arg(&c, 2, "gates", 4 * bh, 0);
   const float *cPrev = floats_arg(&c, 3, "cPrev", bh, 0);
   float *cc = floats_arg(&c, 4, "c", bh, 0), *tanhC = floats_arg(&c, 5, "tanhC", bh, 0), *h = floats_arg(&c, 6, "h", bh, 0);
   if (c.failed) return NULL;
-  rnnkit_lstm_forward(B, H, gates, cPrev, cc, tanhC, h);
+  rnnkit_lstm_forward(gate, B, H, gates, cPrev, cc, tanhC, h);
   return undefined(env);
 }
 
-/* lstmGatesBackward(B, H, gates, cPrev, tanhC, dh, dc, dGates) */
+/* lstmGatesBackward(B, H, gates, cPrev, tanhC, dh, dc, dGates, gate) */
 static napi_value js_lstm_backward(napi_env env, napi_callback_info info) {
   Call c;
-  if (!begin(&c, env, info, "lstmGatesBackward", 8)) return NULL;
-  const int B = int_arg(&c, 0, "B"), H = int_arg(&c, 1, "H");
+  if (!begin(&c, env, info, "lstmGatesBackward", 9)) return NULL;
+  const int B = int_arg(&c, 0, "B"), H = int_arg(&c, 1, "H"), gate = gate_arg(&c, 8);
   if (!sizes_ok(&c, B, H)) return NULL;
   const double bh = (double)B * H;
   const float *gates = floats_arg(&c, 2, "gates", 4 * bh, 0), *cPrev = floats_arg(&c, 3, "cPrev", bh, 0);
   const float *tanhC = floats_arg(&c, 4, "tanhC", bh, 0), *dh = floats_arg(&c, 5, "dh", bh, 0);
   float *dc = floats_arg(&c, 6, "dc", bh, 0), *dGates = floats_arg(&c, 7, "dGates", 4 * bh, 0);
   if (c.failed) return NULL;
-  rnnkit_lstm_backward(B, H, gates, cPrev, tanhC, dh, dc, dGates);
+  rnnkit_lstm_backward(gate, B, H, gates, cPrev, tanhC, dh, dc, dGates);
   return undefined(env);
 }
 
-/* gruGatesForward(B, H, gi, gh, hPrev, gates, h) */
+/* gruGatesForward(B, H, gi, gh, hPrev, gates, h, gate) */
 static napi_value js_gru_forward(napi_env env, napi_callback_info info) {
   Call c;
-  if (!begin(&c, env, info, "gruGatesForward", 7)) return NULL;
-  const int B = int_arg(&c, 0, "B"), H = int_arg(&c, 1, "H");
+  if (!begin(&c, env, info, "gruGatesForward", 8)) return NULL;
+  const int B = int_arg(&c, 0, "B"), H = int_arg(&c, 1, "H"), gate = gate_arg(&c, 7);
   if (!sizes_ok(&c, B, H)) return NULL;
   const double bh = (double)B * H;
   const float *gi = floats_arg(&c, 2, "gi", 3 * bh, 0), *gh = floats_arg(&c, 3, "gh", 3 * bh, 0);
   const float *hPrev = floats_arg(&c, 4, "hPrev", bh, 0);
   float *gates = floats_arg(&c, 5, "gates", 3 * bh, 0), *h = floats_arg(&c, 6, "h", bh, 0);
   if (c.failed) return NULL;
-  rnnkit_gru_forward(B, H, gi, gh, hPrev, gates, h);
+  rnnkit_gru_forward(gate, B, H, gi, gh, hPrev, gates, h);
   return undefined(env);
 }
 
-/* gruGatesBackward(B, H, gates, gh, hPrev, dh, dGi, dGh, dhPrev) */
+/* gruGatesBackward(B, H, gates, gh, hPrev, dh, dGi, dGh, dhPrev, gate) */
 static napi_value js_gru_backward(napi_env env, napi_callback_info info) {
   Call c;
-  if (!begin(&c, env, info, "gruGatesBackward", 9)) return NULL;
-  const int B = int_arg(&c, 0, "B"), H = int_arg(&c, 1, "H");
+  if (!begin(&c, env, info, "gruGatesBackward", 10)) return NULL;
+  const int B = int_arg(&c, 0, "B"), H = int_arg(&c, 1, "H"), gate = gate_arg(&c, 9);
   if (!sizes_ok(&c, B, H)) return NULL;
   const double bh = (double)B * H;
   const float *gates = floats_arg(&c, 2, "gates", 3 * bh, 0), *gh = floats_arg(&c, 3, "gh", 3 * bh, 0);
@@ -270,7 +276,38 @@ static napi_value js_gru_backward(napi_env env, napi_callback_info info) {
   float *dGi = floats_arg(&c, 6, "dGi", 3 * bh, 0), *dGh = floats_arg(&c, 7, "dGh", 3 * bh, 0);
   float *dhPrev = floats_arg(&c, 8, "dhPrev", bh, 0);
   if (c.failed) return NULL;
-  rnnkit_gru_backward(B, H, gates, gh, hPrev, dh, dGi, dGh, dhPrev);
+  rnnkit_gru_backward(gate, B, H, gates, gh, hPrev, dh, dGi, dGh, dhPrev);
+  return undefined(env);
+}
+
+/* gruResetBeforeForward(B, H, gi, gh, hPrev, rh, gate) */
+static napi_value js_gru_reset_before_forward(napi_env env, napi_callback_info info) {
+  Call c;
+  if (!begin(&c, env, info, "gruResetBeforeForward", 7)) return NULL;
+  const int B = int_arg(&c, 0, "B"), H = int_arg(&c, 1, "H"), gate = gate_arg(&c, 6);
+  if (!sizes_ok(&c, B, H)) return NULL;
+  const double bh = (double)B * H;
+  const float *gi = floats_arg(&c, 2, "gi", 3 * bh, 0), *gh = floats_arg(&c, 3, "gh", 3 * bh, 0);
+  const float *hPrev = floats_arg(&c, 4, "hPrev", bh, 0);
+  float *rh = floats_arg(&c, 5, "rh", bh, 0);
+  if (c.failed) return NULL;
+  rnnkit_gru_reset_before_forward(gate, B, H, gi, gh, hPrev, rh);
+  return undefined(env);
+}
+
+/* gruResetBeforeBackward(B, H, gates, hPrev, dRh, dGi, dGh, dhPrev, gate) */
+static napi_value js_gru_reset_before_backward(napi_env env, napi_callback_info info) {
+  Call c;
+  if (!begin(&c, env, info, "gruResetBeforeBackward", 9)) return NULL;
+  const int B = int_arg(&c, 0, "B"), H = int_arg(&c, 1, "H"), gate = gate_arg(&c, 8);
+  if (!sizes_ok(&c, B, H)) return NULL;
+  const double bh = (double)B * H;
+  const float *gates = floats_arg(&c, 2, "gates", 3 * bh, 0), *hPrev = floats_arg(&c, 3, "hPrev", bh, 0);
+  const float *dRh = floats_arg(&c, 4, "dRh", bh, 0);
+  float *dGi = floats_arg(&c, 5, "dGi", 3 * bh, 0), *dGh = floats_arg(&c, 6, "dGh", 3 * bh, 0);
+  float *dhPrev = floats_arg(&c, 7, "dhPrev", bh, 0);
+  if (c.failed) return NULL;
+  rnnkit_gru_reset_before_backward(gate, B, H, gates, hPrev, dRh, dGi, dGh, dhPrev);
   return undefined(env);
 }
 
@@ -331,6 +368,8 @@ NAPI_MODULE_INIT() {
       {"lstmGatesBackward", js_lstm_backward},
       {"gruGatesForward", js_gru_forward},
       {"gruGatesBackward", js_gru_backward},
+      {"gruResetBeforeForward", js_gru_reset_before_forward},
+      {"gruResetBeforeBackward", js_gru_reset_before_backward},
       {"setThreads", js_set_threads},
       {"setMinThreadWork", js_set_min_thread_work},
       {"gemmVariants", js_gemm_variants},

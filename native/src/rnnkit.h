@@ -96,15 +96,23 @@ int rnnkit_pool_threads(void);
 int rnnkit_pool_set_threads(int n);
 void rnnkit_pool_run(int count, PoolTask task, void *ctx);
 
-/* Pointwise gate kernels (gates.c), as in src/backend/kernels.ts. act: 0 tanh, 1 relu, 2 sigmoid. */
+/*
+ * Pointwise gate kernels (gates.c), as in src/backend/kernels.ts. act: 0 tanh, 1 relu, 2 sigmoid;
+ * gate (the LSTM / GRU gate activation): 0 sigmoid, 1 hardSigmoid (0.2·x + 0.5), 2 hardSigmoid6 (x/6 + 0.5).
+ */
 void rnnkit_rnn_forward(int act, int n, const float *pre, float *h);
 void rnnkit_rnn_backward(int act, int n, const float *h, const float *dh, float *dPre);
-void rnnkit_lstm_forward(int B, int H, float *gates, const float *cPrev, float *c, float *tanhC, float *h);
-void rnnkit_lstm_backward(int B, int H, const float *gates, const float *cPrev, const float *tanhC,
+void rnnkit_lstm_forward(int gate, int B, int H, float *gates, const float *cPrev, float *c, float *tanhC, float *h);
+void rnnkit_lstm_backward(int gate, int B, int H, const float *gates, const float *cPrev, const float *tanhC,
                           const float *dh, float *dc, float *dGates);
-void rnnkit_gru_forward(int B, int H, const float *gi, const float *gh, const float *hPrev, float *gates, float *h);
-void rnnkit_gru_backward(int B, int H, const float *gates, const float *gh, const float *hPrev, const float *dh,
-                         float *dGi, float *dGh, float *dhPrev);
+void rnnkit_gru_forward(int gate, int B, int H, const float *gi, const float *gh, const float *hPrev, float *gates,
+                        float *h);
+void rnnkit_gru_backward(int gate, int B, int H, const float *gates, const float *gh, const float *hPrev,
+                         const float *dh, float *dGi, float *dGh, float *dhPrev);
+void rnnkit_gru_reset_before_forward(int gate, int B, int H, const float *gi, const float *gh, const float *hPrev,
+                                     float *rh);
+void rnnkit_gru_reset_before_backward(int gate, int B, int H, const float *gates, const float *hPrev,
+                                      const float *dRh, float *dGi, float *dGh, float *dhPrev);
 
 /* One recurrent step's affine map (affine.c), as `affine` in src/backend/kernels.ts. */
 void rnnkit_affine(int B, int n, int k1, int k2, const float *x1, const float *w1, const float *x2,

@@ -1,14 +1,15 @@
 /**
- * TensorFlow.js layers-model export: a `SequenceToSequence` or `SequenceToVector` over RNN or
- * LSTM layers written as the two artifacts `tf.loadLayersModel` reads, `model.json` and
- * `weights.bin`. The format is written here directly (no TF.js import), so this file stays
- * platform-neutral. It is not an importer, and it does not write GRUs (see below).
+ * TensorFlow.js layers-model export: a `SequenceToSequence` or `SequenceToVector` over RNN,
+ * LSTM or reset-before GRU layers written as the two artifacts `tf.loadLayersModel` reads,
+ * `model.json` and `weights.bin`. The format is written here directly (no TF.js import), so this
+ * file stays platform-neutral. It is not an importer, and it does not write PyTorch-form GRUs
+ * (see below).
  *
  * What is written (TF.js 4.x layers format, Keras-style snake_case config):
  *
  *   Sequential
  *     InputLayer   batch_input_shape [null, null, I]        dynamic B and T, BATCH-FIRST [B, T, I]
- *     per layer k  SimpleRNN / LSTM (units H, zero initial state)
+ *     per layer k  SimpleRNN / LSTM / GRU (units H, zero initial state)
  *                  wrapped in Bidirectional (merge_mode "concat": [forward | backward]) when D = 2;
  *                  return_sequences true, except on the top layer of a SequenceToVector
  *     Dense        units O, linear; on [B, T, D·H] TF.js applies it at every step
@@ -18,18 +19,22 @@
  *   kernel            [I_k, G·H]  = weight_ih_l{k}ᵀ, gate blocks in TF.js order (`toTfjsGateOrder`)
  *   recurrent_kernel  [H, G·H]    = weight_hh_l{k}ᵀ, same reordering
  *   bias              [G·H]       = bias_ih_l{k} + bias_hh_l{k}   (both add before any nonlinearity
- *                                   in RNN and LSTM cells, so one bias is exact)
+ *                                   in RNN and LSTM cells, and in the reset-before GRU, where no
+ *                                   gate multiplies b_hn, so one bias is exact)
  *   Dense kernel      [D·H, O]    = head.weightᵀ;  Dense bias [O] = head.bias
  *
- * The LSTM is written with `recurrent_activation: "sigmoid"` (TF.js's default is
- * "hardSigmoid"; rnnkit's LSTM uses the logistic sigmoid) and `unit_forget_bias: false`.
+ * LSTM and GRU are written with `recurrent_activation: "sigmoid"`, or "hard_sigmoid" for
+ * `gateActivation: "hardSigmoid"` (TF.js's clip(0.2·x + 0.5, 0, 1), its default); Keras 3's
+ * "hardSigmoid6" (x/6 + 0.5) has no TF.js activation and is refused. The LSTM gets
+ * `unit_forget_bias: false`, the GRU `reset_after: false`.
  * Initializers are written as Zeros: loading overwrites every weight anyway, and TF.js's
  * default Orthogonal initializer is slow for large H.
  *
- * GRU: rnnkit's GRU applies the reset after the recurrent product (PyTorch's form, Keras's
- * `reset_after=True`); TF.js's GRU applies it before (h̃ = tanh(x W_h + (r ⊙ h) U_h + b_h)) and
- * has no reset_after option (tfjs issues #4621, #5728). The two are different functions of the
- * same weights, so a GRU is refused rather than exported wrongly.
+ * GRU: rnnkit's default GRU applies the reset after the recurrent product (PyTorch's form,
+ * Keras's `reset_after=True`); TF.js's GRU applies it before (h̃ = tanh(x W_h + (r ⊙ h) U_h + b_h))
+ * and has no reset_after option (tfjs issues #4621, #5728). The two are different functions of
+ * the same weights, so only a GRU built with `resetAfter: false` is written (as TF.js's GRU,
+ * gates z|r|h); the PyTorch form is refused rather than exported wrongly.
  */
 import type { Floats } from "../tensor/tensor.js";
 import type { Module } from "../nn/module.js";
@@ -107,12 +112,12 @@ export interface ExportedLayersModel {
 }
 
 /** The names a supported model's layers may have, for messages. */
-const SUPPORTED = "SequenceToSequence or SequenceToVector over RNN (tanh, relu, sigmoid) or LSTM layers";
+const SUPPORTED = "SequenceToSequence or SequenceToVector over RNN (tanh, relu, sigmoid), LSTM or GRU (resetAfter: false) layers";
 
 /** The GRU refusal, exported so callers and tests can recognize it. */
 export const TFJS_GRU_REFUSAL =
   "a GRU (reset applied after the recurrent product, PyTorch's and Keras 3's form) cannot be written as a TF.js layers model: " +
-  "TF.js's GRU applies the reset before it; export to ONNX instead";
+  "TF.js's GRU applies the reset before it (build the GRU with resetAfter: false for that form); export to ONNX instead";
 
 /** Zeros, for every initializer (see the header). */
 const ZEROS = { class_name: "Zeros", config: {} };
@@ -125,7 +130,8 @@ const ZEROS = { class_name: "Zeros", config: {} };
  * step is valid (no lengths / masking).
  *
  * Refuses, naming the module: other modules (bare layers, VectorToSequence, EncoderDecoder,
- * custom subclasses), GRU layers, float64 parameters.
+ * custom subclasses), reset-after (PyTorch-form) GRU layers, gateActivation "hardSigmoid6",
+ * float64 parameters.
  *
  * @example
  * const model = new SequenceToVector({ cell: "lstm", inputSize: 3, hiddenSize: 8, outputSize: 2, rng: new Rng(0) });
@@ -146,8 +152,15 @@ export function exportLayersModel(model: Module, options: ExportLayersModelOptio
   }
   const topo = model as SequenceToSequence | SequenceToVector;
   const kind = ctor === SequenceToSequence ? "SequenceToSequence" : "SequenceToVector";
-  const { cell, nonlinearity, inputSize: I, hiddenSize: H, numLayers: L, bidirectional, bias } = topo.rnn.spec;
-  if (cell === "gru") throw new Error(`${who}: ${kind} over a GRU: ${TFJS_GRU_REFUSAL}`);
+  const { cell, nonlinearity, inputSize: I, hiddenSize: H, numLayers: L, bidirectional, bias, gateActivation, resetAfter } = topo.rnn.spec;
+  if (cell === "gru" && resetAfter !== false) throw new Error(`${who}: ${kind} over a GRU: ${TFJS_GRU_REFUSAL}`);
+  if (gateActivation === "hardSigmoid6") {
+    throw new Error(
+      `${who}: ${kind} over a ${cell === "lstm" ? "LSTM" : "GRU"} with gateActivation "hardSigmoid6" (Keras 3's clip(x/6 + 0.5, 0, 1)): ` +
+        'TF.js has no such activation (its hardSigmoid is clip(0.2·x + 0.5, 0, 1), gateActivation "hardSigmoid"); export to ONNX instead',
+    );
+  }
+  const recurrentActivation = gateActivation === "hardSigmoid" ? "hard_sigmoid" : "sigmoid";
   for (const [name, p] of topo.namedParameters()) {
     if (!(p.data instanceof Float32Array)) {
       throw new TypeError(`${who}: ${kind} parameter '${name}' is float64; TF.js layers models hold float32 weights: build the model with dtype "float32"`);
@@ -165,18 +178,19 @@ export function exportLayersModel(model: Module, options: ExportLayersModelOptio
 
   const D = bidirectional ? 2 : 1;
   const G = TFJS_GATE_SOURCE[cell].length;
-  const className = cell === "lstm" ? "LSTM" : "SimpleRNN";
+  const className = cell === "lstm" ? "LSTM" : cell === "gru" ? "GRU" : "SimpleRNN";
   const layers: unknown[] = [
     { class_name: "InputLayer", config: { name: "input", batch_input_shape: [null, null, I], dtype: "float32", sparse: false } },
   ];
   for (let k = 0; k < L; k++) {
-    const inner = `${cell === "lstm" ? "lstm" : "simple_rnn"}_l${k}`;
+    const inner = `${cell === "rnn" ? "simple_rnn" : cell}_l${k}`;
     const wrapper = `bidirectional_l${k}`;
     const returnSequences = kind === "SequenceToSequence" || k < L - 1;
     const config: Record<string, unknown> = {
       name: inner, trainable: true, units: H,
-      activation: cell === "lstm" ? "tanh" : nonlinearity ?? "tanh",
-      ...(cell === "lstm" ? { recurrent_activation: "sigmoid", unit_forget_bias: false } : {}),
+      activation: cell === "rnn" ? nonlinearity ?? "tanh" : "tanh",
+      ...(cell === "lstm" ? { recurrent_activation: recurrentActivation, unit_forget_bias: false } : {}),
+      ...(cell === "gru" ? { recurrent_activation: recurrentActivation, reset_after: false } : {}),
       use_bias: bias,
       kernel_initializer: ZEROS, recurrent_initializer: ZEROS, bias_initializer: ZEROS,
       dropout: 0, recurrent_dropout: 0,

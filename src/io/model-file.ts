@@ -68,8 +68,8 @@ function registerBuiltin(type: string, factory: ModelFactory): void {
 
 type RecurrentOptions = ConstructorParameters<typeof RNN>[0];
 registerBuiltin("RNN", (o, rng) => new RNN({ ...(o as Omit<RecurrentOptions, "rng">), rng }));
-registerBuiltin("LSTM", (o, rng) => new LSTM({ ...(o as Omit<RecurrentOptions, "rng">), rng }));
-registerBuiltin("GRU", (o, rng) => new GRU({ ...(o as Omit<RecurrentOptions, "rng">), rng }));
+registerBuiltin("LSTM", (o, rng) => new LSTM({ ...(o as Omit<ConstructorParameters<typeof LSTM>[0], "rng">), rng }));
+registerBuiltin("GRU", (o, rng) => new GRU({ ...(o as Omit<ConstructorParameters<typeof GRU>[0], "rng">), rng }));
 registerBuiltin("Linear", (o, rng) => new Linear({ ...(o as Omit<ConstructorParameters<typeof Linear>[0], "rng">), rng }));
 type HeadedOptions = Omit<ConstructorParameters<typeof SequenceToVector>[0], "rng">;
 registerBuiltin("SequenceToVector", (o, rng) => new SequenceToVector({ ...(o as HeadedOptions), rng }));
@@ -83,9 +83,12 @@ export function specOf(model: Module): ModelSpec {
   if (typeof own === "function") return own.call(model);
   const dtype = model.parameters()[0]?.dtype ?? "float32";
   if (model instanceof RNN || model instanceof LSTM || model instanceof GRU) {
-    const { cell, nonlinearity, inputSize, hiddenSize, numLayers, bidirectional, bias, batchFirst } = model.spec;
+    const { cell, nonlinearity, inputSize, hiddenSize, numLayers, bidirectional, bias, batchFirst, gateActivation, resetAfter } = model.spec;
     const options: Record<string, unknown> = { inputSize, hiddenSize, numLayers, bidirectional, bias, batchFirst, dtype };
     if (cell === "rnn") options.nonlinearity = nonlinearity ?? "tanh";
+    // Written only where they differ from the defaults, so such files read as before.
+    if (gateActivation !== undefined && gateActivation !== "sigmoid") options.gateActivation = gateActivation;
+    if (resetAfter === false) options.resetAfter = false;
     return { type: cell === "rnn" ? "RNN" : cell === "lstm" ? "LSTM" : "GRU", options };
   }
   if (model instanceof Linear) {

@@ -7,6 +7,7 @@
  */
 import { recurrentParamShapes } from "../ops/recurrent.js";
 import type { CellKind } from "../ops/recurrent.js";
+import { GATE_ACTIVATIONS } from "../backend/kernels.js";
 
 /** Largest size option (features, hidden units, vocabulary) a model file may declare. */
 export const MAX_MODEL_SIZE = 1 << 24;
@@ -31,6 +32,7 @@ const bool: Kind = { kind: "bool" };
 const dtype: Kind = { kind: "enum", values: ["float32", "float64"] };
 const cell: Kind = { kind: "enum", values: ["rnn", "lstm", "gru"] };
 const nonlinearity: Kind = { kind: "enum", values: ["tanh", "relu", "sigmoid"] };
+const gateActivation: Kind = { kind: "enum", values: GATE_ACTIVATIONS };
 
 interface Field {
   type: Kind;
@@ -112,10 +114,19 @@ function linearLayout(inFeatures: number, outFeatures: number, bias: boolean, pr
   return out;
 }
 
-/** `nonlinearity` belongs to cell "rnn" only (the constructors refuse it for the others). */
+/**
+ * Options that belong to some cells only (the constructors refuse them for the others):
+ * `nonlinearity` to "rnn", `gateActivation` to "lstm" and "gru", `resetAfter` to "gru".
+ */
 function checkNonlinearity(o: Record<string, unknown>): void {
   if (o.cell !== "rnn" && Object.hasOwn(o, "nonlinearity")) {
     throw new OptionError(`option nonlinearity applies to cell "rnn" only, not ${shortJson(o.cell)}`);
+  }
+  if (o.cell === "rnn" && Object.hasOwn(o, "gateActivation")) {
+    throw new OptionError('option gateActivation applies to cells "lstm" and "gru" only, not "rnn"');
+  }
+  if (o.cell !== "gru" && Object.hasOwn(o, "resetAfter")) {
+    throw new OptionError(`option resetAfter applies to cell "gru" only, not ${shortJson(o.cell)}`);
   }
 }
 
@@ -127,12 +138,19 @@ export interface BuiltinSchema {
 
 const recurrent = (c: CellKind): BuiltinSchema => ({
   layout(o) {
-    checkFields(o, c === "rnn" ? { ...recurrentFields, nonlinearity: opt(nonlinearity) } : recurrentFields);
+    const fields =
+      c === "rnn" ? { ...recurrentFields, nonlinearity: opt(nonlinearity) }
+        : c === "lstm" ? { ...recurrentFields, gateActivation: opt(gateActivation) }
+          : { ...recurrentFields, gateActivation: opt(gateActivation), resetAfter: opt(bool) };
+    checkFields(o, fields);
     return stackLayout({ ...(o as unknown as StackOptions), cell: c });
   },
 });
 
-const headedFields = { ...recurrentFields, cell: req(cell), outputSize: req(size), nonlinearity: opt(nonlinearity) };
+const headedFields = {
+  ...recurrentFields, cell: req(cell), outputSize: req(size), nonlinearity: opt(nonlinearity),
+  gateActivation: opt(gateActivation), resetAfter: opt(bool),
+};
 const headed: BuiltinSchema = {
   layout(o) {
     checkFields(o, headedFields);
@@ -145,7 +163,8 @@ const headed: BuiltinSchema = {
 
 const encoderDecoderFields = {
   cell: req(cell), sourceVocabSize: opt(size), sourceInputSize: opt(size), targetVocabSize: req(size),
-  embeddingSize: req(size), hiddenSize: req(size), numLayers: opt(layers), nonlinearity: opt(nonlinearity), dtype: opt(dtype),
+  embeddingSize: req(size), hiddenSize: req(size), numLayers: opt(layers), nonlinearity: opt(nonlinearity),
+  gateActivation: opt(gateActivation), resetAfter: opt(bool), dtype: opt(dtype),
 };
 const encoderDecoder: BuiltinSchema = {
   layout(o) {

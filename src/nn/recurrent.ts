@@ -9,7 +9,7 @@ import { Module } from "./module.js";
 import { fillPytorchRecurrent } from "./init.js";
 import { Tensor, type DType } from "../tensor/tensor.js";
 import type { Rng } from "../tensor/random.js";
-import type { RnnActivation } from "../backend/kernels.js";
+import { GATE_ACTIVATIONS, type GateActivation, type RnnActivation } from "../backend/kernels.js";
 import {
   checkBoolean, checkDType, checkInteger, checkKnownKeys, checkOneOf, checkOptionsObject, checkRng, checkTensorLike, describeValue,
 } from "../util/check.js";
@@ -43,6 +43,25 @@ export interface RecurrentLayerOptions {
 export interface RNNOptions extends RecurrentLayerOptions {
   /** h_t = act(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh). Default "tanh". */
   nonlinearity?: RnnActivation;
+}
+
+export interface LSTMOptions extends RecurrentLayerOptions {
+  /**
+   * The activation of the gates i, f, o: "sigmoid" (default), "hardSigmoid" clip(0.2·x + 0.5, 0, 1)
+   * (TF.js, tf.keras 2) or "hardSigmoid6" clip(x/6 + 0.5, 0, 1) (Keras 3).
+   */
+  gateActivation?: GateActivation;
+}
+
+export interface GRUOptions extends RecurrentLayerOptions {
+  /** The activation of the gates r, z, as for the LSTM. Default "sigmoid". */
+  gateActivation?: GateActivation;
+  /**
+   * true (default, PyTorch): n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn)); false: the reset
+   * before the product, n = tanh(W_in x + b_in + W_hn(r⊙h) + b_hn) (Keras reset_after=False,
+   * TF.js's GRU, ONNX linear_before_reset=0). Same parameters either way.
+   */
+  resetAfter?: boolean;
 }
 
 export interface RecurrentForwardOptions {
@@ -98,9 +117,15 @@ abstract class RecurrentLayer extends Module {
     super();
     const who = this.constructor.name;
     const o = checkOptionsObject(who, options);
-    checkKnownKeys(who, o, cell === "rnn" ? [...LAYER_KEYS, "nonlinearity"] : LAYER_KEYS, {
-      nonlinearity: `it applies to RNN only; the ${who}'s activations are fixed`,
+    const keys: readonly string[] =
+      cell === "rnn" ? [...LAYER_KEYS, "nonlinearity"] : cell === "lstm" ? [...LAYER_KEYS, "gateActivation"] : [...LAYER_KEYS, "gateActivation", "resetAfter"];
+    checkKnownKeys(who, o, keys, {
+      nonlinearity: `it applies to RNN only; the ${who}'s gates take gateActivation instead`,
+      gateActivation: "it applies to LSTM and GRU gates only; an RNN has none (use nonlinearity)",
+      resetAfter: "it applies to GRU only",
     });
+    const gateActivation = cell === "rnn" ? undefined : checkOneOf(who, "gateActivation", o.gateActivation, GATE_ACTIVATIONS, "sigmoid");
+    const resetAfter = cell === "gru" ? checkBoolean(who, "resetAfter", o.resetAfter, true) : undefined;
     this.spec = {
       cell,
       nonlinearity,
@@ -110,6 +135,8 @@ abstract class RecurrentLayer extends Module {
       bidirectional: checkBoolean(who, "bidirectional", o.bidirectional, false),
       bias: checkBoolean(who, "bias", o.bias, true),
       batchFirst: checkBoolean(who, "batchFirst", o.batchFirst, false),
+      ...(gateActivation !== undefined && gateActivation !== "sigmoid" ? { gateActivation } : {}),
+      ...(resetAfter === false ? { resetAfter } : {}),
     };
     const rng = checkRng(who, options.rng);
     const dtype = checkDType(who, o.dtype);
@@ -145,14 +172,16 @@ export class RNN extends RecurrentLayer {
 
 /**
  * LSTM stack (gates i|f|g|o), whose state is { h, c }:
- *   c_t = σ(f)⊙c_{t−1} + σ(i)⊙tanh(g),   h_t = σ(o)⊙tanh(c_t)
+ *   c_t = s(f)⊙c_{t−1} + s(i)⊙tanh(g),   h_t = s(o)⊙tanh(c_t)
+ * with s = σ, or a hard sigmoid with `gateActivation`.
  * @example
  * const lstm = new LSTM({ inputSize: 1, hiddenSize: 16, numLayers: 2, rng: new Rng(1) });
  * const { output, state } = lstm.forward(x);      // state.h, state.c: [2, B, 16]
  * const next = lstm.forward(x2, state);            // carry the state on
+ * const hard = new LSTM({ inputSize: 1, hiddenSize: 16, gateActivation: "hardSigmoid", rng: new Rng(1) }); // TF.js's default
  */
 export class LSTM extends RecurrentLayer {
-  constructor(options: RecurrentLayerOptions) {
+  constructor(options: LSTMOptions) {
     super("lstm", options);
   }
 }
@@ -161,12 +190,15 @@ export class LSTM extends RecurrentLayer {
  * GRU stack in PyTorch's form (gates r|z|n, reset applied after the recurrent product),
  * whose state is { h }:
  *   n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn)),   h_t = (1−z)⊙n + z⊙h_{t−1}
+ * With `resetAfter: false`, n = tanh(W_in x + b_in + W_hn(r⊙h) + b_hn) (TF.js, Keras
+ * reset_after=False); `gateActivation` picks s for r and z as for the LSTM.
  * @example
  * const gru = new GRU({ inputSize: 4, hiddenSize: 8, bidirectional: true, batchFirst: true, rng: new Rng(2) });
  * const { output, state } = gru.forward(x, undefined, { lengths: [5, 3] }); // x [2, 5, 4] → output [2, 5, 16]
+ * const tfjsLike = new GRU({ inputSize: 4, hiddenSize: 8, gateActivation: "hardSigmoid", resetAfter: false, rng: new Rng(2) });
  */
 export class GRU extends RecurrentLayer {
-  constructor(options: RecurrentLayerOptions) {
+  constructor(options: GRUOptions) {
     super("gru", options);
   }
 }

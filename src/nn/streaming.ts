@@ -33,7 +33,8 @@ export interface StepResult {
  * construction; a call builds no module and records no graph: it runs the fused layer
  * op over one step, which takes its streaming path (per layer one `affine` kernel call
  * for both products and both biases, and one gate kernel, into the caller's results; no
- * workspace), and the head. The modules' parameters live in the backend's memory
+ * workspace), and the head (a reset-before GRU, `resetAfter: false`, runs the sequence
+ * path over the one step instead: its second product reads r⊙h). The modules' parameters live in the backend's memory
  * (`Module.registerParameter`), so the kernels read the weights in place.
  *
  * For SequenceToSequence, y at step t equals forward(x)[t]; for SequenceToVector, y

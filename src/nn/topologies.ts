@@ -19,7 +19,7 @@ import { GRU, LSTM, RNN, type RNNOptions } from "./recurrent.js";
 import type { DType, Tensor } from "../tensor/tensor.js";
 import type { Rng } from "../tensor/random.js";
 import { ShapeError, shapeToString } from "../tensor/shape.js";
-import type { RnnActivation } from "../backend/kernels.js";
+import type { GateActivation, RnnActivation } from "../backend/kernels.js";
 import { cellClassName, type CellKind, type RecurrentState } from "../ops/recurrent.js";
 import { reshape, slice, stack, transpose } from "../ops/movement.js";
 import { noGrad } from "../autograd/tape.js";
@@ -35,6 +35,10 @@ export type RecurrentLayerModule = RNN | LSTM | GRU;
 export interface RecurrentBlockOptions extends RNNOptions {
   /** Which layer: "rnn" (Elman), "lstm" or "gru"; `nonlinearity` applies to "rnn" only. */
   cell: CellKind;
+  /** Cells "lstm" and "gru": the gates' activation (default "sigmoid"). */
+  gateActivation?: GateActivation;
+  /** Cell "gru" only: false applies the reset before the recurrent product (default true). */
+  resetAfter?: boolean;
 }
 
 /** Options of the topologies with one Linear head. */
@@ -51,23 +55,38 @@ export interface SequenceForwardOptions {
 }
 
 /** The option names of a recurrent block (the layer's plus `cell`). */
-const BLOCK_KEYS = ["cell", "inputSize", "hiddenSize", "numLayers", "bidirectional", "batchFirst", "bias", "nonlinearity", "rng", "dtype"];
+const BLOCK_KEYS = [
+  "cell", "inputSize", "hiddenSize", "numLayers", "bidirectional", "batchFirst", "bias", "nonlinearity", "gateActivation", "resetAfter",
+  "rng", "dtype",
+];
 
-/** The layer for `options.cell`; refuses a nonlinearity for LSTM and GRU rather than ignoring it. */
+/**
+ * The layer for `options.cell`; refuses an option the cell does not have (nonlinearity for
+ * LSTM and GRU, gateActivation for RNN, resetAfter for RNN and LSTM) rather than ignoring it.
+ */
 export function createRecurrentLayer(options: RecurrentBlockOptions): RecurrentLayerModule {
   checkKnownKeys("createRecurrentLayer", checkOptionsObject("createRecurrentLayer", options), BLOCK_KEYS);
   checkOneOf("createRecurrentLayer", "cell", options.cell, ["rnn", "lstm", "gru"], "lstm");
-  const { cell, inputSize, hiddenSize, numLayers, bidirectional, batchFirst, bias, nonlinearity, rng, dtype } = options;
+  const { cell, inputSize, hiddenSize, numLayers, bidirectional, batchFirst, bias, nonlinearity, gateActivation, resetAfter, rng, dtype } =
+    options;
   const layerOptions = { inputSize, hiddenSize, numLayers, bidirectional, batchFirst, bias, rng, dtype };
+  if (cell !== "gru" && resetAfter !== undefined) {
+    throw new Error(`${cellClassName(cell)}: 'resetAfter' applies to cell "gru" only, got ${JSON.stringify(resetAfter)}`);
+  }
   switch (cell) {
     case "rnn":
+      if (gateActivation !== undefined) {
+        throw new Error(`RNN: 'gateActivation' applies to cells "lstm" and "gru" only (an RNN has no gates), got ${JSON.stringify(gateActivation)}`);
+      }
       return new RNN({ ...layerOptions, nonlinearity });
     case "lstm":
     case "gru":
       if (nonlinearity !== undefined) {
         throw new Error(`${cellClassName(cell)}: 'nonlinearity' applies to cell "rnn" only, got '${nonlinearity}'`);
       }
-      return cell === "lstm" ? new LSTM(layerOptions) : new GRU(layerOptions);
+      return cell === "lstm"
+        ? new LSTM({ ...layerOptions, gateActivation })
+        : new GRU({ ...layerOptions, gateActivation, resetAfter });
     default: {
       const unknown: never = cell;
       throw new Error(`createRecurrentLayer: unknown cell '${unknown as string}' (expected "rnn", "lstm" or "gru")`);
@@ -225,13 +244,18 @@ export interface EncoderDecoderOptions {
   numLayers?: number;
   /** Cell "rnn" only. */
   nonlinearity?: RnnActivation;
+  /** Cells "lstm" and "gru": the gates' activation of both stacks (default "sigmoid"). */
+  gateActivation?: GateActivation;
+  /** Cell "gru" only: false applies the reset before the recurrent product in both stacks (default true). */
+  resetAfter?: boolean;
   /** Draws, in order: source embedding, encoder, target embedding, decoder, head. */
   rng: Rng;
   dtype?: DType;
 }
 
 const ENCODER_DECODER_KEYS = [
-  "cell", "sourceVocabSize", "sourceInputSize", "targetVocabSize", "embeddingSize", "hiddenSize", "numLayers", "nonlinearity", "rng", "dtype",
+  "cell", "sourceVocabSize", "sourceInputSize", "targetVocabSize", "embeddingSize", "hiddenSize", "numLayers", "nonlinearity",
+  "gateActivation", "resetAfter", "rng", "dtype",
 ];
 
 export interface GreedyDecodeOptions {
@@ -281,12 +305,14 @@ export class EncoderDecoder extends Module {
     if (options.sourceInputSize !== undefined) checkInteger("EncoderDecoder", "sourceInputSize", options.sourceInputSize);
     for (const key of ["targetVocabSize", "embeddingSize", "hiddenSize"] as const) checkInteger("EncoderDecoder", key, options[key]);
     this.#spec = optionsWithoutRng(options);
-    const { cell, sourceVocabSize, sourceInputSize, targetVocabSize, embeddingSize, hiddenSize, numLayers, nonlinearity, rng, dtype } =
-      options;
+    const {
+      cell, sourceVocabSize, sourceInputSize, targetVocabSize, embeddingSize, hiddenSize, numLayers, nonlinearity, gateActivation, resetAfter,
+      rng, dtype,
+    } = options;
     if ((sourceVocabSize === undefined) === (sourceInputSize === undefined)) {
       throw new Error("EncoderDecoder: give exactly one of sourceVocabSize (token source) and sourceInputSize (feature source)");
     }
-    const stack = { cell, hiddenSize, numLayers, nonlinearity, rng, dtype };
+    const stack = { cell, hiddenSize, numLayers, nonlinearity, gateActivation, resetAfter, rng, dtype };
     this.sourceEmbedding =
       sourceVocabSize === undefined
         ? null

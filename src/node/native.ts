@@ -19,7 +19,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import type { Floats } from "../tensor/tensor.js";
-import type { Kernels, RnnActivation } from "../backend/kernels.js";
+import { gateCode, type GateActivation, type Kernels, type RnnActivation } from "../backend/kernels.js";
 import { tsKernels } from "../backend/ts/index.js";
 
 /** The addon's exports (native/src/addon.c). */
@@ -35,14 +35,26 @@ interface NativeAddon {
   ): void;
   rnnGatesForward(act: number, n: number, pre: Float32Array, h: Float32Array): void;
   rnnGatesBackward(act: number, n: number, h: Float32Array, dh: Float32Array, dPre: Float32Array): void;
-  lstmGatesForward(B: number, H: number, gates: Float32Array, cPrev: Float32Array, c: Float32Array, tanhC: Float32Array, h: Float32Array): void;
+  lstmGatesForward(
+    B: number, H: number, gates: Float32Array, cPrev: Float32Array, c: Float32Array, tanhC: Float32Array, h: Float32Array, gate: number,
+  ): void;
   lstmGatesBackward(
     B: number, H: number, gates: Float32Array, cPrev: Float32Array, tanhC: Float32Array, dh: Float32Array, dc: Float32Array, dGates: Float32Array,
+    gate: number,
   ): void;
-  gruGatesForward(B: number, H: number, gi: Float32Array, gh: Float32Array, hPrev: Float32Array, gates: Float32Array, h: Float32Array): void;
+  gruGatesForward(
+    B: number, H: number, gi: Float32Array, gh: Float32Array, hPrev: Float32Array, gates: Float32Array, h: Float32Array, gate: number,
+  ): void;
   gruGatesBackward(
     B: number, H: number, gates: Float32Array, gh: Float32Array, hPrev: Float32Array, dh: Float32Array,
-    dGi: Float32Array, dGh: Float32Array, dhPrev: Float32Array,
+    dGi: Float32Array, dGh: Float32Array, dhPrev: Float32Array, gate: number,
+  ): void;
+  gruResetBeforeForward(
+    B: number, H: number, gi: Float32Array, gh: Float32Array, hPrev: Float32Array, rh: Float32Array, gate: number,
+  ): void;
+  gruResetBeforeBackward(
+    B: number, H: number, gates: Float32Array, hPrev: Float32Array, dRh: Float32Array,
+    dGi: Float32Array, dGh: Float32Array, dhPrev: Float32Array, gate: number,
   ): void;
   setThreads(n: number): number;
   setMinThreadWork(work: number): void;
@@ -189,40 +201,84 @@ class NativeKernelsImpl implements NativeKernels {
     else tsKernels.rnnGatesBackward(act, n, h, dh, dPre);
   }
 
-  lstmGatesForward(B: number, H: number, gates: Floats, cPrev: Floats, c: Floats, tanhC: Floats, h: Floats): void {
+  lstmGatesForward(
+    B: number, H: number, gates: Floats, cPrev: Floats, c: Floats, tanhC: Floats, h: Floats, gate: GateActivation,
+  ): void {
+    const code = gateCode(gate);
     if (f32(gates, cPrev, c, tanhC, h)) {
-      this.ext.lstmGatesForward(B, H, gates as Float32Array, cPrev as Float32Array, c as Float32Array, tanhC as Float32Array, h as Float32Array);
+      this.ext.lstmGatesForward(
+        B, H, gates as Float32Array, cPrev as Float32Array, c as Float32Array, tanhC as Float32Array, h as Float32Array, code,
+      );
     } else {
-      tsKernels.lstmGatesForward(B, H, gates, cPrev, c, tanhC, h);
+      tsKernels.lstmGatesForward(B, H, gates, cPrev, c, tanhC, h, gate);
     }
   }
 
-  lstmGatesBackward(B: number, H: number, gates: Floats, cPrev: Floats, tanhC: Floats, dh: Floats, dc: Floats, dGates: Floats): void {
+  lstmGatesBackward(
+    B: number, H: number, gates: Floats, cPrev: Floats, tanhC: Floats, dh: Floats, dc: Floats, dGates: Floats, gate: GateActivation,
+  ): void {
+    const code = gateCode(gate);
     if (f32(gates, cPrev, tanhC, dh, dc, dGates)) {
       this.ext.lstmGatesBackward(
         B, H, gates as Float32Array, cPrev as Float32Array, tanhC as Float32Array, dh as Float32Array, dc as Float32Array, dGates as Float32Array,
+        code,
       );
     } else {
-      tsKernels.lstmGatesBackward(B, H, gates, cPrev, tanhC, dh, dc, dGates);
+      tsKernels.lstmGatesBackward(B, H, gates, cPrev, tanhC, dh, dc, dGates, gate);
     }
   }
 
-  gruGatesForward(B: number, H: number, gi: Floats, gh: Floats, hPrev: Floats, gates: Floats, h: Floats): void {
+  gruGatesForward(
+    B: number, H: number, gi: Floats, gh: Floats, hPrev: Floats, gates: Floats, h: Floats, gate: GateActivation,
+  ): void {
+    const code = gateCode(gate);
     if (f32(gi, gh, hPrev, gates, h)) {
-      this.ext.gruGatesForward(B, H, gi as Float32Array, gh as Float32Array, hPrev as Float32Array, gates as Float32Array, h as Float32Array);
+      this.ext.gruGatesForward(
+        B, H, gi as Float32Array, gh as Float32Array, hPrev as Float32Array, gates as Float32Array, h as Float32Array, code,
+      );
     } else {
-      tsKernels.gruGatesForward(B, H, gi, gh, hPrev, gates, h);
+      tsKernels.gruGatesForward(B, H, gi, gh, hPrev, gates, h, gate);
     }
   }
 
-  gruGatesBackward(B: number, H: number, gates: Floats, gh: Floats, hPrev: Floats, dh: Floats, dGi: Floats, dGh: Floats, dhPrev: Floats): void {
+  gruGatesBackward(
+    B: number, H: number, gates: Floats, gh: Floats, hPrev: Floats, dh: Floats, dGi: Floats, dGh: Floats, dhPrev: Floats,
+    gate: GateActivation,
+  ): void {
+    const code = gateCode(gate);
     if (f32(gates, gh, hPrev, dh, dGi, dGh, dhPrev)) {
       this.ext.gruGatesBackward(
         B, H, gates as Float32Array, gh as Float32Array, hPrev as Float32Array, dh as Float32Array,
-        dGi as Float32Array, dGh as Float32Array, dhPrev as Float32Array,
+        dGi as Float32Array, dGh as Float32Array, dhPrev as Float32Array, code,
       );
     } else {
-      tsKernels.gruGatesBackward(B, H, gates, gh, hPrev, dh, dGi, dGh, dhPrev);
+      tsKernels.gruGatesBackward(B, H, gates, gh, hPrev, dh, dGi, dGh, dhPrev, gate);
+    }
+  }
+
+  gruResetBeforeForward(
+    B: number, H: number, gi: Floats, gh: Floats, hPrev: Floats, rh: Floats, gate: GateActivation,
+  ): void {
+    const code = gateCode(gate);
+    if (f32(gi, gh, hPrev, rh)) {
+      this.ext.gruResetBeforeForward(B, H, gi as Float32Array, gh as Float32Array, hPrev as Float32Array, rh as Float32Array, code);
+    } else {
+      tsKernels.gruResetBeforeForward(B, H, gi, gh, hPrev, rh, gate);
+    }
+  }
+
+  gruResetBeforeBackward(
+    B: number, H: number, gates: Floats, hPrev: Floats, dRh: Floats, dGi: Floats, dGh: Floats, dhPrev: Floats,
+    gate: GateActivation,
+  ): void {
+    const code = gateCode(gate);
+    if (f32(gates, hPrev, dRh, dGi, dGh, dhPrev)) {
+      this.ext.gruResetBeforeBackward(
+        B, H, gates as Float32Array, hPrev as Float32Array, dRh as Float32Array,
+        dGi as Float32Array, dGh as Float32Array, dhPrev as Float32Array, code,
+      );
+    } else {
+      tsKernels.gruResetBeforeBackward(B, H, gates, hPrev, dRh, dGi, dGh, dhPrev, gate);
     }
   }
 }

@@ -12,7 +12,10 @@
  *   Y → Transpose(0, 2, 1, 3) [T, B, D, H] → Reshape [T, B, D·H] = X_{k+1}
  *
  * with the gate blocks moved to ONNX's order (./gates.ts), GRU linear_before_reset = 1
- * (PyTorch applies the reset after the recurrent product) and the RNN's activation named.
+ * (PyTorch applies the reset after the recurrent product; 0 for `resetAfter: false`), the
+ * RNN's activation named, and hard-sigmoid gates as activations [HardSigmoid, Tanh, Tanh]
+ * (GRU: [HardSigmoid, Tanh]) per direction with activation_alpha / activation_beta 0.2 / 0.5
+ * ("hardSigmoid") or 1/6 / 0.5 ("hardSigmoid6").
  * batchFirst models Transpose their input [B, T, I] → [T, B, I] first and their sequence
  * output back. Heads: y = x·Wᵀ + b as MatMul with the initializer Wᵀ [D·H, O] and Add.
  * SequenceToVector reads the top layer's Y_h [D, B, H] → Transpose [B, D, H] → Reshape
@@ -28,6 +31,7 @@ import { SequenceToSequence, SequenceToVector, type RecurrentLayerModule } from 
 import type { Linear } from "../nn/linear.js";
 import { specOf } from "../io/model-file.js";
 import { gateCount, recurrentParamNames, type CellKind } from "../ops/recurrent.js";
+import type { GateActivation } from "../backend/kernels.js";
 import type { Floats } from "../tensor/tensor.js";
 import { toOnnxGateOrder } from "./gates.js";
 import { AttributeType, DataType, loadOnnxProto } from "./proto.js";
@@ -78,7 +82,7 @@ function planOf(model: Module): Plan {
 
 // ---- the plain-object form of the ONNX messages (protobufjs `fromObject` input) ----
 
-type Attribute = { name: string; type: number; i?: number; s?: Uint8Array; ints?: number[]; strings?: Uint8Array[] };
+type Attribute = { name: string; type: number; i?: number; s?: Uint8Array; ints?: number[]; floats?: number[]; strings?: Uint8Array[] };
 interface NodeObject { name: string; op_type: string; input: string[]; output: string[]; attribute: Attribute[] }
 interface TensorObject { name: string; data_type: number; dims: number[]; raw_data?: Uint8Array; int64_data?: number[] }
 type Dim = { dim_value: number } | { dim_param: string };
@@ -89,6 +93,7 @@ const intAttr = (name: string, i: number): Attribute => ({ name, type: Attribute
 const stringAttr = (name: string, s: string): Attribute => ({ name, type: AttributeType.STRING, s: utf8.encode(s) });
 const stringsAttr = (name: string, v: string[]): Attribute => ({ name, type: AttributeType.STRINGS, strings: v.map((s) => utf8.encode(s)) });
 const intsAttr = (name: string, ints: number[]): Attribute => ({ name, type: AttributeType.INTS, ints });
+const floatsAttr = (name: string, floats: number[]): Attribute => ({ name, type: AttributeType.FLOATS, floats });
 
 /** Float32 little-endian bytes (TensorProto.raw_data is little-endian whatever the host). */
 function rawFloat32(values: ArrayLike<number>): Uint8Array {
@@ -135,6 +140,29 @@ function onnxActivation(act: string | undefined): string {
 
 const OP: Record<CellKind, string> = { rnn: "RNN", lstm: "LSTM", gru: "GRU" };
 
+/** ONNX HardSigmoid's alpha·x + beta for each hard gate activation. */
+const HARD_SIGMOID: Record<Exclude<GateActivation, "sigmoid">, { alpha: number; beta: number }> = {
+  hardSigmoid: { alpha: 0.2, beta: 0.5 },
+  hardSigmoid6: { alpha: 1 / 6, beta: 0.5 },
+};
+
+/**
+ * The attributes of a hard-sigmoid LSTM or GRU: `activations` per direction (f, g, h for the
+ * LSTM; f, g for the GRU: HardSigmoid for the gates, Tanh for the rest) and one alpha and beta
+ * per HardSigmoid (onnxruntime, like the spec, consumes them only for the functions that take
+ * them, in order). None for the sigmoid, ONNX's default.
+ */
+function gateAttributes(cell: CellKind, gate: GateActivation, D: number): Attribute[] {
+  if (cell === "rnn" || gate === "sigmoid") return [];
+  const { alpha, beta } = HARD_SIGMOID[gate];
+  const perDirection = cell === "lstm" ? ["HardSigmoid", "Tanh", "Tanh"] : ["HardSigmoid", "Tanh"];
+  return [
+    stringsAttr("activations", new Array<string[]>(D).fill(perDirection).flat()),
+    floatsAttr("activation_alpha", new Array<number>(D).fill(alpha)),
+    floatsAttr("activation_beta", new Array<number>(D).fill(beta)),
+  ];
+}
+
 /** Concatenation of float blocks into one float32 array. */
 function concat(parts: Float32Array[]): Float32Array {
   const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
@@ -148,7 +176,7 @@ function concat(parts: Float32Array[]): Float32Array {
  * and each layer's final h (and c) [D, B, H].
  */
 function emitLayers(g: GraphBuilder, layer: RecurrentLayerModule, x: string, topSequence: boolean): { y: string; h: string[]; c: string[] } {
-  const { cell, hiddenSize: H, numLayers: L, bidirectional, bias, nonlinearity } = layer.spec;
+  const { cell, hiddenSize: H, numLayers: L, bidirectional, bias, nonlinearity, gateActivation, resetAfter } = layer.spec;
   const D = bidirectional ? 2 : 1;
   const G = gateCount(cell);
   const weights = new Map<string, Floats>(recurrentParamNames(layer.spec).map((n, k) => [n, layer.weights[k].data]));
@@ -167,8 +195,10 @@ function emitLayers(g: GraphBuilder, layer: RecurrentLayerModule, x: string, top
       inputs.push(g.floats(`l${k}_B`, [D, 2 * G * H], concat(b)));
     } // without B, ONNX's biases are zeros
     const attrs = [intAttr("hidden_size", H), stringAttr("direction", bidirectional ? "bidirectional" : "forward")];
-    if (cell === "gru") attrs.push(intAttr("linear_before_reset", 1));
+    // linear_before_reset = 1: r multiplies W_hn h + b_hn (PyTorch's form); 0: W_hn (r⊙h).
+    if (cell === "gru") attrs.push(intAttr("linear_before_reset", resetAfter === false ? 0 : 1));
     if (cell === "rnn") attrs.push(stringsAttr("activations", new Array<string>(D).fill(onnxActivation(nonlinearity))));
+    attrs.push(...gateAttributes(cell, gateActivation ?? "sigmoid", D));
     const outputs = [`l${k}_Y`, `l${k}_Y_h`, ...(cell === "lstm" ? [`l${k}_Y_c`] : [])];
     g.node(OP[cell], inputs, outputs, attrs);
     h.push(outputs[1]);

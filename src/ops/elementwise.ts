@@ -1,6 +1,6 @@
 /**
  * Elementwise ops and their derivative rules: binary add/sub/mul/div with NumPy
- * broadcasting, unary neg/exp/log/tanh/sigmoid/relu, and scalar helpers. Every
+ * broadcasting, unary neg/exp/log/tanh/sigmoid/hardSigmoid/hardSigmoid6/relu, and scalar helpers. Every
  * rule sits in one of the two tables below, the forward value beside its partial
  * derivatives, so the whole family can be audited on one screen.
  *
@@ -165,6 +165,10 @@ const unaryRules = {
   sigmoid: { f: stableSigmoid, d: (_x, y) => y * (1 - y) },
   // relu'(0) := 0, as in PyTorch; NaN stays NaN in the forward.
   relu: { f: (x) => (x < 0 ? 0 : x), d: (x) => (x > 0 ? 1 : 0) },
+  // The hard sigmoids clip(slope·x + 0.5, 0, 1): the slope inside (0, 1), 0 where clipped
+  // (kinks included, as the fused kernels decide through the output).
+  hardSigmoid: { f: (x) => Math.min(Math.max(0.2 * x + 0.5, 0), 1), d: (_x, y) => (y > 0 && y < 1 ? 0.2 : 0) },
+  hardSigmoid6: { f: (x) => Math.min(Math.max(x / 6 + 0.5, 0), 1), d: (_x, y) => (y > 0 && y < 1 ? 1 / 6 : 0) },
 } satisfies Record<string, UnaryRule>;
 
 function unary(op: string, rule: UnaryRule, x: Tensor): Tensor {
@@ -202,6 +206,19 @@ export function tanh(x: Tensor): Tensor {
 /** σ(x) = 1 / (1 + e⁻ˣ), exact to 0 and 1 for large |x| without overflow; σ' = σ(1 − σ). */
 export function sigmoid(x: Tensor): Tensor {
   return unary("sigmoid", unaryRules.sigmoid, x);
+}
+
+/**
+ * The hard sigmoid clip(0.2·x + 0.5, 0, 1) (TF.js `hardSigmoid`, tf.keras 2 `hard_sigmoid`,
+ * ONNX HardSigmoid with its defaults); its derivative is 0.2 where 0 < y < 1, else 0.
+ */
+export function hardSigmoid(x: Tensor): Tensor {
+  return unary("hardSigmoid", unaryRules.hardSigmoid, x);
+}
+
+/** Keras 3's hard sigmoid clip(x/6 + 0.5, 0, 1) = relu6(x + 3)/6; derivative 1/6 where 0 < y < 1, else 0. */
+export function hardSigmoid6(x: Tensor): Tensor {
+  return unary("hardSigmoid6", unaryRules.hardSigmoid6, x);
 }
 
 /** max(x, 0), with relu'(0) := 0. */

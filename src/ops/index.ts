@@ -12,6 +12,8 @@ export {
   log,
   tanh,
   sigmoid,
+  hardSigmoid,
+  hardSigmoid6,
   relu,
   scale,
   addScalar,

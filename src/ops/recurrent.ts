@@ -6,13 +6,17 @@
  * this file only owns time (order, reversal, lengths) and memory (the workspace).
  * It is not a cell: one step with its own autodiff lives in `src/nn/cells`.
  *
- * Cell equations (σ logistic, ⊙ elementwise, `W x` meaning x·Wᵀ):
+ * Cell equations (⊙ elementwise, `W x` meaning x·Wᵀ; s the gate activation `spec.gateActivation`:
+ * σ(x) = 1/(1 + e^−x) by default, or a hard sigmoid clip(0.2·x + 0.5, 0, 1) / clip(x/6 + 0.5, 0, 1)):
  *   RNN   h_t = act(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh)                act ∈ tanh, relu, sigmoid
  *   LSTM  [i|f|g|o] = W_ih x_t + b_ih + W_hh h_{t−1} + b_hh
- *         c_t = σ(f)⊙c_{t−1} + σ(i)⊙tanh(g),   h_t = σ(o)⊙tanh(c_t)
+ *         c_t = s(f)⊙c_{t−1} + s(i)⊙tanh(g),   h_t = s(o)⊙tanh(c_t)
  *   GRU   gi = W_ih x_t + b_ih,  gh = W_hh h_{t−1} + b_hh                    blocks r|z|n
- *         r = σ(gi_r + gh_r),  z = σ(gi_z + gh_z),  n = tanh(gi_n + r⊙gh_n)
+ *         r = s(gi_r + gh_r),  z = s(gi_z + gh_z),  n = tanh(gi_n + r⊙gh_n)
  *         h_t = (1−z)⊙n + z⊙h_{t−1}
+ *   GRU with resetAfter = false (Keras reset_after=False, TF.js, ONNX linear_before_reset=0):
+ *         the reset applies BEFORE the recurrent product, same parameters:
+ *         n = tanh(gi_n + W_hn (r⊙h_{t−1}) + b_hn)
  *
  * Algorithm per layer k and direction d (STYLE principle 7):
  *   forward   P = X·W_ihᵀ + b_ih (+ b_hh)  for all T·B rows as one GEMM; then per step
@@ -20,6 +24,13 @@
  *   backward  per step the gate backward kernel and one GEMM for ∂L/∂h_{t−1}; after the
  *             sweep dW_ih = dGᵀ·X, dW_hh = dGᵀ·H_prev, db = column sums of dG (GEMMs
  *             against a ones vector) and ∂L/∂X = dG·W_ih, each one GEMM over T·B rows.
+ *   reset-before GRU: b_hn joins the hoisted projection (P_n = X·W_inᵀ + b_in + b_hn), gh_n
+ *             is held at 0, and per step: the GEMM for gh_r|gh_z with h_{t−1}, the kernel
+ *             rh = r⊙h_{t−1} (saved), the GEMM P_n += rh·W_hnᵀ, then the GRU gate kernel,
+ *             which with gh_n = 0 computes exactly n = tanh(P_n). Backward: the gate kernel
+ *             (its r gradient is 0 as gh_n = 0), dRh = dP_n·W_hn, then the reset kernel adds
+ *             the paths through r⊙h: ∂r = dRh⊙h_{t−1}, ∂h_{t−1} += dRh⊙r, and sets
+ *             dgh_n = dP_n; after the sweep dW_hn = dgh_nᵀ·RH (the saved rh), the rest as above.
  *
  * Variable lengths follow PyTorch's packed sequences: a row b with t ≥ lengths[b] is
  * inactive at step t; there the state is carried unchanged (h_t = h_{t−1}, c_t = c_{t−1})
@@ -28,7 +39,7 @@
  * exactly zero gradient, and in backward the state gradient passes straight through
  * inactive rows, whose gate gradients are zero.
  */
-import { kernels, type Kernels, type RnnActivation } from "../backend/kernels.js";
+import { GATE_ACTIVATIONS, kernels, type GateActivation, type Kernels, type RnnActivation } from "../backend/kernels.js";
 // The default kernels (WebAssembly, else TypeScript) register on import, whatever the entry point.
 import "../backend/select.js";
 import { poolFor, WorkspaceLease, type Relocate } from "../backend/pool.js";
@@ -51,6 +62,22 @@ export interface RecurrentSpec {
   bias: boolean;
   /** x and output are [B, T, ·] instead of [T, B, ·]; states stay [L·D, B, H] as in PyTorch. */
   batchFirst: boolean;
+  /**
+   * LSTM and GRU: the activation of the gates i, f, o (LSTM) or r, z (GRU); default "sigmoid".
+   * An RNN refuses any other value.
+   */
+  gateActivation?: GateActivation;
+  /**
+   * GRU only: true (default, PyTorch) applies the reset after the recurrent product,
+   * n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn)); false before it (Keras reset_after=False,
+   * TF.js, ONNX linear_before_reset=0), n = tanh(W_in x + b_in + W_hn(r⊙h) + b_hn).
+   */
+  resetAfter?: boolean;
+}
+
+/** Whether a spec is the reset-before GRU. */
+function resetsBefore(spec: RecurrentSpec): boolean {
+  return spec.cell === "gru" && spec.resetAfter === false;
 }
 
 /**
@@ -193,8 +220,10 @@ interface DirectionWorkspace {
   gates: Floats;
   /** GRU only: W_ih x_t + b_ih (read by the forward step only)                  [T, B, 3H] */
   gi: Floats | null;
-  /** GRU only: W_hh h_{t−1} + b_hh                                               [T, B, 3H] */
+  /** GRU only: W_hh h_{t−1} + b_hh (reset-before: the n block is 0)             [T, B, 3H] */
   gh: Floats | null;
+  /** Reset-before GRU only: r_t⊙h_{t−1}, what W_hn multiplies                      [T, B, H] */
+  rh: Floats | null;
   /** hidden states at the step boundaries                                        [T+1, B, H] */
   h: Floats;
   /** LSTM only: cell states at the step boundaries                               [T+1, B, H] */
@@ -248,6 +277,7 @@ function relocateWorkspace(ws: RecurrentWorkspace, move: Relocate): void {
     dw.gates = move(dw.gates);
     dw.gi = dw.gi && move(dw.gi);
     dw.gh = dw.gh && move(dw.gh);
+    dw.rh = dw.rh && move(dw.rh);
     dw.h = move(dw.h);
     dw.c = dw.c && move(dw.c);
     dw.tanhC = dw.tanhC && move(dw.tanhC);
@@ -305,6 +335,8 @@ function recurrentForward(
   const dtype: DType = x instanceof Float64Array ? "float64" : "float32";
   const { cell, hiddenSize: H, numLayers: L } = spec;
   const act = spec.nonlinearity ?? "tanh";
+  const gate = spec.gateActivation ?? "sigmoid";
+  const resetBefore = resetsBefore(spec);
   const D = directions(spec);
   const G = gateCount(cell);
   const GH = G * H;
@@ -337,6 +369,7 @@ function recurrentForward(
       gates: lease.take(dtype, TB * GH),
       gi: gru ? lease.take(dtype, TB * GH) : null,
       gh: gru ? lease.take(dtype, TB * GH) : null,
+      rh: resetBefore ? lease.take(dtype, TB * H) : null,
       h: lease.take(dtype, (T + 1) * BH),
       c: lstm ? lease.take(dtype, (T + 1) * BH) : null,
       tanhC: lstm ? lease.take(dtype, TB * H) : null,
@@ -356,13 +389,25 @@ function recurrentForward(
       const dw = ws.dirs[kd];
 
       // The hoisted input projection: P = 1·(b_ih + b_hh)ᵀ + X·W_ihᵀ over all T·B rows. The
-      // GRU keeps b_hh on the recurrent side (r multiplies it), prefilled into gh.
+      // GRU keeps b_hh on the recurrent side (r multiplies it), prefilled into gh; the
+      // reset-before GRU moves b_hn into P (nothing multiplies it) and holds gh_n at 0.
       const proj = gru ? dw.gi! : dw.gates;
-      const projBias = gru || bIh === null ? bIh : addVectors(lease.take(dtype, GH), bIh, bHh!);
+      let projBias = gru || bIh === null ? bIh : addVectors(lease.take(dtype, GH), bIh, bHh!);
+      let ghBias = gru ? bHh : null;
+      if (resetBefore && bIh !== null) {
+        projBias = lease.take(dtype, GH);
+        ghBias = lease.take(dtype, GH);
+        for (let i = 0; i < GH; i++) {
+          const n = i >= 2 * H;
+          projBias[i] = n ? bIh[i] + bHh![i] : bIh[i];
+          ghBias[i] = n ? 0 : bHh![i];
+        }
+      }
       if (projBias !== null) K.gemm(false, false, TB, GH, 1, 1, ws.ones, 0, 1, projBias, 0, GH, 0, proj, 0, GH);
       K.gemm(false, true, TB, GH, Ik, 1, X, 0, Ik, wIh, 0, Ik, projBias === null ? 0 : 1, proj, 0, GH);
-      if (gru && bHh !== null) K.gemm(false, false, TB, GH, 1, 1, ws.ones, 0, 1, bHh, 0, GH, 0, dw.gh!, 0, GH);
-      const ghBeta = gru && bHh !== null ? 1 : 0;
+      if (ghBias !== null) K.gemm(false, false, TB, GH, 1, 1, ws.ones, 0, 1, ghBias, 0, GH, 0, dw.gh!, 0, GH);
+      else if (resetBefore) dw.gh!.fill(0);
+      const ghBeta = ghBias !== null || resetBefore ? 1 : 0;
 
       const first = d === 0 ? 0 : T;
       dw.h.set(h0.subarray(kd * BH, kd * BH + BH), first * BH);
@@ -384,16 +429,25 @@ function recurrentForward(
             K.gemm(false, true, B, GH, H, 1, dw.h, prev, H, wHh, 0, H, 1, dw.gates, gOff, GH);
             K.lstmGatesForward(
               B, H, gatesT, dw.c!.subarray(prev, prev + BH), dw.c!.subarray(next, next + BH),
-              dw.tanhC!.subarray(t * BH, t * BH + BH), hNext,
+              dw.tanhC!.subarray(t * BH, t * BH + BH), hNext, gate,
             );
             break;
-          case "gru":
-            K.gemm(false, true, B, GH, H, 1, dw.h, prev, H, wHh, 0, H, ghBeta, dw.gh!, gOff, GH);
-            K.gruGatesForward(
-              B, H, dw.gi!.subarray(gOff, gOff + B * GH), dw.gh!.subarray(gOff, gOff + B * GH),
-              dw.h.subarray(prev, prev + BH), gatesT, hNext,
-            );
+          case "gru": {
+            const giT = dw.gi!.subarray(gOff, gOff + B * GH);
+            const ghT = dw.gh!.subarray(gOff, gOff + B * GH);
+            const hPrevT = dw.h.subarray(prev, prev + BH);
+            if (resetBefore) {
+              // gh_r|gh_z from h_{t−1}; rh = r⊙h_{t−1}; P_n += rh·W_hnᵀ (gh_n stays 0).
+              K.gemm(false, true, B, 2 * H, H, 1, dw.h, prev, H, wHh, 0, H, 1, dw.gh!, gOff, GH);
+              const rhT = dw.rh!.subarray(t * BH, t * BH + BH);
+              K.gruResetBeforeForward(B, H, giT, ghT, hPrevT, rhT, gate);
+              K.gemm(false, true, B, H, H, 1, rhT, 0, H, wHh, 2 * H * H, H, 1, dw.gi!, gOff + 2 * H, GH);
+            } else {
+              K.gemm(false, true, B, GH, H, 1, dw.h, prev, H, wHh, 0, H, ghBeta, dw.gh!, gOff, GH);
+            }
+            K.gruGatesForward(B, H, giT, ghT, hPrevT, gatesT, hNext, gate);
             break;
+          }
           default:
             throw new Error(`recurrent: unknown cell '${cell as string}'`);
         }
@@ -449,6 +503,7 @@ function recurrentStep(
   const dtype: DType = x instanceof Float64Array ? "float64" : "float32";
   const { cell, hiddenSize: H, numLayers: L } = spec;
   const act = spec.nonlinearity ?? "tanh";
+  const gate = spec.gateActivation ?? "sigmoid";
   const GH = gateCount(cell) * H;
   const BH = B * H;
   const lstm = cell === "lstm";
@@ -476,13 +531,13 @@ function recurrentStep(
           break;
         case "lstm":
           K.affine(B, GH, Ik, H, input, wIh, hPrev, wHh, bIh, bHh, gates);
-          K.lstmGatesForward(B, H, gates, c0!.subarray(k * BH, (k + 1) * BH), cN!.subarray(k * BH, (k + 1) * BH), aux!, hOut);
+          K.lstmGatesForward(B, H, gates, c0!.subarray(k * BH, (k + 1) * BH), cN!.subarray(k * BH, (k + 1) * BH), aux!, hOut, gate);
           break;
         case "gru": {
           const gi = aux!.subarray(0, B * GH), gh = aux!.subarray(B * GH);
           K.affine(B, GH, Ik, 0, input, wIh, null, null, bIh, null, gi);
           K.affine(B, GH, H, 0, hPrev, wHh, null, null, bHh, null, gh);
-          K.gruGatesForward(B, H, gi, gh, hPrev, gates, hOut);
+          K.gruGatesForward(B, H, gi, gh, hPrev, gates, hOut, gate);
           break;
         }
         default:
@@ -534,6 +589,8 @@ function recurrentBackward(
   const { T, B, dtype } = ws;
   const { cell, hiddenSize: H, numLayers: L } = spec;
   const act = spec.nonlinearity ?? "tanh";
+  const gate = spec.gateActivation ?? "sigmoid";
+  const resetBefore = resetsBefore(spec);
   const D = directions(spec);
   const GH = gateCount(cell) * H;
   const BH = B * H;
@@ -548,7 +605,8 @@ function recurrentBackward(
   const scratch = new WorkspaceLease(poolFor(K));
   try {
     const dGates = scratch.take(dtype, TB * GH); // [T, B, G·H] ∂L/∂pre-activations (GRU: ∂L/∂gi)
-    const dGh = gru ? scratch.take(dtype, TB * GH) : null; // [T, B, 3H] GRU: ∂L/∂gh
+    const dGh = gru ? scratch.take(dtype, TB * GH) : null; // [T, B, 3H] GRU: ∂L/∂gh (reset-before: n block ∂L/∂(W_hn rh + b_hn))
+    const dRh = resetBefore ? scratch.take(dtype, BH) : null; // [B, H] reset-before GRU: ∂L/∂(r⊙h_{t−1})
     let dh = scratch.take(dtype, BH); // [B, H] ∂L/∂h_t
     let dhPrev = scratch.take(dtype, BH); // [B, H] ∂L/∂h_{t−1}
     const dc = lstm ? scratch.take(dtype, BH) : null; // [B, H] ∂L/∂c_t from later steps
@@ -618,13 +676,13 @@ function recurrentBackward(
             case "lstm":
               K.lstmGatesBackward(
                 B, H, dw.gates.subarray(gOff, gOff + B * GH), dw.c!.subarray(prev, prev + BH),
-                dw.tanhC!.subarray(t * BH, t * BH + BH), dh, dc!, dGatesT,
+                dw.tanhC!.subarray(t * BH, t * BH + BH), dh, dc!, dGatesT, gate,
               );
               break;
             case "gru":
               K.gruGatesBackward(
                 B, H, dw.gates.subarray(gOff, gOff + B * GH), dw.gh!.subarray(gOff, gOff + B * GH),
-                dw.h.subarray(prev, prev + BH), dh, dGatesT, dGh!.subarray(gOff, gOff + B * GH), dhPrev,
+                dw.h.subarray(prev, prev + BH), dh, dGatesT, dGh!.subarray(gOff, gOff + B * GH), dhPrev, gate,
               );
               break;
             default:
@@ -640,8 +698,17 @@ function recurrentBackward(
             }
           }
           // ∂L/∂h_{t−1} through the recurrent product (GRU: added to the kernel's z⊙dh; folded:
-          // added to the output gradient of step t−1, which is then not added again).
-          if (gru) K.gemm(false, false, B, H, GH, 1, dGh!, gOff, GH, wHh, 0, H, 1, dhPrev, 0, H);
+          // added to the output gradient of step t−1, which is then not added again). The
+          // reset-before GRU first adds the paths through r⊙h_{t−1} (after the padding zeroing,
+          // so inactive rows add nothing), then the r|z product.
+          if (resetBefore) {
+            K.gemm(false, false, B, H, H, 1, dGates, gOff + 2 * H, GH, wHh, 2 * H * H, H, 0, dRh!, 0, H);
+            K.gruResetBeforeBackward(
+              B, H, dw.gates.subarray(gOff, gOff + B * GH), dw.h.subarray(prev, prev + BH), dRh!,
+              dGatesT, dGh!.subarray(gOff, gOff + B * GH), dhPrev, gate,
+            );
+            K.gemm(false, false, B, H, 2 * H, 1, dGh!, gOff, GH, wHh, 0, H, 1, dhPrev, 0, H);
+          } else if (gru) K.gemm(false, false, B, H, GH, 1, dGh!, gOff, GH, wHh, 0, H, 1, dhPrev, 0, H);
           else if (foldUpper && s > 0) {
             dhPrev.set(dUpper!.subarray((t - 1) * BH, t * BH));
             K.gemm(false, false, B, H, GH, 1, dGates, gOff, GH, wHh, 0, H, 1, dhPrev, 0, H);
@@ -669,7 +736,11 @@ function recurrentBackward(
         const hPrevOff = d === 0 ? 0 : BH; // the T previous states, in time order
         const [dWih, dWhh, dbIh, dbHh] = targets.dWeights.slice(kd * P, kd * P + P);
         if (dWih) K.gemm(true, false, GH, Ik, TB, 1, dAll, 0, GH, X, 0, Ik, 1, dWih, 0, Ik);
-        if (dWhh) K.gemm(true, false, GH, H, TB, 1, dRec, 0, GH, dw.h, hPrevOff, H, 1, dWhh, 0, H);
+        if (dWhh && resetBefore) {
+          // W_hr|W_hz multiply h_{t−1}; W_hn multiplies the saved r⊙h_{t−1}.
+          K.gemm(true, false, 2 * H, H, TB, 1, dRec, 0, GH, dw.h, hPrevOff, H, 1, dWhh, 0, H);
+          K.gemm(true, false, H, H, TB, 1, dRec, 2 * H, GH, dw.rh!, 0, H, 1, dWhh, 2 * H * H, H);
+        } else if (dWhh) K.gemm(true, false, GH, H, TB, 1, dRec, 0, GH, dw.h, hPrevOff, H, 1, dWhh, 0, H);
         if (dbIh && dbHh && dAll === dRec) {
           // Both biases enter the same pre-activations: one column sum serves both.
           K.gemm(true, false, GH, 1, TB, 1, dAll, 0, GH, ws.ones, 0, 1, 0, colSum!, 0, 1);
@@ -709,6 +780,29 @@ function swapLeadingAxes(src: Floats, A: number, C: number, F: number, dst: Floa
   return dst;
 }
 
+/**
+ * Refuses a gate activation or reset placement the spec's cell does not have: an unknown
+ * gateActivation, one other than sigmoid on an RNN (which has no gates), and resetAfter that
+ * is not a boolean or is false on anything but a GRU.
+ */
+export function checkGateOptions(spec: RecurrentSpec): void {
+  const who = cellClassName(spec.cell);
+  const gate = spec.gateActivation;
+  if (gate !== undefined && !GATE_ACTIVATIONS.includes(gate)) {
+    throw new Error(`${who}: unknown gateActivation ${JSON.stringify(gate)} (expected one of ${GATE_ACTIVATIONS.join(", ")})`);
+  }
+  if (spec.cell === "rnn" && gate !== undefined && gate !== "sigmoid") {
+    throw new Error(`${who}: gateActivation '${gate}' applies to LSTM and GRU gates only; an RNN has none (use nonlinearity)`);
+  }
+  const ra = spec.resetAfter;
+  if (ra !== undefined && typeof ra !== "boolean") {
+    throw new TypeError(`${who}: resetAfter must be true or false, got ${JSON.stringify(ra)}`);
+  }
+  if (ra === false && spec.cell !== "gru") {
+    throw new Error(`${who}: resetAfter applies to GRU only (where the reset gate meets the recurrent product)`);
+  }
+}
+
 /** Validated, time-major view of the arguments of `recurrent`. */
 interface PreparedCall {
   T: number;
@@ -741,6 +835,7 @@ function prepare(
   if (spec.cell !== "rnn" && spec.nonlinearity !== undefined && spec.nonlinearity !== "tanh") {
     throw new Error(`${who}: nonlinearity applies to RNN only, got '${spec.nonlinearity}'`);
   }
+  checkGateOptions(spec);
   const { inputSize: I, hiddenSize: H } = spec;
   const LD = spec.numLayers * directions(spec);
   if (x.rank !== 3) {
@@ -821,7 +916,9 @@ export function recurrent(
   const H = spec.hiddenSize;
   const stateShape = [spec.numLayers * D, B, H];
   const inputs = [x, call.h0, ...(call.c0 ? [call.c0] : []), ...weights];
-  if (T === 1 && D === 1 && call.lengths === null && B <= STEP_MAX_BATCH && !needsGrad(inputs)) {
+  // The reset-before GRU takes the sequence path even for one step: its second product reads
+  // r⊙h, which the one-call affine step cannot interleave.
+  if (T === 1 && D === 1 && call.lengths === null && B <= STEP_MAX_BATCH && !resetsBefore(spec) && !needsGrad(inputs)) {
     // A streaming step: T = 1 has the same memory layout time-major and batch-first.
     const r = recurrentStep(spec, call.x, B, call.weights, call.h0.data, call.c0?.data ?? null);
     return {

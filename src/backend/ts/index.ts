@@ -8,6 +8,8 @@ import { affineTs, gemmTs } from "./gemm.js";
 import {
   gruGatesBackwardTs,
   gruGatesForwardTs,
+  gruResetBeforeBackwardTs,
+  gruResetBeforeForwardTs,
   lstmGatesBackwardTs,
   lstmGatesForwardTs,
   rnnGatesBackwardTs,
@@ -24,5 +26,7 @@ export const tsKernels: Kernels = Object.freeze({
   lstmGatesBackward: lstmGatesBackwardTs,
   gruGatesForward: gruGatesForwardTs,
   gruGatesBackward: gruGatesBackwardTs,
+  gruResetBeforeForward: gruResetBeforeForwardTs,
+  gruResetBeforeBackward: gruResetBeforeBackwardTs,
 });
 

@@ -8,12 +8,52 @@
  * Derivative rules, all expressed through the forward's outputs (so the backward
  * needs no pre-activations):
  *   tanh' = 1 − tanh²     σ' = σ(1 − σ)     relu' = [h > 0]  (relu'(0) := 0)
+ *   hard sigmoid' = slope·[0 < y < 1]  (0.2 or 1/6; 0 where it clips, kinks included)
+ * The gate activation (σ or a hard sigmoid, `GateActivation`) is picked once per call.
  */
 import type { Floats } from "../../tensor/tensor.js";
-import type { RnnActivation } from "../kernels.js";
+import type { GateActivation, RnnActivation } from "../kernels.js";
 
 function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
+}
+
+/** g·σ'(x) through y = σ(x): g·y·(1 − y), multiplied in that order (as the wasm and native kernels do). */
+function sigmoidGrad(g: number, y: number): number {
+  return g * y * (1 - y);
+}
+
+function hardSigmoid(x: number): number {
+  return Math.min(Math.max(0.2 * x + 0.5, 0), 1);
+}
+
+function hardSigmoidGrad(g: number, y: number): number {
+  return y > 0 && y < 1 ? g * 0.2 : 0;
+}
+
+function hardSigmoid6(x: number): number {
+  return Math.min(Math.max(x / 6 + 0.5, 0), 1);
+}
+
+function hardSigmoid6Grad(g: number, y: number): number {
+  return y > 0 && y < 1 ? g * (1 / 6) : 0;
+}
+
+/**
+ * A gate activation s and its backward through the output: act(x) = s(x) and
+ * grad(g, y) = g·s'(x) for y = s(x).
+ */
+export function gateFunctions(gate: GateActivation): { act: (x: number) => number; grad: (g: number, y: number) => number } {
+  switch (gate) {
+    case "sigmoid":
+      return { act: sigmoid, grad: sigmoidGrad };
+    case "hardSigmoid":
+      return { act: hardSigmoid, grad: hardSigmoidGrad };
+    case "hardSigmoid6":
+      return { act: hardSigmoid6, grad: hardSigmoid6Grad };
+    default:
+      throw new Error(`unknown gate activation '${gate as string}' (expected sigmoid, hardSigmoid or hardSigmoid6)`);
+  }
 }
 
 /** h[i] = act(pre[i]) for i < n. `h` may alias `pre`. */
@@ -55,12 +95,13 @@ export function rnnGatesBackwardTs(act: RnnActivation, n: number, h: Floats, dh:
 
 /**
  * LSTM step over B rows; `gates` [B,4H] holds pre-activations i|f|g|o on entry and
- * σ(i) σ(f) tanh(g) σ(o) on exit; cPrev, c, tanhC, h are [B,H].
+ * s(i) s(f) tanh(g) s(o) on exit (s the gate activation); cPrev, c, tanhC, h are [B,H].
  *   c = f⊙cPrev + i⊙g,   tanhC = tanh(c),   h = o⊙tanhC
  */
 export function lstmGatesForwardTs(
-  B: number, H: number, gates: Floats, cPrev: Floats, c: Floats, tanhC: Floats, h: Floats,
+  B: number, H: number, gates: Floats, cPrev: Floats, c: Floats, tanhC: Floats, h: Floats, gate: GateActivation,
 ): void {
+  const sigmoid = gateFunctions(gate).act;
   const G = 4 * H;
   for (let b = 0; b < B; b++) {
     const row = b * G;
@@ -86,14 +127,17 @@ export function lstmGatesForwardTs(
 
 /**
  * Backward of `lstmGatesForwardTs`. With δc = dc + dh⊙o⊙(1 − tanhC²) (the total
- * derivative of c_t):
- *   dPre_i = δc⊙g⊙i(1−i)   dPre_f = δc⊙cPrev⊙f(1−f)   dPre_g = δc⊙i⊙(1−g²)
- *   dPre_o = dh⊙tanhC⊙o(1−o)                           dc ← δc⊙f  (∂L/∂c_{t−1})
+ * derivative of c_t) and s' the gate activation's derivative through its output
+ * (σ: i(1−i)):
+ *   dPre_i = δc⊙g⊙s'(i)    dPre_f = δc⊙cPrev⊙s'(f)    dPre_g = δc⊙i⊙(1−g²)
+ *   dPre_o = dh⊙tanhC⊙s'(o)                            dc ← δc⊙f  (∂L/∂c_{t−1})
  * Overwrites dGates [B,4H] and dc [B,H]; dh is only read.
  */
 export function lstmGatesBackwardTs(
   B: number, H: number, gates: Floats, cPrev: Floats, tanhC: Floats, dh: Floats, dc: Floats, dGates: Floats,
+  gate: GateActivation,
 ): void {
+  const grad = gateFunctions(gate).grad;
   const G = 4 * H;
   for (let b = 0; b < B; b++) {
     const row = b * G;
@@ -106,10 +150,10 @@ export function lstmGatesBackwardTs(
       const tc = tanhC[s + j];
       const dhj = dh[s + j];
       const dcTotal = dc[s + j] + dhj * o * (1 - tc * tc);
-      dGates[row + j] = dcTotal * g * i * (1 - i);
-      dGates[row + H + j] = dcTotal * cPrev[s + j] * f * (1 - f);
+      dGates[row + j] = grad(dcTotal * g, i);
+      dGates[row + H + j] = grad(dcTotal * cPrev[s + j], f);
       dGates[row + 2 * H + j] = dcTotal * i * (1 - g * g);
-      dGates[row + 3 * H + j] = dhj * tc * o * (1 - o);
+      dGates[row + 3 * H + j] = grad(dhj * tc, o);
       dc[s + j] = dcTotal * f;
     }
   }
@@ -117,11 +161,12 @@ export function lstmGatesBackwardTs(
 
 /**
  * GRU step (PyTorch's form) over B rows; gi, gh, gates [B,3H] (r|z|n), hPrev, h [B,H].
- *   r = σ(gi_r + gh_r),  z = σ(gi_z + gh_z),  n = tanh(gi_n + r⊙gh_n),  h = (1−z)⊙n + z⊙hPrev
+ *   r = s(gi_r + gh_r),  z = s(gi_z + gh_z),  n = tanh(gi_n + r⊙gh_n),  h = (1−z)⊙n + z⊙hPrev
  */
 export function gruGatesForwardTs(
-  B: number, H: number, gi: Floats, gh: Floats, hPrev: Floats, gates: Floats, h: Floats,
+  B: number, H: number, gi: Floats, gh: Floats, hPrev: Floats, gates: Floats, h: Floats, gate: GateActivation,
 ): void {
+  const sigmoid = gateFunctions(gate).act;
   const G = 3 * H;
   for (let b = 0; b < B; b++) {
     const row = b * G;
@@ -139,17 +184,19 @@ export function gruGatesForwardTs(
 }
 
 /**
- * Backward of `gruGatesForwardTs`, treating gi and gh as independent inputs:
+ * Backward of `gruGatesForwardTs`, treating gi and gh as independent inputs (s' the gate
+ * activation's derivative through its output, σ: r(1−r)):
  *   δn = dh⊙(1−z)⊙(1−n²)          dGi_n = δn         dGh_n = δn⊙r
- *   δr = δn⊙gh_n⊙r(1−r)           dGi_r = dGh_r = δr
- *   δz = dh⊙(hPrev − n)⊙z(1−z)    dGi_z = dGh_z = δz
+ *   δr = δn⊙gh_n⊙s'(r)            dGi_r = dGh_r = δr
+ *   δz = dh⊙(hPrev − n)⊙s'(z)     dGi_z = dGh_z = δz
  *   dhPrev = dh⊙z                  (the direct path only; the caller adds dGh·W_hh)
  * Overwrites dGi, dGh and dhPrev.
  */
 export function gruGatesBackwardTs(
   B: number, H: number, gates: Floats, gh: Floats, hPrev: Floats, dh: Floats,
-  dGi: Floats, dGh: Floats, dhPrev: Floats,
+  dGi: Floats, dGh: Floats, dhPrev: Floats, gate: GateActivation,
 ): void {
+  const grad = gateFunctions(gate).grad;
   const G = 3 * H;
   for (let b = 0; b < B; b++) {
     const row = b * G;
@@ -160,8 +207,8 @@ export function gruGatesBackwardTs(
       const n = gates[row + 2 * H + j];
       const dhj = dh[s + j];
       const dn = dhj * (1 - z) * (1 - n * n);
-      const dr = dn * gh[row + 2 * H + j] * r * (1 - r);
-      const dz = dhj * (hPrev[s + j] - n) * z * (1 - z);
+      const dr = grad(dn * gh[row + 2 * H + j], r);
+      const dz = grad(dhj * (hPrev[s + j] - n), z);
       dGi[row + j] = dr;
       dGh[row + j] = dr;
       dGi[row + H + j] = dz;
@@ -169,6 +216,50 @@ export function gruGatesBackwardTs(
       dGi[row + 2 * H + j] = dn;
       dGh[row + 2 * H + j] = dn * r;
       dhPrev[s + j] = dhj * z;
+    }
+  }
+}
+
+/**
+ * The reset-before GRU's gated state, between its two recurrent GEMMs:
+ *   rh = s(gi_r + gh_r) ⊙ hPrev       gi, gh [B,3H] (r block read), hPrev, rh [B,H]
+ * The same r as `gruGatesForwardTs` computes from the same operands.
+ */
+export function gruResetBeforeForwardTs(
+  B: number, H: number, gi: Floats, gh: Floats, hPrev: Floats, rh: Floats, gate: GateActivation,
+): void {
+  const sigmoid = gateFunctions(gate).act;
+  const G = 3 * H;
+  for (let b = 0; b < B; b++) {
+    for (let j = 0; j < H; j++) {
+      const r = sigmoid(gi[b * G + j] + gh[b * G + j]);
+      rh[b * H + j] = r * hPrev[b * H + j];
+    }
+  }
+}
+
+/**
+ * Backward of `gruResetBeforeForwardTs`, completing `gruGatesBackwardTs` (run with gh_n = 0)
+ * for the reset-before GRU, where n = tanh(gi_n + W_hn(r⊙hPrev) + b_hn). With dRh = dGi_n·W_hn:
+ *   dGi_r = dGh_r = dRh⊙hPrev⊙s'(r)     dGh_n = dGi_n     dhPrev += dRh⊙r
+ */
+export function gruResetBeforeBackwardTs(
+  B: number, H: number, gates: Floats, hPrev: Floats, dRh: Floats,
+  dGi: Floats, dGh: Floats, dhPrev: Floats, gate: GateActivation,
+): void {
+  const grad = gateFunctions(gate).grad;
+  const G = 3 * H;
+  for (let b = 0; b < B; b++) {
+    const row = b * G;
+    const s = b * H;
+    for (let j = 0; j < H; j++) {
+      const r = gates[row + j];
+      const d = dRh[s + j];
+      const dr = grad(d * hPrev[s + j], r);
+      dGi[row + j] = dr;
+      dGh[row + j] = dr;
+      dGh[row + 2 * H + j] = dGi[row + 2 * H + j];
+      dhPrev[s + j] += d * r;
     }
   }
 }

@@ -21,7 +21,7 @@
  * (`splitGemm`) so that every element of C is computed exactly as in one call.
  */
 import type { Floats } from "../../tensor/tensor.js";
-import type { KernelMemory, Kernels, RnnActivation } from "../kernels.js";
+import { gateCode, type GateActivation, type KernelMemory, type Kernels, type RnnActivation } from "../kernels.js";
 import { tsKernels } from "../ts/index.js";
 import { wasmApi, type WasmApi, type WasmBytes, type WasmInstance, type WasmMemory, type WasmModule } from "./api.js";
 import { Arena, ARENA_ALIGN } from "./arena.js";
@@ -77,19 +77,25 @@ interface KernelExports {
   affine(B: number, n: number, k1: number, k2: number, x1: number, w1: number, x2: number, w2: number, b1: number, b2: number, y: number): void;
   rnnGatesForward(act: number, n: number, pre: number, h: number): void;
   rnnGatesBackward(act: number, n: number, h: number, dh: number, dPre: number): void;
-  lstmGatesForward(B: number, H: number, gates: number, cPrev: number, c: number, tanhC: number, h: number): void;
+  lstmGatesForward(B: number, H: number, gates: number, cPrev: number, c: number, tanhC: number, h: number, gate: number): void;
   lstmGatesBackward(
-    B: number, H: number, gates: number, cPrev: number, tanhC: number, dh: number, dc: number, dGates: number,
+    B: number, H: number, gates: number, cPrev: number, tanhC: number, dh: number, dc: number, dGates: number, gate: number,
   ): void;
-  gruGatesForward(B: number, H: number, gi: number, gh: number, hPrev: number, gates: number, h: number): void;
+  gruGatesForward(B: number, H: number, gi: number, gh: number, hPrev: number, gates: number, h: number, gate: number): void;
   gruGatesBackward(
     B: number, H: number, gates: number, gh: number, hPrev: number, dh: number, dGi: number, dGh: number, dhPrev: number,
+    gate: number,
+  ): void;
+  gruResetBeforeForward(B: number, H: number, gi: number, gh: number, hPrev: number, rh: number, gate: number): void;
+  gruResetBeforeBackward(
+    B: number, H: number, gates: number, hPrev: number, dRh: number, dGi: number, dGh: number, dhPrev: number, gate: number,
   ): void;
 }
 
 const EXPORTED_FUNCTIONS = [
   "heapBase", "gemmWorkspaceBytes", "simdLanes", "relaxedSimd", "gemm", "affine", "rnnGatesForward", "rnnGatesBackward",
-  "lstmGatesForward", "lstmGatesBackward", "gruGatesForward", "gruGatesBackward",
+  "lstmGatesForward", "lstmGatesBackward", "gruGatesForward", "gruGatesBackward", "gruResetBeforeForward",
+  "gruResetBeforeBackward",
 ] as const;
 
 /** Activation codes of kernels/gates.ts. */
@@ -546,16 +552,19 @@ class WasmKernelsImpl implements WasmKernels {
     this.output(pDPre, dPre, n);
   }
 
-  lstmGatesForward(B: number, H: number, gates: Floats, cPrev: Floats, c: Floats, tanhC: Floats, h: Floats): void {
+  lstmGatesForward(
+    B: number, H: number, gates: Floats, cPrev: Floats, c: Floats, tanhC: Floats, h: Floats, gate: GateActivation,
+  ): void {
     const BH = B * H;
+    const code = gateCode(gate);
     if (BH < this.options.minGateUnits || !isF32(gates, cPrev, c, tanhC, h)) {
-      tsKernels.lstmGatesForward(B, H, gates, cPrev, c, tanhC, h);
+      tsKernels.lstmGatesForward(B, H, gates, cPrev, c, tanhC, h, gate);
       return;
     }
     this.reserve(this.need(gates, 4 * BH) + this.need(cPrev, BH) + this.need(c, BH) + this.need(tanhC, BH) + this.need(h, BH));
     const pG = this.input(gates, 4 * BH), pCPrev = this.input(cPrev, BH);
     const pC = this.outputAt(c, BH), pT = this.outputAt(tanhC, BH), pH = this.outputAt(h, BH);
-    this.ex.lstmGatesForward(B, H, pG, pCPrev, pC, pT, pH);
+    this.ex.lstmGatesForward(B, H, pG, pCPrev, pC, pT, pH, code);
     this.output(pG, gates, 4 * BH);
     this.output(pC, c, BH);
     this.output(pT, tanhC, BH);
@@ -564,10 +573,12 @@ class WasmKernelsImpl implements WasmKernels {
 
   lstmGatesBackward(
     B: number, H: number, gates: Floats, cPrev: Floats, tanhC: Floats, dh: Floats, dc: Floats, dGates: Floats,
+    gate: GateActivation,
   ): void {
     const BH = B * H;
+    const code = gateCode(gate);
     if (BH < this.options.minGateUnits || !isF32(gates, cPrev, tanhC, dh, dc, dGates)) {
-      tsKernels.lstmGatesBackward(B, H, gates, cPrev, tanhC, dh, dc, dGates);
+      tsKernels.lstmGatesBackward(B, H, gates, cPrev, tanhC, dh, dc, dGates, gate);
       return;
     }
     this.reserve(
@@ -576,32 +587,36 @@ class WasmKernelsImpl implements WasmKernels {
     );
     const pG = this.input(gates, 4 * BH), pCPrev = this.input(cPrev, BH), pT = this.input(tanhC, BH);
     const pDh = this.input(dh, BH), pDc = this.input(dc, BH), pDG = this.outputAt(dGates, 4 * BH);
-    this.ex.lstmGatesBackward(B, H, pG, pCPrev, pT, pDh, pDc, pDG);
+    this.ex.lstmGatesBackward(B, H, pG, pCPrev, pT, pDh, pDc, pDG, code);
     this.output(pDc, dc, BH);
     this.output(pDG, dGates, 4 * BH);
   }
 
-  gruGatesForward(B: number, H: number, gi: Floats, gh: Floats, hPrev: Floats, gates: Floats, h: Floats): void {
+  gruGatesForward(
+    B: number, H: number, gi: Floats, gh: Floats, hPrev: Floats, gates: Floats, h: Floats, gate: GateActivation,
+  ): void {
     const BH = B * H;
+    const code = gateCode(gate);
     if (BH < this.options.minGateUnits || !isF32(gi, gh, hPrev, gates, h)) {
-      tsKernels.gruGatesForward(B, H, gi, gh, hPrev, gates, h);
+      tsKernels.gruGatesForward(B, H, gi, gh, hPrev, gates, h, gate);
       return;
     }
     this.reserve(this.need(gi, 3 * BH) + this.need(gh, 3 * BH) + this.need(hPrev, BH) + this.need(gates, 3 * BH) + this.need(h, BH));
     const pGi = this.input(gi, 3 * BH), pGh = this.input(gh, 3 * BH), pHPrev = this.input(hPrev, BH);
     const pG = this.outputAt(gates, 3 * BH), pH = this.outputAt(h, BH);
-    this.ex.gruGatesForward(B, H, pGi, pGh, pHPrev, pG, pH);
+    this.ex.gruGatesForward(B, H, pGi, pGh, pHPrev, pG, pH, code);
     this.output(pG, gates, 3 * BH);
     this.output(pH, h, BH);
   }
 
   gruGatesBackward(
     B: number, H: number, gates: Floats, gh: Floats, hPrev: Floats, dh: Floats,
-    dGi: Floats, dGh: Floats, dhPrev: Floats,
+    dGi: Floats, dGh: Floats, dhPrev: Floats, gate: GateActivation,
   ): void {
     const BH = B * H;
+    const code = gateCode(gate);
     if (BH < this.options.minGateUnits || !isF32(gates, gh, hPrev, dh, dGi, dGh, dhPrev)) {
-      tsKernels.gruGatesBackward(B, H, gates, gh, hPrev, dh, dGi, dGh, dhPrev);
+      tsKernels.gruGatesBackward(B, H, gates, gh, hPrev, dh, dGi, dGh, dhPrev, gate);
       return;
     }
     this.reserve(
@@ -610,7 +625,46 @@ class WasmKernelsImpl implements WasmKernels {
     );
     const pG = this.input(gates, 3 * BH), pGh = this.input(gh, 3 * BH), pHPrev = this.input(hPrev, BH), pDh = this.input(dh, BH);
     const pDGi = this.outputAt(dGi, 3 * BH), pDGh = this.outputAt(dGh, 3 * BH), pDhPrev = this.outputAt(dhPrev, BH);
-    this.ex.gruGatesBackward(B, H, pG, pGh, pHPrev, pDh, pDGi, pDGh, pDhPrev);
+    this.ex.gruGatesBackward(B, H, pG, pGh, pHPrev, pDh, pDGi, pDGh, pDhPrev, code);
+    this.output(pDGi, dGi, 3 * BH);
+    this.output(pDGh, dGh, 3 * BH);
+    this.output(pDhPrev, dhPrev, BH);
+  }
+
+  gruResetBeforeForward(
+    B: number, H: number, gi: Floats, gh: Floats, hPrev: Floats, rh: Floats, gate: GateActivation,
+  ): void {
+    const BH = B * H;
+    const code = gateCode(gate);
+    if (BH < this.options.minGateUnits || !isF32(gi, gh, hPrev, rh)) {
+      tsKernels.gruResetBeforeForward(B, H, gi, gh, hPrev, rh, gate);
+      return;
+    }
+    this.reserve(this.need(gi, 3 * BH) + this.need(gh, 3 * BH) + this.need(hPrev, BH) + this.need(rh, BH));
+    const pGi = this.input(gi, 3 * BH), pGh = this.input(gh, 3 * BH), pHPrev = this.input(hPrev, BH);
+    const pRh = this.outputAt(rh, BH);
+    this.ex.gruResetBeforeForward(B, H, pGi, pGh, pHPrev, pRh, code);
+    this.output(pRh, rh, BH);
+  }
+
+  gruResetBeforeBackward(
+    B: number, H: number, gates: Floats, hPrev: Floats, dRh: Floats,
+    dGi: Floats, dGh: Floats, dhPrev: Floats, gate: GateActivation,
+  ): void {
+    const BH = B * H;
+    const code = gateCode(gate);
+    if (BH < this.options.minGateUnits || !isF32(gates, hPrev, dRh, dGi, dGh, dhPrev)) {
+      tsKernels.gruResetBeforeBackward(B, H, gates, hPrev, dRh, dGi, dGh, dhPrev, gate);
+      return;
+    }
+    this.reserve(
+      this.need(gates, 3 * BH) + this.need(hPrev, BH) + this.need(dRh, BH) +
+      this.need(dGi, 3 * BH) + this.need(dGh, 3 * BH) + this.need(dhPrev, BH),
+    );
+    const pG = this.input(gates, 3 * BH), pHPrev = this.input(hPrev, BH), pDRh = this.input(dRh, BH);
+    // dGi and dGh are read (the n block) as well as written, dhPrev is accumulated into.
+    const pDGi = this.input(dGi, 3 * BH), pDGh = this.input(dGh, 3 * BH), pDhPrev = this.input(dhPrev, BH);
+    this.ex.gruResetBeforeBackward(B, H, pG, pHPrev, pDRh, pDGi, pDGh, pDhPrev, code);
     this.output(pDGi, dGi, 3 * BH);
     this.output(pDGh, dGh, 3 * BH);
     this.output(pDhPrev, dhPrev, BH);

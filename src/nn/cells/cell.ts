@@ -11,6 +11,8 @@ import { Tensor, type DType } from "../../tensor/tensor.js";
 import type { Rng } from "../../tensor/random.js";
 import { expectShape, ShapeError, shapeToString } from "../../tensor/shape.js";
 import { linear } from "../../ops/matmul.js";
+import { hardSigmoid, hardSigmoid6, sigmoid } from "../../ops/elementwise.js";
+import { GATE_ACTIVATIONS, type GateActivation } from "../../backend/kernels.js";
 import { checkBoolean, checkDType, checkInteger, checkKnownKeys, checkOptionsObject, checkRng, checkTensorLike } from "../../util/check.js";
 
 /** The option names every cell knows; a cell with more (RNNCell's nonlinearity) lists them. */
@@ -27,6 +29,35 @@ export interface CellOptions {
   rng: Rng;
   /** Parameter dtype (default float32); inputs and states must match it. */
   dtype?: DType;
+}
+
+/** LSTMCell's and GRUCell's options: CellOptions and the gates' activation. */
+export interface GatedCellOptions extends CellOptions {
+  /** The activation of the gates (LSTM i, f, o; GRU r, z): "sigmoid" (default), "hardSigmoid" or "hardSigmoid6". */
+  gateActivation?: GateActivation;
+}
+
+/** Checks a gateActivation option (undefined → "sigmoid"), naming the cell and the values it knows. */
+export function checkGateActivation(who: string, value: unknown): GateActivation {
+  if (value === undefined) return "sigmoid";
+  if (typeof value !== "string" || !GATE_ACTIVATIONS.includes(value as GateActivation)) {
+    throw new RangeError(`${who}: gateActivation must be one of ${GATE_ACTIVATIONS.join(", ")}, got ${JSON.stringify(value)}`);
+  }
+  return value as GateActivation;
+}
+
+/** The gate activation as an autodiff op: σ or one of the two hard sigmoids. */
+export function gateOp(gate: GateActivation): (x: Tensor) => Tensor {
+  switch (gate) {
+    case "sigmoid":
+      return sigmoid;
+    case "hardSigmoid":
+      return hardSigmoid;
+    case "hardSigmoid6":
+      return hardSigmoid6;
+    default:
+      throw new RangeError(`unknown gate activation '${gate as string}'`);
+  }
 }
 
 /** A one-step recurrent cell with state type S: `forward(x [B, I], state) → state`. */
