@@ -15,7 +15,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import * as ort from "onnxruntime-node";
-import { Adam, Rng, Tensor, decodeModel, encodeModel, fit, mseLoss, mul, noGrad, oneHot, scale, sum, transpose } from "../src/index.js";
+import { Adam, Rng, Tensor, add, decodeModel, encodeModel, fit, mseLoss, mul, noGrad, oneHot, scale, sum, transpose } from "../src/index.js";
 import { assertGradcheck } from "../src/autograd/gradcheck.js";
 import { exportOnnx, importOnnx, evaluateGraph, OnnxGraph } from "../src/onnx.js";
 import { loadOnnxProto } from "../src/onnx/proto.js";
@@ -176,18 +176,37 @@ test("onnxruntime agrees: Sub, Div, Transpose, Shape/Gather/Unsqueeze/Concat, Ex
   t.diagnostic(`arithmetic graph: worst |rnnkit − onnxruntime| ${worst.toExponential(2)}`);
 });
 
+interface RecurrentOpts {
+  lens: boolean; init: boolean; act?: string; layout?: 1;
+  /** GRU linear_before_reset (1 unless said). */
+  lbr?: 0 | 1;
+  /** LSTM / GRU: HardSigmoid gates with this alpha (beta 0.5), activations [HardSigmoid, Tanh(, Tanh)] per direction. */
+  hardAlpha?: number;
+  /** The weights' standard deviation (0.5 unless said). */
+  scale?: number;
+}
+
 /** One ONNX recurrent node with inputs x [T, B, I] and, as asked, sequence_lens, initial_h (and initial_c). */
-async function recurrentModel(op: "LSTM" | "GRU" | "RNN", direction: string, opts: { lens: boolean; init: boolean; act?: string; layout?: 1 }) {
+async function recurrentModel(op: "LSTM" | "GRU" | "RNN", direction: string, opts: RecurrentOpts) {
   const [I, H] = [3, 4];
   const D = direction === "bidirectional" ? 2 : 1;
   const G = op === "LSTM" ? 4 : op === "GRU" ? 3 : 1;
   const attrs: Obj[] = [attrI("hidden_size", H), attrS("direction", direction)];
-  if (op === "GRU") attrs.push(attrI("linear_before_reset", 1));
+  if (op === "GRU") attrs.push(attrI("linear_before_reset", opts.lbr ?? 1));
   if (opts.act !== undefined) attrs.push({ name: "activations", type: 8, strings: Array.from({ length: D }, () => new TextEncoder().encode(opts.act!)) });
+  if (opts.hardAlpha !== undefined) {
+    const per = op === "LSTM" ? ["HardSigmoid", "Tanh", "Tanh"] : ["HardSigmoid", "Tanh"];
+    attrs.push(
+      { name: "activations", type: 8, strings: Array.from({ length: D }, () => per).flat().map((a) => new TextEncoder().encode(a)) },
+      { name: "activation_alpha", type: 6, floats: new Array<number>(D).fill(opts.hardAlpha) },
+      { name: "activation_beta", type: 6, floats: new Array<number>(D).fill(0.5) },
+    );
+  }
   const states = op === "LSTM" ? ["h0", "c0"] : ["h0"];
   const inputs = ["x", "W", "R", "B", opts.lens ? "lens" : "", ...(opts.init ? states : [])];
   const outs = op === "LSTM" ? ["Y", "Y_h", "Y_c"] : ["Y", "Y_h"];
-  const weights = [f32("W", [D, G * H, I], randn(D * G * H * I)), f32("R", [D, G * H, H], randn(D * G * H * H)), f32("B", [D, 2 * G * H], randn(D * 2 * G * H))];
+  const sd = opts.scale ?? 0.5;
+  const weights = [f32("W", [D, G * H, I], randn(D * G * H * I, sd)), f32("R", [D, G * H, H], randn(D * G * H * H, sd)), f32("B", [D, 2 * G * H], randn(D * 2 * G * H, sd))];
   const build = (bf: boolean) => modelBytes(
     [node(op, inputs, outs, bf ? [...attrs, attrI("layout", 1)] : attrs)],
     weights,
@@ -202,8 +221,60 @@ async function recurrentModel(op: "LSTM" | "GRU" | "RNN", direction: string, opt
     ...(opts.lens ? [{ name: "lens", type: "int32" as const, shape: [B], data: lens }] : []),
     ...(opts.init ? states.map((s): Feed => ({ name: s, type: "float32", shape: [D, B, H], data: randn(D * B * H, 1) })) : []),
   ];
-  return { bytes: await build(false), batchFirst: opts.layout === 1 ? await build(true) : undefined, feeds };
+  return { bytes: await build(false), batchFirst: opts.layout === 1 ? await build(true) : undefined, feeds, weights: weights.map((w) => w.float_data as number[]), I, H };
 }
+
+/**
+ * The share of direction 0's sigmoid-gate pre-activations at time 0 from x alone (W x + biases)
+ * outside HardSigmoid's linear range, where alpha·a + 0.5 is clipped.
+ * The hard-sigmoid cases must clip, or they would not tell a hard sigmoid from a line.
+ */
+function clippedShare(op: "LSTM" | "GRU", alpha: number, x0: number[], weights: number[][], B: number, I: number, H: number): number {
+  const [W, , Bias] = weights;
+  const G = op === "LSTM" ? 4 : 3;
+  const gateRows = (op === "LSTM" ? 3 : 2) * H; // ONNX order: LSTM i, o, f (then c); GRU z, r (then h)
+  let clipped = 0;
+  for (let b = 0; b < B; b++) {
+    for (let r = 0; r < gateRows; r++) {
+      let a = Bias[r] + Bias[G * H + r];
+      for (let i = 0; i < I; i++) a += W[r * I + i] * x0[b * I + i];
+      if (Math.abs(alpha * a) >= 0.5) clipped++;
+    }
+  }
+  return clipped / (B * gateRows);
+}
+
+test("onnxruntime agrees on HardSigmoid gates (alpha 0.2 and 1/6) and the reset-before GRU (linear_before_reset 0), with sequence_lens, initial states, reverse and bidirectional", async (t) => {
+  const cases: Array<["LSTM" | "GRU", string, RecurrentOpts]> = [
+    ["GRU", "forward", { lens: true, init: true, lbr: 0 }],
+    ["GRU", "bidirectional", { lens: true, init: false, lbr: 0, scale: 1.5 }],
+    ["GRU", "reverse", { lens: false, init: true, lbr: 0, layout: 1 }],
+    ["GRU", "bidirectional", { lens: true, init: true, lbr: 0, hardAlpha: 0.2, scale: 1.5 }],
+    ["GRU", "reverse", { lens: true, init: false, lbr: 0, hardAlpha: 1 / 6, scale: 1.5 }],
+    ["GRU", "bidirectional", { lens: false, init: true, lbr: 1, hardAlpha: 1 / 6, scale: 1.5, layout: 1 }],
+    ["LSTM", "bidirectional", { lens: true, init: true, hardAlpha: 0.2, scale: 1.5 }],
+    ["LSTM", "forward", { lens: false, init: false, hardAlpha: 1 / 6, scale: 1.5 }],
+    ["LSTM", "reverse", { lens: true, init: true, hardAlpha: 1 / 6, scale: 1.5, layout: 1 }],
+  ];
+  let worstAll = 0;
+  for (const [op, direction, opts] of cases) {
+    const { bytes, batchFirst, feeds, weights, I, H } = await recurrentModel(op, direction, opts);
+    const label = `${op} ${direction}${op === "GRU" ? ` linear_before_reset ${opts.lbr}` : ""}${opts.hardAlpha === undefined ? "" : ` HardSigmoid alpha ${opts.hardAlpha.toFixed(4)}`}`
+      + `${opts.lens ? " sequence_lens" : ""}${opts.init ? " initial states" : ""}${opts.layout ? " layout 1" : ""}`;
+    let worst = 0;
+    for (const [T, B, lens] of [[6, 3, [6, 2, 4]], [2, 1, [1]]] as Array<[number, number, number[]]>) {
+      const fs = feeds(T, B, lens);
+      if (opts.hardAlpha !== undefined && B > 1) {
+        const share = clippedShare(op, opts.hardAlpha, fs[0].data.slice(0, B * I), weights, B, I, H);
+        assert.ok(share > 0.2, `${label}: only ${(100 * share).toFixed(0)}% of the first step's gates clip`);
+      }
+      worst = Math.max(worst, await compareWithOrt(bytes, fs, `${label} T${T} B${B}`, batchFirst));
+    }
+    t.diagnostic(`${label}: worst |rnnkit − onnxruntime| ${worst.toExponential(2)}`);
+    worstAll = Math.max(worstAll, worst);
+  }
+  t.diagnostic(`hard-sigmoid and reset-before nodes: worst |rnnkit − onnxruntime| ${worstAll.toExponential(2)}`);
+});
 
 test("onnxruntime agrees on LSTM, GRU and RNN nodes: sequence_lens, reverse and bidirectional directions, initial states, Relu, layout 1", async (t) => {
   const cases: Array<["LSTM" | "GRU" | "RNN", string, { lens: boolean; init: boolean; act?: string; layout?: 1 }]> = [
@@ -256,6 +327,40 @@ test("finite differences through an interpreted graph (Gather embedding, Add, GR
   const report = assertGradcheck((xx, ...ps) => {
     const byName = new Map(names.map((n, k) => [n, ps[k]]));
     return evaluateGraph(graph, (n) => byName.get(n)!, [xx, ids], { dtype: "float64" })[0] as Tensor;
+  }, [x, ...params]);
+  assert.ok(report.checked === x.size + params.reduce((s, p) => s + p.size, 0));
+  model.dispose();
+});
+
+test("finite differences through an interpreted reset-before GRU node (linear_before_reset 0, bidirectional, HardSigmoid gates, sequence_lens) w.r.t. W, R, B, initial_h and the input, float64", async () => {
+  const [I, H, D] = [2, 3, 2];
+  const gates = ["HardSigmoid", "Tanh", "HardSigmoid", "Tanh"].map((a) => new TextEncoder().encode(a));
+  const bytes = await modelBytes(
+    [
+      node("GRU", ["x", "W", "R", "B", "lens", "h0"], ["Y", "Y_h"], [
+        attrI("hidden_size", H), attrI("linear_before_reset", 0), attrS("direction", "bidirectional"),
+        { name: "activations", type: 8, strings: gates }, { name: "activation_alpha", type: 6, floats: [0.2, 0.2] }, { name: "activation_beta", type: 6, floats: [0.5, 0.5] },
+      ]),
+      node("Tanh", ["Y"], ["tY"]),
+      node("Mul", ["tY", "tY"], ["sq"]),
+    ],
+    [f32("W", [D, 3 * H, I], randn(D * 3 * H * I)), f32("R", [D, 3 * H, H], randn(D * 3 * H * H)), f32("B", [D, 6 * H], randn(D * 6 * H)), f32("h0", [D, 2, H], randn(D * 2 * H))],
+    [info("x", 1, ["time", 2, I]), info("lens", 6, [2])],
+    [info("sq", 1), info("Y_h", 1)],
+  );
+  const { model, kind } = await importOnnx(bytes, "grad-gru-lbr0.onnx");
+  assert.equal(kind, "graph");
+  const graph = (model as OnnxGraph).graph;
+  const [T, B] = [4, 2];
+  const x = new Tensor(Float64Array.from(randn(T * B * I, 1)), [T, B, I]);
+  const lens = new Tensor(Float64Array.from([4, 3]), [B]);
+  const names = graph.params.map((p) => p.name);
+  assert.deepEqual(names, ["W", "R", "B", "h0"]);
+  const params = names.map((n) => { const p = model.stateDict()[graph.params.find((q) => q.name === n)!.key]; return new Tensor(Float64Array.from(p.data), p.shape); });
+  const report = assertGradcheck((xx, ...ps) => {
+    const byName = new Map(names.map((n, k) => [n, ps[k]]));
+    const [sq, yh] = evaluateGraph(graph, (n) => byName.get(n)!, [xx, lens], { dtype: "float64" }) as Tensor[];
+    return add(sum(sq), sum(mul(yh, yh)));
   }, [x, ...params]);
   assert.ok(report.checked === x.size + params.reduce((s, p) => s + p.size, 0));
   model.dispose();
@@ -349,12 +454,23 @@ test("refusals name the file, the node, the operator and the opset: unknown oper
       "node '/Softmax' (op Softmax): domain 'com.microsoft' is not read (ai.onnx is)"],
     ["attr.onnx", editedFixture("softmax_linear", (m) => { nodeOf(m, "Softmax").attribute.push(attrI("keepdims", 1)); }),
       "node '/Softmax' (op Softmax, opset 14): attribute 'keepdims' is not read (axis is)"],
-    ["lbr0.onnx", editedFixture("gru_residual", (m) => { for (const a of nodeOf(m, "GRU").attribute) if (a.name === "linear_before_reset") a.i = 0; }),
-      "node '/rnn/GRU' (op GRU, opset 14): linear_before_reset = 0 is not run yet: rnnkit's GRU is PyTorch's reset-after form (linear_before_reset = 1)"],
+    ["lbr2.onnx", editedFixture("gru_residual", (m) => { for (const a of nodeOf(m, "GRU").attribute) if (a.name === "linear_before_reset") a.i = 2; }),
+      "node '/rnn/GRU' (op GRU, opset 14): attribute 'linear_before_reset' = 2: 2 is not supported (0, 1 are)"],
+    ["hard-alpha.onnx", editedFixture("gru_residual", (m) => {
+      nodeOf(m, "GRU").attribute.push(
+        { name: "activations", type: 8, strings: ["HardSigmoid", "Tanh"].map((s) => new TextEncoder().encode(s)) },
+        { name: "activation_alpha", type: 6, floats: [0.25] }, { name: "activation_beta", type: 6, floats: [0.5] },
+      );
+    }), "node '/rnn/GRU' (op GRU, opset 14): HardSigmoid with activation_alpha [0.25] and activation_beta [0.5] is not supported (alpha 0.2 or 1/6 with beta 0.5, the same in each direction)"],
+    ["hard-no-alpha.onnx", editedFixture("lstm_h0c0", (m) => {
+      nodeOf(m, "LSTM").attribute.push({ name: "activations", type: 8, strings: ["HardSigmoid", "Tanh", "Tanh"].map((s) => new TextEncoder().encode(s)) });
+    }), "node '/rnn/LSTM' (op LSTM, opset 14): activation_alpha has 0 values, expected 1 (one per HardSigmoid, in order)"],
+    ["sigmoid-alpha.onnx", editedFixture("lstm_h0c0", (m) => { nodeOf(m, "LSTM").attribute.push({ name: "activation_alpha", type: 6, floats: [0.2] }); }),
+      "node '/rnn/LSTM' (op LSTM, opset 14): activation_alpha [0.2] is not consumed (only HardSigmoid takes one, and the activations have none)"],
     ["clip.onnx", editedFixture("lstm_h0c0", (m) => { nodeOf(m, "LSTM").attribute.push(attrF("clip", 3)); }),
       "node '/rnn/LSTM' (op LSTM, opset 14): attribute 'clip' = 3: cell clipping (clip) has no rnnkit equivalent"],
     ["acts.onnx", editedFixture("lstm_h0c0", (m) => { nodeOf(m, "LSTM").attribute.push({ name: "activations", type: 8, strings: ["Sigmoid", "Relu", "Tanh"].map((s) => new TextEncoder().encode(s)) }); }),
-      "node '/rnn/LSTM' (op LSTM, opset 14): activations [sigmoid, relu, tanh] are not run (only the LSTM defaults [sigmoid, tanh, tanh] are)"],
+      "node '/rnn/LSTM' (op LSTM, opset 14): activations [sigmoid, relu, tanh] are not supported ([Sigmoid or HardSigmoid, Tanh, Tanh] per direction, the same in each)"],
     ["inputs.onnx", editedFixture("softmax_linear", (m) => { nodeOf(m, "MatMul").input.push("x"); }),
       "node '/fc/MatMul' (op MatMul, opset 14): 3 inputs, expected 2"],
     ["undefined.onnx", editedFixture("softmax_linear", (m) => { nodeOf(m, "Add").input[0] = "nowhere"; }),

@@ -104,6 +104,48 @@ test("round trips rnnkit → exportOnnx → importOnnx give the same module and 
   assert.equal(count, 5 * (3 * 3 + 1));
 });
 
+test("round trips with hard-sigmoid gates and the reset-before GRU: exportOnnx → importOnnx lifts the same options, identical parameters and identical outputs", async () => {
+  const I = 3, H = 4, O = 2;
+  const models: Array<[string, () => Module]> = [
+    ["LSTM hardSigmoid L=2 bi", () => new LSTM({ inputSize: I, hiddenSize: H, numLayers: 2, bidirectional: true, gateActivation: "hardSigmoid", rng: new Rng(31) })],
+    ["LSTM hardSigmoid6 batchFirst", () => new LSTM({ inputSize: I, hiddenSize: H, batchFirst: true, gateActivation: "hardSigmoid6", rng: new Rng(32) })],
+    ["GRU reset-before L=2 bi", () => new GRU({ inputSize: I, hiddenSize: H, numLayers: 2, bidirectional: true, resetAfter: false, rng: new Rng(33) })],
+    ["GRU hardSigmoid", () => new GRU({ inputSize: I, hiddenSize: H, gateActivation: "hardSigmoid", rng: new Rng(34) })],
+    ["GRU reset-before hardSigmoid6 no bias", () => new GRU({ inputSize: I, hiddenSize: H, bias: false, resetAfter: false, gateActivation: "hardSigmoid6", rng: new Rng(35) })],
+    ["SequenceToSequence GRU reset-before hardSigmoid batchFirst", () => new SequenceToSequence({ cell: "gru", inputSize: I, hiddenSize: H, outputSize: O, batchFirst: true, resetAfter: false, gateActivation: "hardSigmoid", rng: new Rng(36) })],
+    ["SequenceToVector LSTM hardSigmoid6 L=2 bi", () => new SequenceToVector({ cell: "lstm", inputSize: I, hiddenSize: H, numLayers: 2, bidirectional: true, outputSize: O, gateActivation: "hardSigmoid6", rng: new Rng(37) })],
+    ["SequenceToVector GRU reset-before hardSigmoid6", () => new SequenceToVector({ cell: "gru", inputSize: I, hiddenSize: H, outputSize: O, resetAfter: false, gateActivation: "hardSigmoid6", rng: new Rng(38) })],
+  ];
+  const rng = new Rng(39);
+  for (const [label, make] of models) {
+    const model = make();
+    // Larger weights than the init's, so that the hard gates clip and a wrong gate would show.
+    for (const [, p] of model.namedParameters()) p.data.forEach((v, k) => { p.data[k] = 3 * v; });
+    const back = await importOnnx(await exportOnnx(model), `${label}.onnx`);
+    assert.equal(back.kind, "lifted", label);
+    assert.equal(back.model.constructor, model.constructor, `${label}: class`);
+    // Topologies record their options as given; compare with the constructors' defaults filled in.
+    const filled = (m: Module) => { const sp = specOf(m); return { type: sp.type, options: { numLayers: 1, bidirectional: false, batchFirst: false, bias: true, ...sp.options } }; };
+    assert.deepEqual(filled(back.model), filled(model), `${label}: spec (options)`);
+    assert.equal(back.spec.options.gateActivation, specOf(model).options.gateActivation, `${label}: gateActivation`);
+    assert.equal(back.spec.options.resetAfter, specOf(model).options.resetAfter, `${label}: resetAfter`);
+    assertSameParameters(model, back.model, label);
+    const o = specOf(model).options;
+    if (o.gateActivation !== undefined) assert.ok(back.notes[0].includes(`gates ${o.gateActivation as string}`), back.notes[0]);
+    if (o.resetAfter === false) assert.ok(back.notes[0].includes("linear_before_reset = 0"), back.notes[0]);
+    const batchFirst = o.batchFirst === true;
+    const [T, B] = [5, 3];
+    const x = new Tensor(Float32Array.from({ length: T * B * I }, () => rng.normal()), batchFirst ? [B, T, I] : [T, B, I]);
+    const out = (m: Module) => noGrad(() => {
+      const r = (m as unknown as { forward(x: Tensor): Tensor | { output: Tensor } }).forward(x);
+      return Array.from((r instanceof Tensor ? r : r.output).data);
+    });
+    assert.deepEqual(out(back.model), out(model), `${label}: outputs`);
+    back.model.dispose();
+    model.dispose();
+  }
+});
+
 test("an imported PyTorch model is trainable: a few Adam steps lower its loss", async () => {
   const c = fixtures.cases.find((f) => f.name === "gru_bi2_seq")!;
   const { model } = await importOnnx(fixtureBytes(c), c.file);
@@ -162,7 +204,19 @@ test("what the lifter does not take goes to the graph interpreter: graph-input o
   const cases: Array<[string, Promise<Uint8Array>, "graph" | "refused", string]> = [
     ["reset-before.onnx", edited(gru, (m) => {
       for (const a of nodeOf(m, "GRU").attribute) if (a.name === "linear_before_reset") a.i = 0;
-    }), "refused", "node 'GRU_0' (op GRU, opset 14): linear_before_reset = 0 is not run yet: rnnkit's GRU is PyTorch's reset-after form (linear_before_reset = 1)"],
+    }), "refused", "metadata 'rnnkit.model' says "],
+    ["hard-beta.onnx", edited(gru, (m) => {
+      nodeOf(m, "GRU").attribute.push(
+        { name: "activations", type: 8, strings: ["HardSigmoid", "Tanh"].map((s) => new TextEncoder().encode(s)) },
+        { name: "activation_alpha", type: 6, floats: [0.2] }, { name: "activation_beta", type: 6, floats: [0.4] },
+      );
+    }), "refused", "node 'GRU_0' (op GRU, opset 14): HardSigmoid with activation_alpha [0.2] and activation_beta [0.4] is not supported (alpha 0.2 or 1/6 with beta 0.5, the same in each direction)"],
+    ["hard-extra.onnx", edited(gru, (m) => {
+      nodeOf(m, "GRU").attribute.push(
+        { name: "activations", type: 8, strings: ["HardSigmoid", "Tanh"].map((s) => new TextEncoder().encode(s)) },
+        { name: "activation_alpha", type: 6, floats: [0.2, 0.2] }, { name: "activation_beta", type: 6, floats: [0.5, 0.5] },
+      );
+    }), "refused", "node 'GRU_0' (op GRU, opset 14): activation_alpha has 2 values, expected 1 (one per HardSigmoid, in order)"],
     ["relu.onnx", edited(gru, (m) => {
       m.graph.node.push({ name: "extra_relu", op_type: "Relu", input: ["y"], output: ["y_relu"], attribute: [] });
       m.graph.output[0].name = "y_relu";

@@ -34,6 +34,7 @@ import { gateCount, recurrentParamNames, type CellKind } from "../ops/recurrent.
 import type { GateActivation } from "../backend/kernels.js";
 import type { Floats } from "../tensor/tensor.js";
 import { toOnnxGateOrder } from "./gates.js";
+import { HARD_SIGMOID_PARAMS } from "./gate-attrs.js";
 import { AttributeType, DataType, loadOnnxProto } from "./proto.js";
 
 /** The opset used unless options.opset says otherwise. */
@@ -140,12 +141,6 @@ function onnxActivation(act: string | undefined): string {
 
 const OP: Record<CellKind, string> = { rnn: "RNN", lstm: "LSTM", gru: "GRU" };
 
-/** ONNX HardSigmoid's alpha·x + beta for each hard gate activation. */
-const HARD_SIGMOID: Record<Exclude<GateActivation, "sigmoid">, { alpha: number; beta: number }> = {
-  hardSigmoid: { alpha: 0.2, beta: 0.5 },
-  hardSigmoid6: { alpha: 1 / 6, beta: 0.5 },
-};
-
 /**
  * The attributes of a hard-sigmoid LSTM or GRU: `activations` per direction (f, g, h for the
  * LSTM; f, g for the GRU: HardSigmoid for the gates, Tanh for the rest) and one alpha and beta
@@ -154,7 +149,7 @@ const HARD_SIGMOID: Record<Exclude<GateActivation, "sigmoid">, { alpha: number; 
  */
 function gateAttributes(cell: CellKind, gate: GateActivation, D: number): Attribute[] {
   if (cell === "rnn" || gate === "sigmoid") return [];
-  const { alpha, beta } = HARD_SIGMOID[gate];
+  const { alpha, beta } = HARD_SIGMOID_PARAMS[gate];
   const perDirection = cell === "lstm" ? ["HardSigmoid", "Tanh", "Tanh"] : ["HardSigmoid", "Tanh"];
   return [
     stringsAttr("activations", new Array<string[]>(D).fill(perDirection).flat()),

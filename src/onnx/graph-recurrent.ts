@@ -10,33 +10,28 @@
  *   Y [T, D, B, H] ([B, T, D, H] with layout 1) ← output [T, B, D·H]     Y_h, Y_c [D, B, H] ← state
  *
  * A reverse-only node runs as the reverse half of a bidirectional op whose forward half has zero
- * weights (constants, so nothing flows to them), and keeps that half's outputs. Refused: clip,
- * input_forget, peepholes, activations other than the defaults (RNN: Tanh, Relu or Sigmoid),
- * GRU linear_before_reset = 0 (rnnkit's GRU is the reset-after form).
+ * weights (constants, so nothing flows to them), and keeps that half's outputs. GRU
+ * linear_before_reset 0 / 1 is the op's resetAfter false / true; activations with HardSigmoid
+ * gates are its gateActivation (./gate-attrs.ts says which lists and alpha / beta are read).
+ * Refused: clip, input_forget, peepholes, any other activations.
  */
 import { concat, reshape, slice, transpose } from "../ops/movement.js";
 import { gateCount, recurrent, type CellKind, type RecurrentSpec } from "../ops/recurrent.js";
 import { Tensor } from "../tensor/tensor.js";
-import { floatIn, getInt, getString, getStrings, intAttr, intsIn, type AttrCheck, type OpContext, type OpEntry } from "./graph-op-kit.js";
+import { floatIn, floatsAttr, getInt, getString, getStrings, intAttr, intsIn, type AttrCheck, type OpContext, type OpEntry } from "./graph-op-kit.js";
 import { ONNX_GATE_SOURCE } from "./gates.js";
+import { readActivations, type ActivationReading } from "./gate-attrs.js";
 import type { NodeDef } from "./graph-def.js";
 import type { Value } from "./graph-values.js";
 
 const DIRECTIONS = ["forward", "reverse", "bidirectional"];
-const DEFAULT_ACTS: Record<CellKind, string[]> = { lstm: ["sigmoid", "tanh", "tanh"], gru: ["sigmoid", "tanh"], rnn: ["tanh"] };
 const refusedAttr = (why: string): AttrCheck => () => why;
 
-/** The activations a node asks for, checked: the cell's defaults (RNN: one of Tanh, Relu, Sigmoid, the same each way). */
-export function activationProblem(cell: CellKind, node: NodeDef): string | null {
-  const acts = (getStrings(node, "activations") ?? []).map((s) => s.toLowerCase());
-  if (acts.length === 0) return null;
+/** The activations a node asks for, read by ./gate-attrs.ts. */
+export function activationsOf(cell: CellKind, node: NodeDef): ActivationReading {
   const D = getString(node, "direction") === "bidirectional" ? 2 : 1;
-  if (cell === "rnn") {
-    const ok = acts.length === D && ["tanh", "relu", "sigmoid"].includes(acts[0]) && acts.every((a) => a === acts[0]);
-    return ok ? null : `activations [${acts.join(", ")}] are not run (Tanh, Relu or Sigmoid, the same in each direction)`;
-  }
-  const want = Array.from({ length: D }, () => DEFAULT_ACTS[cell]).flat();
-  return acts.join() === want.join() ? null : `activations [${acts.join(", ")}] are not run (only the ${cell.toUpperCase()} defaults [${want.join(", ")}] are)`;
+  const floats = (name: string) => { const a = node.attrs[name]; return a !== undefined && "floats" in a ? a.floats : undefined; };
+  return readActivations(cell, D, getStrings(node, "activations"), floats("activation_alpha"), floats("activation_beta"));
 }
 
 /** A PyTorch-ordered block stack [G·H, C] (or [G·H]) from the ONNX-ordered one, differentiably. */
@@ -88,8 +83,13 @@ function runRecurrent(cell: CellKind, c: OpContext): Value[] {
 
   const reverseOnly = direction === "reverse";
   const dtype = x.dtype;
+  const acts = activationsOf(cell, node);
+  if (!acts.ok) return c.fail(acts.problem);
   const spec: RecurrentSpec = {
-    cell, nonlinearity: cell === "rnn" ? ((getStrings(node, "activations")?.[0] ?? "tanh").toLowerCase() as "tanh" | "relu" | "sigmoid") : undefined,
+    cell, nonlinearity: acts.nonlinearity,
+    ...(cell !== "rnn" ? { gateActivation: acts.gateActivation } : {}),
+    // ONNX's default linear_before_reset = 0 is the reset-before form.
+    ...(cell === "gru" ? { resetAfter: getInt(node, "linear_before_reset", 0) === 1 } : {}),
     inputSize: I, hiddenSize: H, numLayers: 1, bidirectional: D === 2 || reverseOnly, bias: Bias !== null, batchFirst: layout === 1,
   };
   const weights: Tensor[] = [];
@@ -131,17 +131,14 @@ function recurrentEntry(cell: CellKind): OpEntry {
     layout: intAttr([0, 1]),
     activations: (a) => ("strings" in a ? null : "expected a list of strings"),
     clip: refusedAttr("cell clipping (clip) has no rnnkit equivalent"),
-    activation_alpha: refusedAttr("activation_alpha is not run (the activations take no parameters here)"),
-    activation_beta: refusedAttr("activation_beta is not run (the activations take no parameters here)"),
+    activation_alpha: floatsAttr,
+    activation_beta: floatsAttr,
   };
   if (cell === "lstm") attrs.input_forget = intAttr([0]);
   if (cell === "gru") attrs.linear_before_reset = intAttr([0, 1]);
   const check = (node: NodeDef): string | null => {
-    // ONNX's default is 0, the reset-before form.
-    if (cell === "gru" && getInt(node, "linear_before_reset", 0) !== 1) {
-      return "linear_before_reset = 0 is not run yet: rnnkit's GRU is PyTorch's reset-after form (linear_before_reset = 1)";
-    }
-    return activationProblem(cell, node);
+    const acts = activationsOf(cell, node);
+    return acts.ok ? null : acts.problem;
   };
   return { inputs: [3, cell === "lstm" ? 8 : 6], outputs: [0, cell === "lstm" ? 3 : 2], attrs, check, run: (c) => runRecurrent(cell, c) };
 }

@@ -25,7 +25,9 @@ import { SequenceToSequence, SequenceToVector } from "../nn/topologies.js";
 import { specOf, type ModelSpec } from "../io/model-file.js";
 import { Rng } from "../tensor/random.js";
 import { gateCount, type CellKind } from "../ops/recurrent.js";
+import type { GateActivation } from "../backend/kernels.js";
 import { fromOnnxGateOrder } from "./gates.js";
+import { readActivations } from "./gate-attrs.js";
 import { ONNX_SPEC_KEY } from "./export.js";
 import { DataType, loadOnnxProto } from "./proto.js";
 import { GraphRefusal, graphDefOf } from "./graph-def.js";
@@ -90,6 +92,10 @@ interface Layer {
   R: Float32Array;
   B: Float32Array | null;
   nonlinearity?: "tanh" | "relu" | "sigmoid";
+  /** LSTM / GRU: from activations [HardSigmoid, …] with their alpha / beta (./gate-attrs.ts); "sigmoid" otherwise. */
+  gateActivation: GateActivation;
+  /** GRU: linear_before_reset = 1; always true for the others. */
+  resetAfter: boolean;
   time: string;
   batch: string;
 }
@@ -357,30 +363,22 @@ function lift(m: PModel) {
       const known = new Set(["hidden_size", "direction", "activations", "activation_alpha", "activation_beta", "clip", "layout", ...(cell === "lstm" ? ["input_forget"] : []), ...(cell === "gru" ? ["linear_before_reset"] : [])]);
       for (const name of attrs.keys()) if (!known.has(name)) refuse(`attribute '${name}' is not read`);
       if (attrs.has("clip")) refuse("cell clipping (clip) has no rnnkit equivalent");
-      if (attrs.has("activation_alpha") || attrs.has("activation_beta")) refuse("activation_alpha / activation_beta are not read");
       if (cell === "lstm" && intAttr("input_forget", 0) !== 0) refuse("input_forget = 1 (coupled input and forget gates) has no rnnkit equivalent");
-      if (cell === "gru" && intAttr("linear_before_reset", 0) !== 1) {
-        refuse("linear_before_reset = 0 is not read: rnnkit's GRU is PyTorch's reset-after form (linear_before_reset = 1)");
-      }
+      // ONNX's default 0 is the reset-before form (rnnkit's resetAfter: false); 1 is PyTorch's.
+      const lbr = cell === "gru" ? intAttr("linear_before_reset", 0) : 1;
+      if (lbr !== 0 && lbr !== 1) refuse(`linear_before_reset = ${lbr} (expected 0 or 1)`);
       const dirAttr = attrs.get("direction")?.s;
       const direction = dirAttr === undefined ? "forward" : utf8.decode(dirAttr);
       if (direction !== "forward" && direction !== "bidirectional") refuse(`direction '${direction}' is not read (forward and bidirectional are)`);
       const D = direction === "bidirectional" ? 2 : 1;
       const H = attrs.get("hidden_size")?.i ?? refuse("hidden_size is missing");
-      const acts = (attrs.get("activations")?.strings ?? []).map((s) => utf8.decode(s).toLowerCase());
-      let nonlinearity: Layer["nonlinearity"];
-      const defaults = cell === "lstm" ? ["sigmoid", "tanh", "tanh"] : cell === "gru" ? ["sigmoid", "tanh"] : null;
-      if (defaults !== null) {
-        if (acts.length > 0 && acts.join() !== Array.from({ length: D }, () => defaults).flat().join()) {
-          refuse(`activations [${acts.join(", ")}] are not read (only ${op}'s defaults are)`);
-        }
-      } else {
-        const act = acts[0] ?? "tanh";
-        if (!["tanh", "relu", "sigmoid"].includes(act) || acts.some((x) => x !== act) || (acts.length !== 0 && acts.length !== D)) {
-          refuse(`activations [${acts.join(", ")}] are not read (Tanh, Relu or Sigmoid, the same in each direction)`);
-        }
-        nonlinearity = act as Layer["nonlinearity"];
-      }
+      const floatsOf = (name: string) => { const f = attrs.get(name)?.floats; return f !== undefined && f.length > 0 ? f : undefined; };
+      const stringsOf = attrs.get("activations")?.strings;
+      const read = readActivations(cell, D, stringsOf?.map((s) => utf8.decode(s)), floatsOf("activation_alpha"), floatsOf("activation_beta"));
+      if (!read.ok) return refuse(read.problem);
+      const nonlinearity = read.nonlinearity;
+      const gateActivation = read.gateActivation;
+      const resetAfter = lbr === 1;
       const layout = intAttr("layout", 0);
       if (layout !== 0 && layout !== 1) refuse(`layout ${layout}`);
       const x = ins[0]?.kind === "data" ? ins[0] : refuse("its input is not computed from the graph input");
@@ -425,11 +423,14 @@ function lift(m: PModel) {
       });
       if (cell === "lstm" && ins[7] !== undefined) refuse("peepholes (P) have no rnnkit equivalent");
       const prev = layers[0];
-      if (prev !== undefined && (prev.cell !== cell || prev.D !== D || prev.H !== H || prev.nonlinearity !== nonlinearity)) {
-        refuse(`layer ${k} differs from layer 0 (${prev.cell}, ${prev.D} direction(s), hidden ${prev.H}${prev.nonlinearity === undefined ? "" : `, ${prev.nonlinearity}`}); an rnnkit stack repeats one layer`);
+      if (prev !== undefined && (prev.cell !== cell || prev.D !== D || prev.H !== H || prev.nonlinearity !== nonlinearity
+        || prev.gateActivation !== gateActivation || prev.resetAfter !== resetAfter)) {
+        const what = [prev.cell, `${prev.D} direction(s)`, `hidden ${prev.H}`, ...(prev.nonlinearity === undefined ? [] : [prev.nonlinearity]),
+          ...(cell === "rnn" ? [] : [`gates ${prev.gateActivation}`]), ...(cell === "gru" ? [`linear_before_reset ${prev.resetAfter ? 1 : 0}`] : [])];
+        refuse(`layer ${k} differs from layer 0 (${what.join(", ")}); an rnnkit stack repeats one layer`);
       }
       if (prev !== undefined && (prev.B === null) !== (B === null)) notes.push(`layer ${k}: ${B === null ? "no B; its biases are zeros" : "B present while layer 0 has none"}`);
-      layers.push({ cell, node: nodeName, D, H, I, W: Float32Array.from(W.data), R: Float32Array.from(R.data), B, nonlinearity, time, batch });
+      layers.push({ cell, node: nodeName, D, H, I, W: Float32Array.from(W.data), R: Float32Array.from(R.data), B, nonlinearity, gateActivation, resetAfter, time, batch });
       const rows = layerRows(k, D);
       const seq = layout === 0 ? [time, "R", batch, "H"] : [batch, time, "R", "H"];
       const st = layout === 0 ? ["R", batch, "H"] : [batch, "R", "H"];
@@ -493,6 +494,8 @@ function liftedSpec(layers: Layer[], kind: Kind, batchFirst: boolean, head: Head
   const options: Record<string, unknown> = {
     inputSize: l0.I, hiddenSize: l0.H, numLayers: layers.length, bidirectional: l0.D === 2, batchFirst, bias: layers.some((l) => l.B !== null),
     ...(l0.cell === "rnn" ? { nonlinearity: l0.nonlinearity } : {}),
+    ...(l0.gateActivation !== "sigmoid" ? { gateActivation: l0.gateActivation } : {}),
+    ...(!l0.resetAfter ? { resetAfter: false } : {}),
   };
   if (kind === "layer") return { type: l0.cell === "rnn" ? "RNN" : l0.cell === "lstm" ? "LSTM" : "GRU", options };
   return { type: kind, options: { cell: l0.cell, ...options, outputSize: head!.O } };
@@ -546,6 +549,7 @@ function meaning(spec: ModelSpec): string {
     type: type === "RNN" || type === "LSTM" || type === "GRU" ? "layer" : type, cell, inputSize: o.inputSize, hiddenSize: o.hiddenSize,
     numLayers: o.numLayers ?? 1, bidirectional: o.bidirectional ?? false, batchFirst: o.batchFirst ?? false, bias: o.bias ?? true,
     nonlinearity: cell === "rnn" ? o.nonlinearity ?? "tanh" : null, outputSize: o.outputSize ?? null,
+    gateActivation: cell === "rnn" ? null : o.gateActivation ?? "sigmoid", resetAfter: cell === "gru" ? o.resetAfter ?? true : null,
   });
 }
 
@@ -558,8 +562,8 @@ function meaning(spec: ModelSpec): string {
  * of the interpreter's operators (docs/onnx.md) becomes an OnnxGraph (kind "graph"), checked node
  * by node and run once at its declared shapes before it is built. Refuses, naming `name` (the
  * file) and the node with its operator and opset: operators outside the table, attributes or
- * values it does not run (GRU linear_before_reset = 0, clip, peepholes, input_forget, other
- * activations), shapes that do not fit; an rnnkit export whose metadata spec disagrees with its
+ * values it does not run (clip, peepholes, input_forget, activations other than
+ * ./gate-attrs.ts accepts), shapes that do not fit; an rnnkit export whose metadata spec disagrees with its
  * graph; bytes that are not an ONNX model. Needs protobufjs.
  * @example
  * const { kind, model, notes } = await importOnnx(readFileSync("tagger.onnx"), "tagger.onnx");
@@ -598,7 +602,8 @@ export async function importOnnx(bytes: Uint8Array, name = "ONNX file"): Promise
   const spec = specOf(model);
   const l0 = layers[0];
   notes.unshift(
-    `${topo.kind === "layer" ? l0.cell.toUpperCase() : topo.kind}: ${layers.length} ${l0.cell.toUpperCase()} layer(s) (${layers.map((l) => `'${l.node}'`).join(", ")}), hidden ${l0.H}, ${l0.D === 2 ? "bidirectional" : "forward"}${topo.batchFirst ? ", batch-first" : ""}`,
+    `${topo.kind === "layer" ? l0.cell.toUpperCase() : topo.kind}: ${layers.length} ${l0.cell.toUpperCase()} layer(s) (${layers.map((l) => `'${l.node}'`).join(", ")}), hidden ${l0.H}, ${l0.D === 2 ? "bidirectional" : "forward"}${topo.batchFirst ? ", batch-first" : ""}`
+    + `${l0.gateActivation !== "sigmoid" ? `, gates ${l0.gateActivation} (HardSigmoid)` : ""}${l0.resetAfter ? "" : ", reset before the recurrent product (linear_before_reset = 0)"}`,
   );
   return { kind: "lifted", model, spec, notes };
 }
