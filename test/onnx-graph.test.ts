@@ -462,6 +462,18 @@ test("refusals name the file, the node, the operator and the opset: unknown oper
         { name: "activation_alpha", type: 6, floats: [0.25] }, { name: "activation_beta", type: 6, floats: [0.5] },
       );
     }), "node '/rnn/GRU' (op GRU, opset 14): HardSigmoid with activation_alpha [0.25] and activation_beta [0.5] is not supported (alpha 0.2 or 1/6 with beta 0.5, the same in each direction)"],
+    ["hard-mixed.onnx", editedFixture("bigru_bf_last", (m) => {
+      nodeOf(m, "GRU").attribute.push(
+        { name: "activations", type: 8, strings: ["HardSigmoid", "Tanh", "Sigmoid", "Tanh"].map((s) => new TextEncoder().encode(s)) },
+        { name: "activation_alpha", type: 6, floats: [0.2] }, { name: "activation_beta", type: 6, floats: [0.5] },
+      );
+    }), "node '/rnn/GRU' (op GRU, opset 14): activations [hardsigmoid, tanh, sigmoid, tanh] are not supported ([Sigmoid or HardSigmoid, Tanh] per direction, the same in each)"],
+    ["hard-two-alphas.onnx", editedFixture("bigru_bf_last", (m) => {
+      nodeOf(m, "GRU").attribute.push(
+        { name: "activations", type: 8, strings: ["HardSigmoid", "Tanh", "HardSigmoid", "Tanh"].map((s) => new TextEncoder().encode(s)) },
+        { name: "activation_alpha", type: 6, floats: [0.2, 1 / 6] }, { name: "activation_beta", type: 6, floats: [0.5, 0.5] },
+      );
+    }), "node '/rnn/GRU' (op GRU, opset 14): HardSigmoid with activation_alpha [0.2, 0.1666667] and activation_beta [0.5, 0.5] is not supported (alpha 0.2 or 1/6 with beta 0.5, the same in each direction)"],
     ["hard-no-alpha.onnx", editedFixture("lstm_h0c0", (m) => {
       nodeOf(m, "LSTM").attribute.push({ name: "activations", type: 8, strings: ["HardSigmoid", "Tanh", "Tanh"].map((s) => new TextEncoder().encode(s)) });
     }), "node '/rnn/LSTM' (op LSTM, opset 14): activation_alpha has 0 values, expected 1 (one per HardSigmoid, in order)"],
