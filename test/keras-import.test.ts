@@ -45,7 +45,7 @@ const TYPES: Record<string, string> = {
   go_backwards: "KerasLayersModel", go_backwards_h5: "KerasLayersModel", functional: "KerasLayersModel", functional_h5: "KerasLayersModel",
   branches: "KerasLayersModel", mixed_h5: "KerasLayersModel", trained_gru: "SequenceToVector", trained_gru_h5: "SequenceToVector",
   lstm_hard_sigmoid: "SequenceToVector", gru_reset_before_h5: "SequenceToVector", gru_hard_reset_before: "SequenceToSequence",
-  bi_gru_reset_before_h5: "KerasLayersModel",
+  bi_gru_reset_before_h5: "KerasLayersModel", hard_sigmoid_wide: "KerasLayersModel",
 };
 
 test("models saved by Keras (.keras and .h5) import and match Keras's model.predict at other batch and time sizes", async (t) => {
@@ -147,6 +147,7 @@ test("hard_sigmoid follows the Keras that wrote the file; reset_after=False impo
   assert.deepEqual(await optionsOf("gru_reset_before_h5.h5"), [[undefined, false]]);
   assert.deepEqual(await optionsOf("gru_hard_reset_before.keras"), [["hardSigmoid6", false]]);
   assert.deepEqual(await optionsOf("bi_gru_reset_before_h5.h5"), [[undefined, false], [undefined, false]]);
+  assert.deepEqual(await optionsOf("hard_sigmoid_wide.keras"), [["hardSigmoid6", undefined], ["hardSigmoid6", false]]);
 
   // The same file read as if Keras 2 had written it: hard_sigmoid is then clip(0.2x + 0.5, 0, 1),
   // a different function, so Keras 3's outputs are not matched (the fixture tells the two apart).

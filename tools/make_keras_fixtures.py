@@ -119,6 +119,10 @@ def later():
         ("bi_gru_reset_before_h5", "h5",
          seq(layers.Bidirectional(layers.GRU(3, reset_after=False, return_sequences=True)),
              layers.Bidirectional(layers.GRU(3, reset_after=False), merge_mode="sum"), layers.Dense(2)), None),
+        # Kernels scaled up (in main) so that the hard sigmoids' clipping at |x| > 3 is reached, not only their linear part.
+        ("hard_sigmoid_wide", "keras",
+         seq(layers.LSTM(4, recurrent_activation="hard_sigmoid", return_sequences=True),
+             layers.GRU(3, reset_after=False, recurrent_activation="hard_sigmoid"), layers.Dense(2)), None),
     ]
 
 
@@ -139,6 +143,10 @@ def main(out_dir):
     for name, ext, model, fragment in later():
         model(np.zeros((4, 9, 3), "float32"))
         randomize_biases(model)
+        if name.endswith("_wide"):
+            for w in model.weights:
+                if "kernel" in w.path:
+                    w.assign(w.numpy() * 4)
         file = f"{name}.{ext}"
         model.save(os.path.join(out_dir, file))
         # Keras's outputs for refused models too, so that a test can become a parity check.
