@@ -184,6 +184,18 @@ const CONFIGS: Config[] = [
     build: () => seq(tf.layers.bidirectional({ layer: gru(3, false) as tf.RNN, inputShape: [null, I] }), tf.layers.dense({ units: 2, ...denseInit() })),
   },
   {
+    // Kernels uniform in ±1.5 on unit-normal inputs: gate pre-activations have a spread of about 1.5,
+    // so TF.js's hardSigmoid clips (|x| > 2.5) at many units and steps, not only its linear part.
+    label: "GRU and LSTM (TF.js defaults) with wide kernels, so the hard sigmoids clip → Dense (vec)", type: "KerasLayersModel",
+    build: () => {
+      const wide = (seed: number) => ({
+        kernelInitializer: tf.initializers.randomUniform({ minval: -1.5, maxval: 1.5, seed }),
+        recurrentInitializer: tf.initializers.randomUniform({ minval: -1.5, maxval: 1.5, seed: seed + 1 }),
+      });
+      return seq(gru(4, true, { inputShape: [null, I], ...wide(61) }), tf.layers.lstm({ units: 3, ...init(), ...wide(63) }), tf.layers.dense({ units: 2, ...denseInit() }));
+    },
+  },
+  {
     label: "GRU recurrentActivation sigmoid, no bias → Dense (vec)", type: "SequenceToVector",
     build: () => seq(gru(4, false, { inputShape: [null, I], recurrentActivation: "sigmoid", useBias: false }), tf.layers.dense({ units: 2, ...denseInit() })),
   },
