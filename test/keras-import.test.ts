@@ -108,6 +108,12 @@ test("model files of imported graphs load with bit-identical outputs; the option
   assert.throws(mutate((o) => { nodes(o)[2].inputs = [nodes(o)[0].name]; }), /inputs must list two or more nodes/);
   assert.throws(mutate((o) => { o.output = "nowhere"; }), /output "nowhere" \(a string\) names no earlier node or the input/);
   assert.throws(mutate((o) => { nodes(o)[1].name = nodes(o)[0].name; }), /is used twice/);
+  const cellAt = (o: Record<string, unknown>, cell: string) => nodes(o).find((n) => n.cell === cell)!;
+  assert.throws(mutate((o) => { cellAt(o, "lstm").resetAfter = false; }), /\(recurrent\): resetAfter is for cell "gru" only/);
+  assert.throws(mutate((o) => { cellAt(o, "rnn").gateActivation = "hardSigmoid"; }), /gateActivation is for cells "lstm" and "gru" only/);
+  assert.throws(mutate((o) => { cellAt(o, "gru").gateActivation = "hard"; }), /gateActivation must be one of sigmoid, hardSigmoid, hardSigmoid6, got "hard"/);
+  assert.throws(mutate((o) => { cellAt(o, "gru").resetAfter = "no"; }), /resetAfter must be true or false, got "no"/);
+  mutate((o) => { Object.assign(cellAt(o, "gru"), { gateActivation: "hardSigmoid6", resetAfter: false }); })();
   assert.throws(() => decodeModel(encodeModel(model, { type: "KerasLayersModel", options: { ...options, output: 3 } }), "bad.safetensors"), /bad\.safetensors|KerasLayersModel options/);
   model.dispose();
 });
