@@ -104,7 +104,7 @@ export {
   exportLayersModel, toTfjsGateOrder, TFJS_GATE_SOURCE, TFJS_GATE_NAMES, TFJS_GRU_REFUSAL,
   type ExportLayersModelOptions, type ExportedLayersModel, type TfjsModelJson, type TfjsWeightSpec,
 } from "./interop/tfjs-export.js";
-export { importLayersModel, fromTfjsGateOrder, TfjsImportError, TfjsOutputActivationModule, TFJS_IMPORT_GRU_REFUSAL, type ImportedLayersModel, type TfjsOutputActivation } from "./interop/tfjs-import.js";
+export { importLayersModel, fromTfjsGateOrder, TfjsImportError, TfjsOutputActivationModule, type ImportedLayersModel, type TfjsOutputActivation } from "./interop/tfjs-import.js";
 
 // Keras models (.keras zips and .h5 files, as bytes; files: loadKerasModel in rnnkit/node) and the
 // Keras layer graphs they and TF.js models become; docs/keras.md

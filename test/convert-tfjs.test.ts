@@ -3,8 +3,9 @@
  * published program in child processes: an rnnkit model written as DIR/model.json is what
  * `tf.loadLayersModel` loads and predicts like the model; model.json read back into an rnnkit
  * model file gives the same outputs; `predict` runs a model.json on a .npy; a Dense activation
- * that rnnkit model files cannot hold is said, and recorded in the metadata; a JSON output not
- * named model.json is refused.
+ * that rnnkit model files cannot hold is said, and recorded in the metadata; TF.js GRU models
+ * (reset before the recurrent product, hardSigmoid gates: TF.js's defaults) converted to .onnx run
+ * in onnxruntime like `model.predict`; a JSON output not named model.json is refused.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -13,6 +14,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import * as tf from "@tensorflow/tfjs";
+import * as ort from "onnxruntime-node";
 import { Rng, SequenceToVector, Tensor, noGrad, specOf } from "../src/index.js";
 import { loadModel, readNpyFile, saveModel, writeNpyFile } from "../src/node/index.js";
 import { OUTPUT_ACTIVATION_KEY } from "../src/node/model-formats.js";
@@ -95,6 +97,50 @@ test("a Dense activation on a TF.js model is applied by predict, and said when c
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, `wrote soft.safetensors: SequenceToVector as rnnkit model files (the softmax on its output is not part of an rnnkit model file: it is recorded in the metadata as ${OUTPUT_ACTIVATION_KEY}; apply it to the outputs)\n`);
   assert.equal(loadModel(join(dir, "soft.safetensors")).metadata[OUTPUT_ACTIVATION_KEY], "softmax");
+});
+
+/** Saves a TF.js model as DIR/model.json + DIR/weights.bin, as tf.io's file handlers lay it out. */
+async function saveTfjs(tfModel: tf.LayersModel, sub: string): Promise<void> {
+  mkdirSync(join(dir, sub));
+  await tfModel.save(tf.io.withSaveHandler(async (a) => {
+    writeFileSync(join(dir, sub, "weights.bin"), new Uint8Array(a.weightData as ArrayBuffer));
+    writeFileSync(join(dir, sub, "model.json"), JSON.stringify({ modelTopology: a.modelTopology, format: a.format, weightsManifest: [{ paths: ["weights.bin"], weights: a.weightSpecs }] }));
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
+  }));
+}
+
+test("convert a TF.js GRU model.json (its defaults: reset before, hardSigmoid) to .onnx: onnxruntime predicts like TF.js", async (t) => {
+  let seed = 40;
+  const init = () => ({
+    kernelInitializer: tf.initializers.glorotUniform({ seed: seed++ }), recurrentInitializer: tf.initializers.glorotUniform({ seed: seed++ }),
+    biasInitializer: tf.initializers.randomUniform({ minval: -0.5, maxval: 0.5, seed: seed++ }),
+  });
+  const dense = () => tf.layers.dense({ units: O, kernelInitializer: tf.initializers.glorotUniform({ seed: seed++ }), biasInitializer: tf.initializers.randomUniform({ minval: -0.5, maxval: 0.5, seed: seed++ }) });
+  const lines: string[] = [];
+  for (const [label, build] of [
+    ["GRU ×2 → Dense (seq)", () => tf.sequential({ layers: [tf.layers.gru({ inputShape: [null, I], units: H, returnSequences: true, ...init() }), tf.layers.gru({ units: H, returnSequences: true, ...init() }), dense()] })],
+    ["Bidirectional GRU → Dense (vec)", () => tf.sequential({ layers: [tf.layers.bidirectional({ layer: tf.layers.gru({ units: H, ...init() }) as tf.RNN, inputShape: [null, I] }), dense()] })],
+  ] as const) {
+    const tfModel = build();
+    const sub = `gru${lines.length}`;
+    await saveTfjs(tfModel, sub);
+    const r = cli("convert", `${sub}/model.json`, `${sub}.onnx`);
+    assert.equal(r.code, 0, r.stderr);
+    const session = await ort.InferenceSession.create(readFileSync(join(dir, `${sub}.onnx`)));
+    let worst = 0;
+    for (const [b, steps] of [[B, T], [1, 3]]) {
+      const xs = Float32Array.from({ length: b * steps * I }, () => rng.normal());
+      const got = await session.run({ [session.inputNames[0]]: new ort.Tensor("float32", xs, [b, steps, I]) });
+      const yTf = tfModel.predict(tf.tensor(xs, [b, steps, I])) as tf.Tensor;
+      const out = got[session.outputNames[0]];
+      assert.deepEqual(out.dims, yTf.shape, `${label}: output shape`);
+      worst = Math.max(worst, assertClose(out.data as Float32Array, yTf.dataSync(), `${label} B=${b} T=${steps}: onnxruntime vs TF.js`));
+      yTf.dispose();
+    }
+    lines.push(`${label} ${worst.toExponential(2)}`);
+    tfModel.dispose();
+  }
+  t.diagnostic(`worst |onnxruntime − TF.js|: ${lines.join("; ")}`);
 });
 
 test("a TF.js output not named model.json is refused, and nothing is written", () => {

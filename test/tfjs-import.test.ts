@@ -2,13 +2,16 @@
  * TF.js layers-model import (src/interop/tfjs-import.ts onto the shared Keras-topology importer,
  * src/node/tfjs-load.ts) checked against its source, TensorFlow.js itself: models built by
  * `tf.sequential` / `tf.model` with TF.js's own seeded initializers (SimpleRNN tanh / relu /
- * sigmoid, LSTM with recurrentActivation 'sigmoid', Embedding, Bidirectional with each merge mode,
+ * sigmoid, LSTM with recurrentActivation 'sigmoid' and with TF.js's default hardSigmoid, TF.js's
+ * GRU (reset before the recurrent product, hardSigmoid gates) bare, in Bidirectional and after an
+ * Embedding, Embedding, Bidirectional with each merge mode,
  * go_backwards, Dense with linear and non-linear activations and without bias, TimeDistributed,
  * Dropout, functional graphs with concatenate and add), saved by `model.save(tf.io.withSaveHandler(...))`,
  * imported, and run by rnnkit at batch and time sizes other than the saved model's, against
  * `model.predict` (cpu backend).
  * Also: rnnkit → exportLayersModel → importLayersModel (parameters bit for bit, the two biases
- * folded), a few Adam steps on an imported model, loading from disk (two shards), the refusals and
+ * folded; LSTM, hard-sigmoid reset-before GRU), a few Adam steps on imported LSTM and GRU models,
+ * loading from disk (two shards), the refusals and
  * docs/tfjs.md's import example as written.
  */
 import { after, before, test } from "node:test";
@@ -20,7 +23,7 @@ import * as tf from "@tensorflow/tfjs";
 import {
   Adam, Rng, SequenceToSequence, SequenceToVector, Tensor, mseLoss, noGrad, transpose,
   exportLayersModel, importLayersModel, fromTfjsGateOrder, toTfjsGateOrder, TfjsImportError, TfjsOutputActivationModule, KerasLayersModel,
-  TFJS_IMPORT_GRU_REFUSAL, SUPPORTED_KERAS_LAYERS, type Module,
+  SUPPORTED_KERAS_LAYERS, type Module,
 } from "../src/index.js";
 import { loadLayersModel } from "../src/node/index.js";
 import { FLOAT32_FORWARD, assertClose } from "./support/close.js";
@@ -87,6 +90,8 @@ function parity(model: Module, tfModel: tf.LayersModel, sizes: Array<{ B: number
     assert.deepEqual(got.shape, yTf.shape, `${label} B=${B} T=${T}: shape`);
     const want = yTf.dataSync();
     yTf.dispose();
+    // Outputs that do not vary (all clipped to 0 by a relu, say) could not tell a wrong model from a right one.
+    assert.ok(Math.max(...want) - Math.min(...want) > 1e-3, `${label} B=${B} T=${T}: TF.js's outputs vary`);
     worst = Math.max(worst, assertClose(got.data, want, `${label} B=${B} T=${T}: rnnkit vs TF.js`));
   }
   return worst;
@@ -109,6 +114,10 @@ const lstm = (units: number, returnSequences: boolean, extra: Record<string, unk
   tf.layers.lstm({ units, recurrentActivation: "sigmoid", returnSequences, ...init(), ...extra });
 const rnn = (units: number, activation: "tanh" | "relu" | "sigmoid", returnSequences: boolean, extra: Record<string, unknown> = {}) =>
   tf.layers.simpleRNN({ units, activation, returnSequences, ...init(), ...extra });
+
+/** TF.js's GRU with its defaults (recurrentActivation hardSigmoid, the reset before the recurrent product). */
+const gru = (units: number, returnSequences: boolean, extra: Record<string, unknown> = {}) =>
+  tf.layers.gru({ units, returnSequences, ...init(), ...extra });
 
 function seq(...layers: tf.layers.Layer[]): tf.Sequential {
   const m = tf.sequential();
@@ -156,8 +165,39 @@ const CONFIGS: Config[] = [
       const input = tf.input({ shape: [null, I] });
       const h = lstm(5, false).apply(input) as tf.SymbolicTensor;
       const d = tf.layers.dropout({ rate: 0.5 }).apply(h) as tf.SymbolicTensor;
-      return tf.model({ inputs: input, outputs: tf.layers.dense({ units: 2, activation: "relu", ...denseInit() }).apply(d) as tf.SymbolicTensor });
+      // Positive biases, so that the relu passes most outputs instead of clipping them all to zero.
+      const positive = { biasInitializer: tf.initializers.randomUniform({ minval: 0.3, maxval: 0.8, seed: 71 }) };
+      return tf.model({ inputs: input, outputs: tf.layers.dense({ units: 2, activation: "relu", ...denseInit(), ...positive }).apply(d) as tf.SymbolicTensor });
     },
+  },
+  // TF.js's own defaults: hardSigmoid gates (clip(0.2x + 0.5, 0, 1)) and the reset-before GRU.
+  {
+    label: "LSTM with TF.js's default recurrentActivation (hardSigmoid) → Dense (vec)", type: "SequenceToVector",
+    build: () => seq(tf.layers.lstm({ units: 5, inputShape: [null, I], ...init() }), tf.layers.dense({ units: 2, ...denseInit() })),
+  },
+  {
+    label: "GRU (TF.js defaults) ×2 → Dense (seq)", type: "SequenceToSequence",
+    build: () => seq(gru(4, true, { inputShape: [null, I] }), gru(4, true), tf.layers.dense({ units: 2, ...denseInit() })),
+  },
+  {
+    label: "Bidirectional GRU (TF.js defaults) → Dense (vec)", type: "SequenceToVector",
+    build: () => seq(tf.layers.bidirectional({ layer: gru(3, false) as tf.RNN, inputShape: [null, I] }), tf.layers.dense({ units: 2, ...denseInit() })),
+  },
+  {
+    // Kernels uniform in ±1.5 on unit-normal inputs: gate pre-activations have a spread of about 1.5,
+    // so TF.js's hardSigmoid clips (|x| > 2.5) at many units and steps, not only its linear part.
+    label: "GRU and LSTM (TF.js defaults) with wide kernels, so the hard sigmoids clip → Dense (vec)", type: "KerasLayersModel",
+    build: () => {
+      const wide = (seed: number) => ({
+        kernelInitializer: tf.initializers.randomUniform({ minval: -1.5, maxval: 1.5, seed }),
+        recurrentInitializer: tf.initializers.randomUniform({ minval: -1.5, maxval: 1.5, seed: seed + 1 }),
+      });
+      return seq(gru(4, true, { inputShape: [null, I], ...wide(61) }), tf.layers.lstm({ units: 3, ...init(), ...wide(63) }), tf.layers.dense({ units: 2, ...denseInit() }));
+    },
+  },
+  {
+    label: "GRU recurrentActivation sigmoid, no bias → Dense (vec)", type: "SequenceToVector",
+    build: () => seq(gru(4, false, { inputShape: [null, I], recurrentActivation: "sigmoid", useBias: false }), tf.layers.dense({ units: 2, ...denseInit() })),
   },
   // Graphs beyond one stack with a head: KerasLayersModel.
   {
@@ -165,6 +205,21 @@ const CONFIGS: Config[] = [
     build: () => seq(
       tf.layers.embedding({ inputDim: 11, outputDim: 4, inputShape: [null], embeddingsInitializer: tf.initializers.randomNormal({ seed: 91 }) }),
       lstm(5, true), lstm(3, false), tf.layers.dense({ units: 3, activation: "softmax", ...denseInit() }),
+    ),
+  },
+  {
+    label: "Embedding → GRU (TF.js defaults) → Dense softmax (vec)", type: "KerasLayersModel", vocab: 9,
+    build: () => seq(
+      tf.layers.embedding({ inputDim: 9, outputDim: 4, inputShape: [null], embeddingsInitializer: tf.initializers.randomNormal({ seed: 93 }) }),
+      gru(5, false), tf.layers.dense({ units: 3, activation: "softmax", ...denseInit() }),
+    ),
+  },
+  {
+    label: "Bidirectional GRU merge sum (seq) → LSTM hardSigmoid go_backwards (vec) → Dense", type: "KerasLayersModel",
+    build: () => seq(
+      tf.layers.bidirectional({ layer: gru(4, true) as tf.RNN, mergeMode: "sum", inputShape: [null, I] }),
+      tf.layers.lstm({ units: 3, goBackwards: true, ...init() }),
+      tf.layers.dense({ units: 2, ...denseInit() }),
     ),
   },
   {
@@ -237,11 +292,17 @@ test("rnnkit → exportLayersModel → importLayersModel: weights bit for bit, b
     ["LSTM L=2 bi seq", new SequenceToSequence({ cell: "lstm", inputSize: I, hiddenSize: 4, numLayers: 2, bidirectional: true, outputSize: 2, rng: new Rng(1) })],
     ["RNN relu L=1 vec", new SequenceToVector({ cell: "rnn", nonlinearity: "relu", inputSize: I, hiddenSize: 5, outputSize: 3, rng: new Rng(2) })],
     ["LSTM no bias vec", new SequenceToVector({ cell: "lstm", inputSize: I, hiddenSize: 3, bias: false, outputSize: 1, rng: new Rng(3) })],
+    ["LSTM hardSigmoid L=1 seq", new SequenceToSequence({ cell: "lstm", gateActivation: "hardSigmoid", inputSize: I, hiddenSize: 4, outputSize: 2, rng: new Rng(4) })],
+    ["GRU reset-before hardSigmoid L=2 bi vec", new SequenceToVector({
+      cell: "gru", gateActivation: "hardSigmoid", resetAfter: false, inputSize: I, hiddenSize: 4, numLayers: 2, bidirectional: true, outputSize: 3, rng: new Rng(5),
+    })],
   ] as const) {
     const exported = exportLayersModel(model);
     const imported = importLayersModel(JSON.parse(JSON.stringify(exported.modelJson)), exported.weightData).model as SequenceToSequence | SequenceToVector;
     const a = model.stateDict();
     const b = imported.stateDict();
+    // The gate activation and GRU form travel through TF.js's config.
+    assert.deepEqual(imported.rnn.spec, { ...model.rnn.spec, batchFirst: true }, `${label}: recurrent spec`);
     assert.deepEqual(Object.keys(b).sort(), Object.keys(a).sort(), `${label}: names`);
     for (const name of Object.keys(a)) {
       const want = /bias_ih/.test(name)
@@ -276,25 +337,30 @@ test("fromTfjsGateOrder inverts toTfjsGateOrder for every cell", () => {
   assert.throws(() => fromTfjsGateOrder("lstm", new Float32Array(10), 2), /10 values are not 4 gate blocks/);
 });
 
-test("an imported model trains: a few Adam steps lower its loss", async (t) => {
-  const tfModel = seq(lstm(6, false, { inputShape: [null, I] }), tf.layers.dense({ units: 2, ...denseInit() }));
-  const saved = await saveTf(tfModel);
-  tfModel.dispose();
-  const model = importLayersModel(saved.modelJson, saved.weightData).model as SequenceToVector;
-  const rng = new Rng(4);
-  const x = new Tensor(Float32Array.from({ length: 8 * 5 * I }, () => rng.normal()), [8, 5, I]);
-  const y = new Tensor(Float32Array.from({ length: 8 * 2 }, () => rng.normal()), [8, 2]);
-  const opt = new Adam(model.parameters(), { lr: 0.02 });
-  const losses: number[] = [];
-  for (let s = 0; s < 15; s++) {
-    model.zeroGrad();
-    const loss = mseLoss(model.forward(x), y);
-    losses.push(loss.data[0]);
-    loss.backward();
-    opt.step();
+test("imported models train: a few Adam steps lower the loss of a TF.js LSTM and of a TF.js GRU (reset before, hardSigmoid)", async (t) => {
+  const lines: string[] = [];
+  for (const [label, recurrent] of [["LSTM", lstm(6, false, { inputShape: [null, I] })], ["GRU", gru(6, false, { inputShape: [null, I] })]] as const) {
+    const tfModel = seq(recurrent, tf.layers.dense({ units: 2, ...denseInit() }));
+    const saved = await saveTf(tfModel);
+    tfModel.dispose();
+    const model = importLayersModel(saved.modelJson, saved.weightData).model as SequenceToVector;
+    assert.equal(model.rnn.spec.cell, label.toLowerCase());
+    const rng = new Rng(4);
+    const x = new Tensor(Float32Array.from({ length: 8 * 5 * I }, () => rng.normal()), [8, 5, I]);
+    const y = new Tensor(Float32Array.from({ length: 8 * 2 }, () => rng.normal()), [8, 2]);
+    const opt = new Adam(model.parameters(), { lr: 0.02 });
+    const losses: number[] = [];
+    for (let s = 0; s < 15; s++) {
+      model.zeroGrad();
+      const loss = mseLoss(model.forward(x), y);
+      losses.push(loss.data[0]);
+      loss.backward();
+      opt.step();
+    }
+    lines.push(`${label} ${losses[0].toFixed(4)} → ${losses[losses.length - 1].toFixed(4)}`);
+    assert.ok(losses[losses.length - 1] < 0.8 * losses[0], `${label}: loss fell: ${losses.join(", ")}`);
   }
-  t.diagnostic(`loss ${losses[0].toFixed(4)} → ${losses[losses.length - 1].toFixed(4)} in ${losses.length} Adam steps`);
-  assert.ok(losses[losses.length - 1] < 0.8 * losses[0], `loss fell: ${losses.join(", ")}`);
+  t.diagnostic(`loss in 15 Adam steps: ${lines.join("; ")}`);
 });
 
 const dirs: string[] = [];
@@ -341,17 +407,11 @@ async function refusalOf(build: () => tf.LayersModel, edit?: (s: Saved) => void)
   return assert.fail("importLayersModel accepted the model");
 }
 
-test("refusals name the file, the layer and the option: GRU (reset before), hard_sigmoid LSTM, Conv1D, masks, two inputs, shared layers", async () => {
-  const gru = await refusalOf(() => seq(tf.layers.gru({ units: 3, recurrentActivation: "sigmoid", inputShape: [null, I], name: "my_gru" }), tf.layers.dense({ units: 1 })));
-  assert.equal(gru, `importLayersModel: model.json: layer 'my_gru' (GRU): ${TFJS_IMPORT_GRU_REFUSAL}`);
-  assert.match(TFJS_IMPORT_GRU_REFUSAL, /^TF\.js's GRU applies the reset before the recurrent product; rnnkit's GRU applies it after \(PyTorch's form\), so its weights cannot be mapped$/);
-  const biGru = await refusalOf(() => seq(tf.layers.bidirectional({ layer: tf.layers.gru({ units: 3, recurrentActivation: "sigmoid" }) as tf.RNN, inputShape: [null, I] }), tf.layers.dense({ units: 1 })));
-  assert.match(biGru, /\(Bidirectional\), inner GRU: TF\.js's GRU applies the reset before/);
-
-  // TF.js's own default LSTM: recurrentActivation hardSigmoid.
-  const hard = await refusalOf(() => seq(tf.layers.lstm({ units: 3, inputShape: [null, I], name: "default_lstm" }), tf.layers.dense({ units: 1 })));
-  assert.equal(hard, "importLayersModel: model.json: layer 'default_lstm' (LSTM): recurrent_activation hard_sigmoid, TF.js's default, " +
-    "is not supported yet by rnnkit's LSTM; re-create the model with recurrentActivation: 'sigmoid'");
+test("refusals name the file, the layer and the option: gate activations rnnkit lacks, Conv1D, masks, two inputs, shared layers", async () => {
+  const relu = await refusalOf(() => seq(gru(3, false, { inputShape: [null, I], recurrentActivation: "relu", name: "my_gru" }), tf.layers.dense({ units: 1 })));
+  assert.equal(relu, "importLayersModel: model.json: layer 'my_gru' (GRU): recurrent_activation \"relu\" is not supported; rnnkit's gates use sigmoid or hard_sigmoid");
+  const biTanh = await refusalOf(() => seq(tf.layers.bidirectional({ layer: tf.layers.lstm({ units: 3, recurrentActivation: "tanh" }) as tf.RNN, inputShape: [null, I] }), tf.layers.dense({ units: 1 })));
+  assert.match(biTanh, /\(Bidirectional\), inner LSTM: recurrent_activation "tanh" is not supported/);
 
   const conv = await refusalOf(() => seq(tf.layers.conv1d({ filters: 2, kernelSize: 2, inputShape: [null, I], name: "conv" }), lstm(3, false), tf.layers.dense({ units: 1 })));
   assert.equal(conv, `importLayersModel: model.json: layer 'conv' (Conv1D) is not supported; supported: ${SUPPORTED_KERAS_LAYERS}`);

@@ -10,9 +10,12 @@ numpy 2.4.6):
 Each case NAME gives NAME.keras or NAME.h5 and one entry in cases.json: {name, file, input,
 expected} (tensors as {shape, data} row-major, floats as the reprs of the float32 values Keras
 computed; integer token ids for models that start with an Embedding), plus `refused` (a fragment of
-the expected message) for a model rnnkit must refuse today. Read by
+the expected message) for a model rnnkit must refuse. Read by
 test/keras-import.test.ts; the tests need no Python. Weights are drawn from a fixed seed and
-the biases set to non-zero values so that every weight matters.
+the biases set to non-zero values so that every weight matters. Models are built in a fixed order
+(`cases()`, then `later()`, new ones appended at its end) so that adding one leaves the others'
+weights, inputs and outputs unchanged; `.keras` files also record the save date, so only new
+fixtures need to be copied in after a run.
 """
 import json
 import os
@@ -103,12 +106,23 @@ def cases():
     return out
 
 
-def refused():
-    """(name, extension, model, fragment): models that need gate activations or a GRU form rnnkit lacks today."""
+def later():
+    """(name, extension, model, fragment or None): models built after `cases()`, in this order so that the
+    seeded draws of every earlier model stay the same. A fragment marks a model rnnkit must refuse."""
     return [
-        ("lstm_hard_sigmoid", "keras", seq(layers.LSTM(3, recurrent_activation="hard_sigmoid"), layers.Dense(2)), "hard_sigmoid"),
-        ("gru_reset_before_h5", "h5", seq(layers.GRU(3, reset_after=False), layers.Dense(2)), "reset_after"),
+        ("lstm_hard_sigmoid", "keras", seq(layers.LSTM(3, recurrent_activation="hard_sigmoid"), layers.Dense(2)), None),
+        ("gru_reset_before_h5", "h5", seq(layers.GRU(3, reset_after=False), layers.Dense(2)), None),
         ("conv_refused", "keras", seq(layers.Conv1D(2, 2), layers.LSTM(3), layers.Dense(2)), "Conv1D"),
+        # Keras 3's hard_sigmoid (clip(x/6 + 0.5, 0, 1)) on both gates of a reset-before GRU.
+        ("gru_hard_reset_before", "keras",
+         seq(layers.GRU(4, reset_after=False, recurrent_activation="hard_sigmoid", return_sequences=True), layers.Dense(2)), None),
+        ("bi_gru_reset_before_h5", "h5",
+         seq(layers.Bidirectional(layers.GRU(3, reset_after=False, return_sequences=True)),
+             layers.Bidirectional(layers.GRU(3, reset_after=False), merge_mode="sum"), layers.Dense(2)), None),
+        # Kernels scaled up (in main) so that the hard sigmoids' clipping at |x| > 3 is reached, not only their linear part.
+        ("hard_sigmoid_wide", "keras",
+         seq(layers.LSTM(4, recurrent_activation="hard_sigmoid", return_sequences=True),
+             layers.GRU(3, reset_after=False, recurrent_activation="hard_sigmoid"), layers.Dense(2)), None),
     ]
 
 
@@ -126,14 +140,19 @@ def main(out_dir):
         model.save(os.path.join(out_dir, file))
         y = model.predict(x, verbose=0)
         entries.append({"name": name, "file": file, "input": tensor(x), "expected": tensor(y)})
-    for name, ext, model, fragment in refused():
+    for name, ext, model, fragment in later():
         model(np.zeros((4, 9, 3), "float32"))
         randomize_biases(model)
+        if name.endswith("_wide"):
+            for w in model.weights:
+                if "kernel" in w.path:
+                    w.assign(w.numpy() * 4)
         file = f"{name}.{ext}"
         model.save(os.path.join(out_dir, file))
-        # Keras's outputs too, so that the test becomes a parity check once rnnkit reads the model.
+        # Keras's outputs for refused models too, so that a test can become a parity check.
         x = RNG.normal(size=(2, 5, 3)).astype("float32")
-        entries.append({"name": name, "file": file, "refused": fragment, "input": tensor(x), "expected": tensor(model.predict(x, verbose=0))})
+        refusal = {} if fragment is None else {"refused": fragment}
+        entries.append({"name": name, "file": file, **refusal, "input": tensor(x), "expected": tensor(model.predict(x, verbose=0))})
     with open(os.path.join(out_dir, "cases.json"), "w") as fh:
         json.dump({"keras": keras.__version__, "backend": keras.backend.backend(), "cases": entries}, fh, indent=1)
         fh.write("\n")

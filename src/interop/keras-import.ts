@@ -27,7 +27,7 @@ import { TfjsOutputActivationModule, type TfjsOutputActivation } from "./output-
 
 /** The layers read, for messages. */
 export const SUPPORTED_KERAS_LAYERS =
-  "InputLayer, LSTM (tanh, recurrent_activation sigmoid), GRU (reset_after true), SimpleRNN (tanh, relu, sigmoid), " +
+  "InputLayer, LSTM (tanh, recurrent_activation sigmoid or hard_sigmoid), GRU (the same, reset_after true or false), SimpleRNN (tanh, relu, sigmoid), " +
   "Bidirectional around them (merge_mode concat, sum, mul, ave), Embedding, Dense / TimeDistributed(Dense) " +
   "(linear, softmax, sigmoid, tanh, relu), Dropout, Add, Subtract, Multiply, Average, Concatenate";
 
@@ -186,6 +186,9 @@ class GraphReader {
     Object.assign(this.dict, recurrentWeights(r, layer, at, x.width, this.#weights, `${name}.`));
     this.nodes.push({
       op: "recurrent", name, input: x.ref, cell: r.cell, ...(r.nonlinearity === undefined ? {} : { nonlinearity: r.nonlinearity }),
+      // Written only when not the default, so graphs of sigmoid, reset-after layers keep their options.
+      ...(r.gateActivation === undefined || r.gateActivation === "sigmoid" ? {} : { gateActivation: r.gateActivation }),
+      ...(r.resetAfter === false ? { resetAfter: false } : {}),
       inputSize: x.width, hiddenSize: r.units, bias: r.bias, bidirectional: r.bidirectional, merge: r.merge,
       returnSequences: r.returnSequences, goBackwards: r.goBackwards,
     });
@@ -254,7 +257,8 @@ function asChain(o: KerasLayersOptions): { layers: RecurrentNode[]; head: DenseN
   for (const [k, n] of layers.entries()) {
     if (n.op !== "recurrent" || first.op !== "recurrent" || n.input !== prev || n.goBackwards) return null;
     if (n.bidirectional && n.merge !== "concat") return null;
-    if (n.cell !== first.cell || n.nonlinearity !== first.nonlinearity || n.hiddenSize !== first.hiddenSize || n.bias !== first.bias || n.bidirectional !== first.bidirectional) return null;
+    if (n.cell !== first.cell || n.nonlinearity !== first.nonlinearity || n.gateActivation !== first.gateActivation || n.resetAfter !== first.resetAfter) return null;
+    if (n.hiddenSize !== first.hiddenSize || n.bias !== first.bias || n.bidirectional !== first.bidirectional) return null;
     if (k < layers.length - 1 && !n.returnSequences) return null;
     prev = n.name;
   }
@@ -276,7 +280,9 @@ function buildChain(chain: NonNullable<ReturnType<typeof asChain>>, dict: StateD
   renamed["head.weight"] = dict[`${head.name}.weight`];
   renamed["head.bias"] = dict[`${head.name}.bias`];
   const options = {
-    cell: first.cell, ...(first.nonlinearity === undefined ? {} : { nonlinearity: first.nonlinearity }), inputSize, hiddenSize: first.hiddenSize,
+    cell: first.cell, ...(first.nonlinearity === undefined ? {} : { nonlinearity: first.nonlinearity }),
+    ...(first.gateActivation === undefined ? {} : { gateActivation: first.gateActivation }), ...(first.resetAfter === undefined ? {} : { resetAfter: first.resetAfter }),
+    inputSize, hiddenSize: first.hiddenSize,
     numLayers: layers.length, bidirectional: first.bidirectional, batchFirst: true, bias: first.bias, outputSize: head.units, dtype: "float32" as const,
   };
   // The generator only fills weights that loadStateDict overwrites next.

@@ -18,6 +18,9 @@
  *   merge: concat | sum (a + b) | mul (a ⊙ b) | ave ((a + b) / 2); D = 1: y = o or h_n[0]
  *
  * A go_backwards layer's output stays in its processing order (step t read x[T−1−t]), as in Keras.
+ * LSTM / GRU nodes carry their gate activation (`gateActivation`, absent for sigmoid) and a
+ * GRU its form (`resetAfter: false` for Keras's reset_after=False and TF.js's GRU), each
+ * written only when not the default so that older files read unchanged.
  */
 import type { Tensor } from "../tensor/tensor.js";
 import type { Rng } from "../tensor/random.js";
@@ -29,7 +32,7 @@ import { add, mul, relu, scale, sigmoid, sub, tanh } from "../ops/elementwise.js
 import { softmax } from "../ops/softmax.js";
 import { concat, reshape, slice, split } from "../ops/movement.js";
 import { recurrentParamShapes, type CellKind } from "../ops/recurrent.js";
-import type { RnnActivation } from "../backend/kernels.js";
+import { GATE_ACTIVATIONS, type GateActivation, type RnnActivation } from "../backend/kernels.js";
 import { registerModelType } from "../io/model-file.js";
 import { MAX_MODEL_SIZE } from "../io/model-schema.js";
 import { describeValue } from "../util/check.js";
@@ -47,7 +50,8 @@ export type KerasInputSpec = { name: string; kind: "sequence"; size: number } | 
 export type KerasNodeSpec =
   | { op: "embedding"; name: string; input: string; vocabulary: number; size: number }
   | {
-    op: "recurrent"; name: string; input: string; cell: CellKind; nonlinearity?: RnnActivation; inputSize: number; hiddenSize: number;
+    op: "recurrent"; name: string; input: string; cell: CellKind; nonlinearity?: RnnActivation; gateActivation?: GateActivation; resetAfter?: boolean;
+    inputSize: number; hiddenSize: number;
     bias: boolean; bidirectional: boolean; merge: KerasMergeMode; returnSequences: boolean; goBackwards: boolean;
   }
   | { op: "dense"; name: string; input: string; inFeatures: number; units: number; bias: boolean; activation: KerasDenseActivation }
@@ -114,7 +118,7 @@ export function checkKerasLayersOptions(options: unknown): Record<string, number
   const shapes: Record<string, number[]> = {};
   (o.nodes as unknown[]).forEach((raw, k) => {
     const at = `nodes[${k}]`;
-    const op = oneOf(obj(raw, at, ["op", "name"], ["input", "inputs", "vocabulary", "size", "cell", "nonlinearity", "inputSize", "hiddenSize", "bias", "bidirectional", "merge", "returnSequences", "goBackwards", "inFeatures", "units", "activation", "mode"]).op, `${at}.op`, ["embedding", "recurrent", "dense", "merge"] as const);
+    const op = oneOf(obj(raw, at, ["op", "name"], ["input", "inputs", "vocabulary", "size", "cell", "nonlinearity", "gateActivation", "resetAfter", "inputSize", "hiddenSize", "bias", "bidirectional", "merge", "returnSequences", "goBackwards", "inFeatures", "units", "activation", "mode"]).op, `${at}.op`, ["embedding", "recurrent", "dense", "merge"] as const);
     const n = raw as Record<string, unknown>;
     const name = named(n.name, `${at}.name`);
     const where = `${at} '${name}' (${op})`;
@@ -129,18 +133,22 @@ export function checkKerasLayersOptions(options: unknown): Record<string, number
         break;
       }
       case "recurrent": {
-        const r = obj(n, where, ["op", "name", "input", "cell", "inputSize", "hiddenSize", "bias", "bidirectional", "merge", "returnSequences", "goBackwards"], ["nonlinearity"]);
+        const r = obj(n, where, ["op", "name", "input", "cell", "inputSize", "hiddenSize", "bias", "bidirectional", "merge", "returnSequences", "goBackwards"], ["nonlinearity", "gateActivation", "resetAfter"]);
         const x = read(r.input, `${where}.input`);
         const cell = oneOf(r.cell, `${where}.cell`, ["rnn", "lstm", "gru"] as const);
         const nonlinearity = r.nonlinearity === undefined ? undefined : oneOf(r.nonlinearity, `${where}.nonlinearity`, ["tanh", "relu", "sigmoid"] as const);
         if (cell !== "rnn" && nonlinearity !== undefined) fail(`${where}: nonlinearity is for cell "rnn" only`);
+        const gateActivation = r.gateActivation === undefined ? undefined : oneOf(r.gateActivation, `${where}.gateActivation`, GATE_ACTIVATIONS);
+        if (cell === "rnn" && gateActivation !== undefined) fail(`${where}: gateActivation is for cells "lstm" and "gru" only (an RNN has no gates)`);
+        const resetAfter = r.resetAfter === undefined ? undefined : bool(r.resetAfter, `${where}.resetAfter`);
+        if (cell !== "gru" && resetAfter !== undefined) fail(`${where}: resetAfter is for cell "gru" only`);
         const inputSize = size(r.inputSize, `${where}.inputSize`), H = size(r.hiddenSize, `${where}.hiddenSize`);
         const bias = bool(r.bias, `${where}.bias`), bidirectional = bool(r.bidirectional, `${where}.bidirectional`);
         const merge = oneOf(r.merge, `${where}.merge`, ["concat", "sum", "mul", "ave"] as const);
         const returnSequences = bool(r.returnSequences, `${where}.returnSequences`);
         bool(r.goBackwards, `${where}.goBackwards`);
         if (x.kind !== "sequence" || x.width !== inputSize) fail(`${where}: inputSize ${inputSize}, but '${String(r.input)}' gives ${x.kind === "sequence" ? `width ${x.width}` : `a ${x.kind}`}`);
-        const spec = { cell, nonlinearity, inputSize, hiddenSize: H, numLayers: 1, bidirectional, bias, batchFirst: true };
+        const spec = { cell, nonlinearity, gateActivation, resetAfter, inputSize, hiddenSize: H, numLayers: 1, bidirectional, bias, batchFirst: true };
         for (const [p, s] of Object.entries(recurrentParamShapes(spec))) shapes[`${name}.${p}`] = s;
         out = { kind: returnSequences ? "sequence" : "vector", width: bidirectional && merge === "concat" ? 2 * H : H };
         break;
@@ -247,7 +255,12 @@ export class KerasLayersModel extends Module {
           break;
         case "recurrent": {
           const o = { inputSize: node.inputSize, hiddenSize: node.hiddenSize, bidirectional: node.bidirectional, bias: node.bias, batchFirst: true, rng };
-          m = node.cell === "lstm" ? new LSTM(o) : node.cell === "gru" ? new GRU(o) : new RNN({ ...o, nonlinearity: node.nonlinearity ?? "tanh" });
+          const gateActivation = node.gateActivation ?? "sigmoid";
+          m = node.cell === "lstm"
+            ? new LSTM({ ...o, gateActivation })
+            : node.cell === "gru"
+              ? new GRU({ ...o, gateActivation, resetAfter: node.resetAfter ?? true })
+              : new RNN({ ...o, nonlinearity: node.nonlinearity ?? "tanh" });
           break;
         }
         case "dense":

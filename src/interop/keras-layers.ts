@@ -12,26 +12,33 @@
  *   recurrent_kernel  [H, G·H]  → weight_hh_l0[_reverse] [G·H, H]
  *   bias              [G·H]     → bias_ih_l0; bias_hh_l0 = 0      (one bias: only the sum counts)
  *   GRU bias (reset_after) [2, G·H] → bias_ih_l0 = row 0 (input), bias_hh_l0 = row 1 (recurrent)
+ *   GRU bias (reset_after=False, TF.js) [G·H] → bias_ih_l0; bias_hh_l0 = 0 (exact: in the
+ *     reset-before form n = tanh(W_in x + b_in + W_hn(r⊙h) + b_hn) no gate multiplies b_hn,
+ *     so only b_in + b_hn counts, as for r and z)
+ *
+ * Gate activations (recurrent_activation of LSTM / GRU): "sigmoid" → "sigmoid"; "hard_sigmoid"
+ * → "hardSigmoid" (clip(0.2x + 0.5, 0, 1)) for TF.js and Keras 2, "hardSigmoid6"
+ * (clip(x/6 + 0.5, 0, 1)) for Keras 3, whose hard_sigmoid is relu6(x + 3)/6.
  *   Dense kernel [I, O], bias [O]   → weight [O, I], bias [O]
  *   Embedding embeddings [V, E]     → weight [V, E]
  */
 import type { TensorRecord } from "../nn/module.js";
-import type { RnnActivation } from "../backend/kernels.js";
+import type { GateActivation, RnnActivation } from "../backend/kernels.js";
 import type { CellKind } from "../ops/recurrent.js";
 import { moveGateBlocks } from "../io/gate-blocks.js";
 import { TFJS_GATE_SOURCE } from "./tfjs-export.js";
 import { isObject, nestedLayer, show, type Fail, type KerasDialect, type KerasLayer, type KerasWeight } from "./keras-config.js";
 import type { KerasDenseActivation, KerasMergeMode } from "./keras-layers-model.js";
 
-/** The GRU refusal for TF.js, whose GRU is always Keras's reset_after=False form. */
-export const TFJS_IMPORT_GRU_REFUSAL =
-  "TF.js's GRU applies the reset before the recurrent product; rnnkit's GRU applies it after (PyTorch's form), so its weights cannot be mapped";
-
 /** What rnnkit builds for a Keras LSTM / GRU / SimpleRNN. */
 export interface KerasRecurrentRead {
   cell: CellKind;
   /** SimpleRNN's activation; undefined for LSTM and GRU. */
   nonlinearity: RnnActivation | undefined;
+  /** LSTM's and GRU's gate activation; undefined for SimpleRNN. */
+  gateActivation: GateActivation | undefined;
+  /** GRU: false for the reset-before form (Keras reset_after=False, TF.js); undefined otherwise. */
+  resetAfter: boolean | undefined;
   units: number;
   bias: boolean;
   returnSequences: boolean;
@@ -74,27 +81,26 @@ function activationName(v: unknown): unknown {
   return v === "hardSigmoid" ? "hard_sigmoid" : v;
 }
 
-function hardSigmoidRefusal(dialect: KerasDialect, at: string, key: string, cellName: string): string {
+/** What Keras's "hard_sigmoid" is in the dialect that wrote the file. */
+function hardSigmoidOf(dialect: KerasDialect): GateActivation {
   switch (dialect) {
     case "tfjs":
-      return `${at}: ${key} hard_sigmoid, TF.js's default, is not supported yet by rnnkit's ${cellName}; ` +
-        "re-create the model with recurrentActivation: 'sigmoid'";
     case "keras2":
-      return `${at}: ${key} "hard_sigmoid" (Keras 2's: clip(0.2x + 0.5, 0, 1)) is not supported yet; rnnkit's gates use sigmoid`;
+      return "hardSigmoid"; // clip(0.2x + 0.5, 0, 1)
     case "keras3":
-      return `${at}: ${key} "hard_sigmoid" (Keras 3's: clip(x/6 + 0.5, 0, 1)) is not supported yet; rnnkit's gates use sigmoid`;
+      return "hardSigmoid6"; // relu6(x + 3) / 6 = clip(x/6 + 0.5, 0, 1)
     default: {
       const unknown: never = dialect;
-      return String(unknown);
+      return unknown;
     }
   }
 }
 
 /**
  * A Keras LSTM / GRU / SimpleRNN config mapped to rnnkit's recurrent options, or a refusal
- * naming `at` (the layer and class) and the option: gate activations other than sigmoid,
- * GRU reset_after=False (TF.js's only form), cell activations rnnkit lacks, stateful and
- * return_state layers. The dialect gives the defaults and what hard_sigmoid means.
+ * naming `at` (the layer and class) and the option: gate activations other than sigmoid and
+ * hard_sigmoid, cell activations rnnkit lacks, stateful and return_state layers. The dialect
+ * gives the defaults (TF.js: hard_sigmoid gates, reset-before GRU) and what hard_sigmoid means.
  */
 export function recurrentOptionsOf(layer: { className: string; config: Record<string, unknown> }, dialect: KerasDialect, at: string, fail: Fail, notes: string[]): KerasRecurrentRead {
   const c = layer.config;
@@ -103,6 +109,7 @@ export function recurrentOptionsOf(layer: { className: string; config: Record<st
   checkOptions(c, known, at, fail, notes);
   const activation = activationName(c.activation ?? "tanh");
   let nonlinearity: RnnActivation | undefined;
+  let gateActivation: GateActivation | undefined;
   if (cell === "rnn") {
     if (activation !== "tanh" && activation !== "relu" && activation !== "sigmoid") fail(`${at}: activation ${show(activation)} is not supported; rnnkit's RNN has tanh, relu, sigmoid`);
     nonlinearity = activation as RnnActivation;
@@ -110,14 +117,14 @@ export function recurrentOptionsOf(layer: { className: string; config: Record<st
     if (activation !== "tanh") fail(`${at}: activation ${show(activation)} is not supported; rnnkit's ${cell === "lstm" ? "LSTM" : "GRU"} uses tanh`);
     // TF.js's default gate activation is hard_sigmoid; Keras 2's and 3's is sigmoid.
     const rec = activationName(c.recurrent_activation ?? (dialect === "tfjs" ? "hard_sigmoid" : "sigmoid"));
-    if (rec === "hard_sigmoid") fail(hardSigmoidRefusal(dialect, at, "recurrent_activation", layer.className));
-    if (rec !== "sigmoid") fail(`${at}: recurrent_activation ${show(rec)} is not supported; rnnkit's gates use sigmoid`);
+    if (rec === "sigmoid") gateActivation = "sigmoid";
+    else if (rec === "hard_sigmoid") gateActivation = hardSigmoidOf(dialect);
+    else fail(`${at}: recurrent_activation ${show(rec)} is not supported; rnnkit's gates use sigmoid or hard_sigmoid`);
   }
+  let resetAfter: boolean | undefined;
   if (cell === "gru") {
-    if (dialect === "tfjs") fail(`${at}: ${TFJS_IMPORT_GRU_REFUSAL}`);
-    if (!flag(c, "reset_after", true, at, fail)) {
-      fail(`${at}: reset_after false (the reset applied before the recurrent product) is not supported yet; rnnkit's GRU is Keras's reset_after=True form (PyTorch's)`);
-    }
+    // TF.js's GRU has only the reset-before form (it writes reset_after false, or nothing in older files).
+    resetAfter = flag(c, "reset_after", dialect !== "tfjs", at, fail);
   } else if (c.reset_after !== undefined) {
     fail(`${at}: option reset_after is for GRU only`);
   }
@@ -131,7 +138,7 @@ export function recurrentOptionsOf(layer: { className: string; config: Record<st
     if (typeof v === "number" && v > 0) notes.push(`${at}: ${key} ${v} skipped: dropout is the identity at inference, and rnnkit's layers have none`);
   }
   return {
-    cell, nonlinearity, units: units as number, bias: flag(c, "use_bias", true, at, fail),
+    cell, nonlinearity, gateActivation, resetAfter, units: units as number, bias: flag(c, "use_bias", true, at, fail),
     returnSequences: flag(c, "return_sequences", false, at, fail), goBackwards: flag(c, "go_backwards", false, at, fail),
   };
 }
@@ -160,7 +167,7 @@ export function readRecurrentLayer(layer: KerasLayer, dialect: KerasDialect, at:
     // Keras 3 writes the backward layer out; it must be the forward one reversed, nothing else.
     const back = nestedLayer(layer.config, "backward_layer", at, fail);
     const b = recurrentOptionsOf(back, dialect, `${at}, backward ${back.className}`, fail, []);
-    if (back.className !== inner.className || b.units !== r.units || b.nonlinearity !== r.nonlinearity || b.bias !== r.bias || b.returnSequences !== r.returnSequences || !b.goBackwards) {
+    if (back.className !== inner.className || b.units !== r.units || b.nonlinearity !== r.nonlinearity || b.gateActivation !== r.gateActivation || b.resetAfter !== r.resetAfter || b.bias !== r.bias || b.returnSequences !== r.returnSequences || !b.goBackwards) {
       fail(`${at}: backward_layer differs from the forward layer other than by go_backwards; both directions must be alike`);
     }
   }
@@ -290,12 +297,13 @@ export function recurrentWeights(
     out[`${prefix}weight_ih_${suffix}`] = { shape: [G * H, I], data: fromTfjsGateOrder(r.cell, transpose2d(kernel, I, G * H), H) };
     out[`${prefix}weight_hh_${suffix}`] = { shape: [G * H, H], data: fromTfjsGateOrder(r.cell, transpose2d(recurrentKernel, H, G * H), H) };
     if (r.bias) {
-      if (r.cell === "gru") {
+      if (r.cell === "gru" && r.resetAfter !== false) {
         // reset_after: row 0 is the input bias, row 1 the recurrent bias, each in z,r,h order.
         const b = weights.take(layer.name, where, direction, "bias", 2, [2, G * H]);
         out[`${prefix}bias_ih_${suffix}`] = { shape: [G * H], data: fromTfjsGateOrder("gru", b.slice(0, G * H), H) };
         out[`${prefix}bias_hh_${suffix}`] = { shape: [G * H], data: fromTfjsGateOrder("gru", b.slice(G * H), H) };
       } else {
+        // One bias (RNN, LSTM, reset-before GRU): it all adds outside any gate product (header).
         out[`${prefix}bias_ih_${suffix}`] = { shape: [G * H], data: fromTfjsGateOrder(r.cell, weights.take(layer.name, where, direction, "bias", 2, [G * H]), H) };
         out[`${prefix}bias_hh_${suffix}`] = { shape: [G * H], data: new Float32Array(G * H) };
       }

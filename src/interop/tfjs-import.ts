@@ -9,15 +9,16 @@
  *
  * Weight names in the manifest: `<layer>/kernel`, `<layer>/recurrent_kernel`, `<layer>/bias`,
  * Bidirectional's `<layer>/forward_<inner>/kernel` and `<layer>/backward_<inner>/…`,
- * Embedding's `<layer>/embeddings`. TF.js's own defaults differ from Keras's: its LSTM's
- * recurrent_activation is hard_sigmoid and its GRU always applies the reset before the
- * recurrent product (both refused today).
+ * Embedding's `<layer>/embeddings`. TF.js's own defaults differ from Keras's: its LSTM's and
+ * GRU's recurrent_activation is hard_sigmoid (clip(0.2x + 0.5, 0, 1): gateActivation
+ * "hardSigmoid") and its GRU always applies the reset before the recurrent product (resetAfter
+ * false, with its one bias [3H] as bias_ih and bias_hh = 0).
  */
 import { isObject, readKerasGraph, show, type KerasWeight } from "./keras-config.js";
 import { importKerasSource, type ImportedKerasModel } from "./keras-import.js";
 
 export { TfjsOutputActivationModule, type TfjsOutputActivation } from "./output-activation.js";
-export { TFJS_IMPORT_GRU_REFUSAL, fromTfjsGateOrder } from "./keras-layers.js";
+export { fromTfjsGateOrder } from "./keras-layers.js";
 
 /** A refusal of `importLayersModel` / `loadLayersModel`; the message names the file and the part. */
 export class TfjsImportError extends Error {
