@@ -106,13 +106,10 @@ export {
 } from "./interop/tfjs-export.js";
 export { importLayersModel, fromTfjsGateOrder, TfjsImportError, TfjsOutputActivationModule, type ImportedLayersModel, type TfjsOutputActivation } from "./interop/tfjs-import.js";
 
-// Keras models (.keras zips and .h5 files, as bytes; files: loadKerasModel in rnnkit/node) and the
-// Keras layer graphs they and TF.js models become; docs/keras.md
-export { importKeras, KerasImportError } from "./interop/keras-files.js";
-export { SUPPORTED_KERAS_LAYERS, type ImportedKerasModel } from "./interop/keras-import.js";
+// The Keras layer graphs that Keras and TF.js models become (reading Keras files: rnnkit/keras); docs/keras.md
 export {
   KerasLayersModel, checkKerasLayersOptions, type KerasLayersOptions, type KerasNodeSpec, type KerasInputSpec,
   type KerasDenseActivation, type KerasMergeMode, type KerasMergeLayer,
 } from "./interop/keras-layers-model.js";
+export { SUPPORTED_KERAS_LAYERS, type ImportedKerasModel } from "./interop/keras-import.js";
 export type { KerasDialect } from "./interop/keras-config.js";
-export { H5WASM_MISSING, FFLATE_MISSING, type KerasLibraryImporters } from "./interop/keras-libs.js";

@@ -16,9 +16,10 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { unzipSync, zipSync, strToU8, strFromU8 } from "fflate";
 import {
-  Adam, KerasImportError, KerasLayersModel, Rng, SequenceToSequence, fit, SequenceToVector, Tensor, TfjsOutputActivationModule, H5WASM_MISSING, FFLATE_MISSING,
-  checkKerasLayersOptions, crossEntropy, decodeModel, encodeModel, importKeras, noGrad, type Module,
+  Adam, KerasLayersModel, Rng, SequenceToSequence, fit, SequenceToVector, Tensor, TfjsOutputActivationModule,
+  checkKerasLayersOptions, crossEntropy, decodeModel, encodeModel, noGrad, type Module,
 } from "../src/index.js";
+import { FFLATE_MISSING, H5WASM_MISSING, importKeras, KerasImportError } from "../src/keras.js";
 import { readKerasContainer } from "../src/interop/keras-files.js";
 import { importKerasSource } from "../src/interop/keras-import.js";
 import { loadKerasModel, readNpyFile, writeNpyFile } from "../src/node/index.js";

@@ -1,10 +1,11 @@
 /**
  * The guard that keeps the core platform-neutral: the package's browser entries (`rnnkit`,
- * `rnnkit/tasks`, and `rnnkit/onnx` without its optional peer protobufjs, which `rnnkit`
- * never pulls in) bundled by esbuild for `platform=browser` with every Node built-in
- * refused, so an accidental `node:` import fails here, and the bundle must not read
- * `process`, call `require` or use Node's other globals (`Buffer`, `__dirname`, …). The Node layer is checked the other way round: it is the
- * only place allowed to import Node built-ins.
+ * `rnnkit/tasks`, `rnnkit/onnx` without its optional peer protobufjs, and `rnnkit/keras` without
+ * its optional peers h5wasm and fflate — `rnnkit` pulls in none of the three) bundled by esbuild
+ * for `platform=browser` with every Node built-in refused, so an accidental `node:` import fails
+ * here, and the bundle must not read `process`, call `require` or use Node's other globals
+ * (`Buffer`, `__dirname`, …). The Node layer is checked the other way round: it is the only
+ * place allowed to import Node built-ins.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -58,6 +59,17 @@ test("src/onnx.ts (rnnkit/onnx) bundles for the browser too; protobufjs, its opt
     assert.ok(!new RegExp(`(?<![.\\w])${nodeGlobal}\\b`).test(text), `rnnkit/onnx uses Node's global ${nodeGlobal}`);
   }
   assert.ok(!(await bundle("src/index.ts")).includes("protobufjs"), "the core entry does not import protobufjs");
+});
+
+test("src/keras.ts (rnnkit/keras) bundles for the browser too; h5wasm and fflate, its optional peers, stay outside", async () => {
+  const text = await bundle("src/keras.ts", ["h5wasm", "fflate"]);
+  assert.ok(/import\("h5wasm"\)/.test(text) && /import\("fflate"\)/.test(text), "h5wasm and fflate are imported lazily");
+  assert.ok(!/\bprocess\s*\./.test(text) && !/\brequire\s*\(/.test(text), "no process, no require");
+  for (const nodeGlobal of ["Buffer", "__dirname", "__filename", "global", "setImmediate"]) {
+    assert.ok(!new RegExp(`(?<![.\\w])${nodeGlobal}\\b`).test(text), `rnnkit/keras uses Node's global ${nodeGlobal}`);
+  }
+  const core = await bundle("src/index.ts");
+  assert.ok(!core.includes("h5wasm") && !core.includes("fflate"), "the core entry does not import h5wasm or fflate");
 });
 
 test("the guard itself fails on a Node built-in (the Node layer imports them)", async () => {

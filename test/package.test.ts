@@ -94,7 +94,7 @@ test("the tarball holds the five WebAssembly builds, the native sources and buil
     assert.ok(files.includes(f), `${f} missing from the tarball`);
   }
   assert.deepEqual(files.filter((f) => f.startsWith("native/out") || f.endsWith(".node")), [], "no compiled addon ships");
-  for (const f of ["build/src/index.d.ts", "build/src/node/index.d.ts", "build/src/tasks.d.ts", "build/src/onnx.d.ts", "build/src/cli/main.js"]) {
+  for (const f of ["build/src/index.d.ts", "build/src/node/index.d.ts", "build/src/tasks.d.ts", "build/src/onnx.d.ts", "build/src/keras.d.ts", "build/src/cli/main.js"]) {
     assert.ok(files.includes(f), `${f} missing from the tarball`);
   }
   const stray = files.filter((f) => /experiments|\/test\/|\.map$|^src\//.test(f));
@@ -192,7 +192,7 @@ test("installed: protobufjs, the optional peer of rnnkit/onnx, is not installed;
 test("installed: h5wasm and fflate, the optional peers for Keras files, are not installed; importKeras says which package to install", () => {
   for (const pkg of ["h5wasm", "fflate"]) assert.equal(existsSync(join(app, "node_modules", pkg)), false, `${pkg} is not a dependency`);
   writeFileSync(join(app, "keras.mjs"), `
-    import { importKeras } from "rnnkit";
+    import { importKeras } from "rnnkit/keras";
     const hdf5 = Uint8Array.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
     await importKeras(hdf5, "m.h5").then(() => console.log("read"), (e) => console.log(e.message));
     await importKeras(Uint8Array.from([0x50, 0x4b, 0x03, 0x04]), "m.keras").then(() => console.log("read"), (e) => console.log(e.message));
@@ -208,7 +208,8 @@ test("installed: a strict TypeScript consumer compiles against the shipped types
     import { saveModel, terminalProgress } from "rnnkit/node";
     import { echoSeries } from "rnnkit/tasks";
     import { exportOnnx, type OnnxExportOptions } from "rnnkit/onnx";
-    import { importKeras, KerasLayersModel, type ImportedKerasModel } from "rnnkit";
+    import { KerasLayersModel } from "rnnkit";
+    import { importKeras, type ImportedKerasModel } from "rnnkit/keras";
     import { loadKerasModel } from "rnnkit/node";
     const keras: Promise<ImportedKerasModel> = importKeras(new Uint8Array(0), "m.keras").catch(() => loadKerasModel("m.h5"));
     export const kerasUsed = [keras, KerasLayersModel];
