@@ -16,9 +16,9 @@ import {
   toTfjsGateOrder, type GateActivation, type Module,
 } from "../src/index.js";
 import { gradcheck } from "../src/autograd/gradcheck.js";
-import { gradOf, record } from "../src/autograd/tape.js";
 import { recurrent, recurrentParamNames, recurrentParamShapes, type RecurrentSpec } from "../src/ops/recurrent.js";
 import { FLOAT32_FORWARD, assertClose } from "./support/close.js";
+import { flatConcat } from "./support/flat-concat.js";
 import { withSpec } from "./support/mutate.js";
 import { runDocExample } from "./support/doc-example.js";
 
@@ -47,27 +47,6 @@ function uniform(rng: Rng, shape: number[], scale: number, dtype: "float32" | "f
 
 // ---------------------------------------------------------------------------------------------
 // Finite differences
-
-/** One flat tensor of all given tensors, as a tape node, so gradcheck sees every output. */
-function flatConcat(parts: Tensor[]): Tensor {
-  const n = parts.reduce((s, p) => s + p.size, 0);
-  const data = new Float64Array(n);
-  let off = 0;
-  for (const p of parts) {
-    data.set(p.data, off);
-    off += p.size;
-  }
-  const out = new Tensor(data, [n]);
-  record("flatConcat", parts, [out], ([g]) => {
-    let o = 0;
-    for (const p of parts) {
-      const dp = gradOf(p);
-      if (dp) for (let i = 0; i < p.size; i++) dp[i] += g[o + i];
-      o += p.size;
-    }
-  });
-  return out;
-}
 
 /**
  * gradcheck of the fused op over x, h0 (c0) and every weight. The weights are drawn wide

@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import "../src/backend/ts/index.js";
 import { gradcheck } from "../src/autograd/gradcheck.js";
-import { gradOf, noGrad, record } from "../src/autograd/tape.js";
+import { noGrad } from "../src/autograd/tape.js";
 import { Comparison, type FixtureCase } from "../src/fixtures/format.js";
 import { readFixtureCases } from "./support/fixtures.js";
 import { layerFamily } from "../src/fixtures/layers.js";
@@ -26,6 +26,7 @@ import { Rng } from "../src/tensor/random.js";
 import { ShapeError } from "../src/tensor/shape.js";
 import { Tensor, type DType } from "../src/tensor/tensor.js";
 import { forEachBackend } from "./support/backends.js";
+import { flatConcat } from "./support/flat-concat.js";
 
 /** Named tolerances (STYLE principle 11). */
 const tol = {
@@ -108,27 +109,6 @@ function problem(seed: number, spec: RecurrentSpec, T: number, B: number, dtype:
   const h0 = randomTensor(rng, state, dtype);
   const c0 = spec.cell === "lstm" ? randomTensor(rng, state, dtype) : undefined;
   return { spec, x, h0, c0, state: c0 ? { h: h0, c: c0 } : { h: h0 }, weights: randomWeights(rng, spec, dtype) };
-}
-
-/** One flat tensor of all given tensors, as a tape node, so gradcheck sees every output. */
-function flatConcat(parts: Tensor[]): Tensor {
-  const n = parts.reduce((s, p) => s + p.size, 0);
-  const data = new Float64Array(n);
-  let off = 0;
-  for (const p of parts) {
-    data.set(p.data, off);
-    off += p.size;
-  }
-  const out = new Tensor(data, [n]);
-  record("flatConcat", parts, [out], ([g]) => {
-    let o = 0;
-    for (const p of parts) {
-      const dp = gradOf(p);
-      if (dp) for (let i = 0; i < p.size; i++) dp[i] += g[o + i];
-      o += p.size;
-    }
-  });
-  return out;
 }
 
 /** gradcheck over x, state.h, state.c and every weight of the fused op, all outputs included. */
