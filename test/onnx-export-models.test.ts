@@ -214,3 +214,59 @@ test("every model Keras saved (.keras, .h5): onnxruntime matches Keras's model.p
   assert.deepEqual([...kinds].sort(), ["KerasLayersModel", "SequenceToSequence", "TfjsOutputActivationModule"]);
   t.diagnostic(`Keras ${fixtures.keras}: ${lines.join("; ")}`);
 });
+
+test("KerasLayersModel graphs with every merge layer, go_backwards in both directions and Bidirectional merges on sequences and states", async (t) => {
+  const rec = (name: string, input: string, cell: Cell, inputSize: number, hiddenSize: number, bidirectional: boolean, merge: "concat" | "sum" | "mul" | "ave", returnSequences: boolean, goBackwards: boolean) =>
+    ({ op: "recurrent" as const, name, input, cell, inputSize, hiddenSize, bias: true, bidirectional, merge, returnSequences, goBackwards });
+  const graphs: Array<[string, ConstructorParameters<typeof KerasLayersModel>[0]]> = [
+    ["token graph", {
+      input: { name: "ids", kind: "tokens" },
+      nodes: [
+        { op: "embedding", name: "emb", input: "ids", vocabulary: 9, size: 4 },
+        rec("a", "emb", "gru", 4, 5, true, "sum", true, true),
+        rec("b", "emb", "lstm", 4, 5, false, "concat", true, false),
+        rec("c", "emb", "rnn", 4, 5, true, "mul", true, true),
+        { op: "merge", name: "s", inputs: ["a", "b"], mode: "subtract" },
+        { op: "merge", name: "m", inputs: ["a", "b", "c"], mode: "multiply" },
+        { op: "merge", name: "av", inputs: ["s", "m", "c"], mode: "average" },
+        { op: "dense", name: "d1", input: "av", inFeatures: 5, units: 3, bias: true, activation: "softmax" },
+        rec("v1", "av", "lstm", 5, 4, true, "ave", false, true),
+        rec("v2", "d1", "gru", 3, 4, true, "concat", false, false),
+        rec("v3", "b", "rnn", 5, 4, true, "mul", false, false),
+        { op: "merge", name: "cat", inputs: ["v1", "v2", "v3"], mode: "concatenate" },
+        { op: "dense", name: "out", input: "cat", inFeatures: 16, units: 2, bias: false, activation: "sigmoid" },
+      ],
+      output: "out",
+    }],
+    ["feature graph", {
+      input: { name: "features", kind: "sequence", size: 3 },
+      nodes: [
+        { ...rec("r", "features", "rnn", 3, 4, true, "concat", true, true), nonlinearity: "relu" },
+        rec("g", "r", "gru", 8, 3, true, "ave", true, false),
+        { op: "merge", name: "sum", inputs: ["g", "g"], mode: "add" },
+        { op: "dense", name: "y", input: "sum", inFeatures: 3, units: 2, bias: true, activation: "tanh" },
+      ],
+      output: "y",
+    }],
+  ];
+  const lines: string[] = [];
+  for (const [label, options] of graphs) {
+    const model = new KerasLayersModel(options, new Rng(label.length));
+    const tokens = options.input.kind === "tokens";
+    const bytes = await exportOnnx(model);
+    const session = await ort.InferenceSession.create(bytes);
+    const rng = new Rng(5);
+    let worst = 0;
+    for (const [B, T] of [[3, 6], [1, 1], [2, 2]]) {
+      const shape = tokens ? [B, T] : [B, T, 3];
+      const data = tokens ? Float32Array.from(ids(rng, B * T, 9)) : normal(rng, B * T * 3);
+      const want = noGrad(() => model.forward(new Tensor(data, shape)));
+      worst = Math.max(worst, await ortWorst(session, { x: tokens ? idTensor(Array.from(data), shape) : floatTensor(data, shape) }, want, `${label} B=${B} T=${T}`));
+    }
+    await session.release();
+    const shape = tokens ? [2, 4] : [2, 4, 3];
+    const x = new Tensor(tokens ? Float32Array.from(ids(rng, 8, 9)) : normal(rng, 24), shape);
+    lines.push(`${label} ${worst.toExponential(2)} (re-import ${await reimportWorst(bytes, [x], noGrad(() => model.forward(x)), label)})`);
+  }
+  t.diagnostic(`worst |onnxruntime − rnnkit|: ${lines.join("; ")}`);
+});
