@@ -5,13 +5,15 @@
  * encoder's state handed to the decoder), topologies with a Dense output activation, and every
  * model Keras 3 saved in test/fixtures/keras (SequenceToVector / SequenceToSequence chains, with
  * their softmax, and KerasLayersModel graphs: embeddings, go_backwards, Bidirectional merges,
- * merge layers) — these also against Keras's own model.predict outputs. Each export is read
- * back by importOnnx and run by rnnkit as well.
+ * merge layers) — these also against Keras's own model.predict outputs, directly and through
+ * `rnnkit convert`. Each export is read back by importOnnx and run by rnnkit as well.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import * as ort from "onnxruntime-node";
 import {
   EncoderDecoder, KerasLayersModel, Linear, Rng, SequenceToSequence, SequenceToVector, Tensor, TfjsOutputActivationModule, VectorToSequence,
@@ -269,4 +271,32 @@ test("KerasLayersModel graphs with every merge layer, go_backwards in both direc
     lines.push(`${label} ${worst.toExponential(2)} (re-import ${await reimportWorst(bytes, [x], noGrad(() => model.forward(x)), label)})`);
   }
   t.diagnostic(`worst |onnxruntime − rnnkit|: ${lines.join("; ")}`);
+});
+
+test("rnnkit convert model.keras model.onnx, and via an rnnkit model file: the graph applies the Dense activation; onnxruntime matches Keras", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "rnnkit-onnx-models-"));
+  try {
+    const cli = (...args: string[]) => spawnSync(process.execPath, [resolve("build/src/cli/main.js"), "convert", ...args], { cwd: dir, encoding: "utf8", env: { ...process.env, CI: "1" } });
+    const lines: string[] = [];
+    for (const name of ["lstm_softmax", "mixed_h5"]) {
+      const c = fixtures.cases.find((f) => f.name === name)!;
+      const source = resolve(FIXTURES, c.file);
+      const steps: string[][] = [[source, `${name}.onnx`], [source, `${name}.safetensors`], [`${name}.safetensors`, `${name}-again.onnx`]];
+      for (const [from, to] of steps) {
+        const r = cli(from, to);
+        assert.equal(r.status, 0, r.stderr);
+      }
+      for (const file of [`${name}.onnx`, `${name}-again.onnx`]) {
+        const bytes = new Uint8Array(readFileSync(join(dir, file)));
+        assert.equal((await readOnnxInfo(bytes)).metadata["rnnkit.outputActivation"], undefined, `${file}: the activation is in the graph, not in the metadata`);
+        const session = await ort.InferenceSession.create(bytes);
+        const got = await session.run({ x: floatTensor(Float32Array.from(c.input.data), c.input.shape) });
+        lines.push(`${file} ${assertClose(got.y.data as Float32Array, c.expected.data, `${file} vs Keras`).toExponential(2)}`);
+        await session.release();
+      }
+    }
+    t.diagnostic(`worst |onnxruntime − Keras|: ${lines.join("; ")}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
