@@ -21,6 +21,7 @@ import {
 } from "../src/index.js";
 import { exportOnnx, importOnnx, readOnnxInfo } from "../src/onnx.js";
 import { assertClose } from "./support/close.js";
+import { runDocExample } from "./support/doc-example.js";
 
 type Cell = "lstm" | "gru" | "rnn";
 /** [cell, numLayers, bidirectional, batchFirst] */
@@ -296,6 +297,16 @@ test("rnnkit convert model.keras model.onnx, and via an rnnkit model file: the g
       }
     }
     t.diagnostic(`worst |onnxruntime − Keras|: ${lines.join("; ")}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("docs/onnx.md's example of the other model types runs as written and prints what the page says", () => {
+  const dir = mkdtempSync(join(tmpdir(), "rnnkit-onnx-doc-"));
+  try {
+    const { block, stdout } = runDocExample("docs/onnx.md", "Every model type", dir);
+    assert.equal(stdout, `${[...block.matchAll(/^\/\/ (.*)$/gm)].map((m) => m[1]).join("\n")}\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
