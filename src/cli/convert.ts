@@ -7,9 +7,9 @@
  * recurrent stack lifted into rnnkit's modules or any other graph of the supported operators as
  * an OnnxGraph (so `convert model.onnx model.safetensors` turns PyTorch's export into an rnnkit
  * model file; an OnnxGraph goes to .onnx and .safetensors, not to TF.js). A Dense activation a
- * model file records (rnnkit.outputActivation) is applied in the ONNX graph. Thin: a new output
- * format is one more entry in WRITERS. Writes are atomic; every refusal is one line naming the
- * file and what was expected (exit 2).
+ * model file records (rnnkit.outputActivation) is applied in the ONNX graph and the TF.js Dense.
+ * Thin: a new output format is one more entry in WRITERS. Writes are atomic; every refusal is one
+ * line naming the file and what was expected (exit 2).
  */
 import { basename, dirname, extname } from "node:path";
 import { Command } from "commander";
@@ -68,12 +68,12 @@ const WRITERS: readonly ModelFileWriter[] = [
   {
     format: "TensorFlow.js layers models",
     extensions: [".json"],
-    write: (path, { model }) => {
+    write: (path, { model, metadata }) => {
       if (model instanceof OnnxGraph) {
         throw new Error("an ONNX graph run by rnnkit's interpreter (OnnxGraph) is not written as a TensorFlow.js layers model: only recurrent stacks lifted into SequenceToSequence, SequenceToVector or RNN / LSTM / GRU map to Keras layers; write .onnx or .safetensors");
       }
       if (basename(path) !== "model.json") throw new Error(`a TensorFlow.js layers model is written as DIR/model.json (weights.bin beside it); name the output …/model.json`);
-      saveLayersModel(dirname(path), model);
+      saveLayersModel(dirname(path), withOutputActivation(model, metadata));
     },
   },
   {
