@@ -1,6 +1,7 @@
 /**
- * `rnnkit/onnx`: export of rnnkit models to ONNX (SequenceToSequence, SequenceToVector and
- * bare RNN / LSTM / GRU stacks, float32) for onnxruntime and other ONNX consumers, import of
+ * `rnnkit/onnx`: export of every rnnkit model type to ONNX (layer stacks, Linear, the four
+ * topologies, Keras / TF.js imports with their activations and layer graphs; float32) for
+ * onnxruntime and other ONNX consumers, import of
  * ONNX models back into trainable modules (recurrent stacks, from PyTorch's exporter or rnnkit's
  * own, lifted into rnnkit's layers; any other graph of the supported operators as an OnnxGraph),
  * and a summary reader for ONNX bytes. Platform-neutral. A separate entry because it needs the

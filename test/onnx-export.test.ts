@@ -3,8 +3,8 @@
  * generators over a grid of cells (LSTM, GRU, RNN tanh / relu / sigmoid), layers (1, 2),
  * directions and batchFirst, as SequenceToSequence, SequenceToVector and bare layer stacks,
  * exported once and run by onnxruntime at batch and time sizes never seen at export, against
- * rnnkit's own forward. Also: the gate-order conversion block by block, the graph's declared
- * inputs, outputs and metadata, the refusals, the missing-protobufjs message, `rnnkit convert`
+ * rnnkit's own forward (the other model types: onnx-export-models.test.ts). Also: the gate-order
+ * conversion block by block, the graph's declared inputs, outputs and metadata, the refusals, the missing-protobufjs message, `rnnkit convert`
  * end to end and docs/onnx.md's library example as written.
  */
 import { after, test } from "node:test";
@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import * as ort from "onnxruntime-node";
 import {
-  EncoderDecoder, GRU, LSTM, Linear, Module, RNN, Rng, SequenceToSequence, SequenceToVector, Tensor, VectorToSequence, noGrad, specOf,
+  Dropout, Embedding, EncoderDecoder, GRU, LSTM, Module, RNN, Rng, SequenceToSequence, SequenceToVector, Tensor, noGrad, specOf,
   type RecurrentLayerModule,
 } from "../src/index.js";
 import { saveModel } from "../src/node/index.js";
@@ -216,13 +216,16 @@ test("the graph: dynamic batch and time axes, float32, opset 14 by default, the 
 });
 
 test("refusals name the module or option and what is supported", async () => {
-  const supported = /ONNX export supports SequenceToSequence, SequenceToVector, RNN, LSTM and GRU \(float32\)/;
+  const supported = new RegExp(
+    "ONNX export supports RNN, LSTM, GRU, Linear, SequenceToSequence, SequenceToVector, VectorToSequence, EncoderDecoder, " +
+    "TfjsOutputActivationModule, KerasLayersModel and OnnxGraph \\(float32\\)",
+  );
   const rng = new Rng(0);
   const refused: Array<[Module, RegExp]> = [
-    [new EncoderDecoder({ cell: "gru", sourceVocabSize: 4, targetVocabSize: 4, embeddingSize: 3, hiddenSize: 4, rng }), /cannot export EncoderDecoder;/],
-    [new VectorToSequence({ cell: "lstm", inputSize: 2, hiddenSize: 3, outputSize: 1, rng }), /cannot export VectorToSequence;/],
-    [new Linear({ inFeatures: 2, outFeatures: 1, rng }), /cannot export Linear;/],
+    [new Embedding({ numEmbeddings: 4, embeddingDim: 2, rng }), /cannot export Embedding;/],
+    [new Dropout({ p: 0.5, rng: new Rng(1) }), /cannot export Dropout;/],
     [new (class Custom extends Module {})(), /cannot export Custom;/],
+    [new EncoderDecoder({ cell: "gru", sourceVocabSize: 4, targetVocabSize: 4, embeddingSize: 3, hiddenSize: 4, dtype: "float64", rng }), /EncoderDecoder parameter 'sourceEmbedding\.weight' is float64/],
     [new SequenceToVector({ cell: "lstm", inputSize: 2, hiddenSize: 3, outputSize: 1, dtype: "float64", rng }), /SequenceToVector parameter 'rnn\.weight_ih_l0' is float64/],
     [new GRU({ inputSize: 2, hiddenSize: 3, dtype: "float64", rng }), /GRU parameter 'weight_ih_l0' is float64/],
   ];
@@ -269,10 +272,22 @@ test("rnnkit convert model.safetensors model.onnx: onnxruntime runs the written 
   assert.equal(again.code, 0, again.stderr);
   assert.equal(again.stdout, "wrote copy.safetensors: SequenceToSequence as rnnkit model files\n");
 
+  // Every model type converts; an encoder–decoder's graph takes the token ids src and tgt_in.
   const encoderDecoder = new EncoderDecoder({ cell: "gru", sourceVocabSize: 4, targetVocabSize: 4, embeddingSize: 3, hiddenSize: 4, rng: new Rng(0) });
   saveModel(join(dir, "seq2seq.safetensors"), encoderDecoder, specOf(encoderDecoder));
+  const seq2seq = cli("seq2seq.safetensors", "seq2seq.onnx");
+  assert.equal(seq2seq.code, 0, seq2seq.stderr);
+  assert.equal(seq2seq.stdout, "wrote seq2seq.onnx: EncoderDecoder as ONNX\n");
+  const session = await ort.InferenceSession.create(join(dir, "seq2seq.onnx"));
+  const [src, tgtIn] = [[0, 3, 2, 1, 1, 0], [1, 2, 3, 0]];
+  const got = await session.run({
+    src: new ort.Tensor("int64", BigInt64Array.from(src, BigInt), [3, 2]), tgt_in: new ort.Tensor("int64", BigInt64Array.from(tgtIn, BigInt), [2, 2]),
+  });
+  const want = noGrad(() => encoderDecoder.forward(new Tensor(Float32Array.from(src), [3, 2]), new Tensor(Float32Array.from(tgtIn), [2, 2])));
+  assert.deepEqual(got.logits.dims, [2, 2, 4]);
+  assertClose(got.logits.data as Float32Array, want.data, "convert EncoderDecoder");
+  await session.release();
   const refusals: Array<[string[], string]> = [
-    [["seq2seq.safetensors", "seq2seq.onnx"], "rnnkit: convert: seq2seq.safetensors → seq2seq.onnx: exportOnnx: cannot export EncoderDecoder; ONNX export supports SequenceToSequence, SequenceToVector, RNN, LSTM and GRU (float32)\n"],
     [["model.safetensors", "model.pt"], "rnnkit: convert: model.pt: a .pt file; convert writes ONNX (.onnx), TensorFlow.js layers models (.json), rnnkit model files (.safetensors) today\n"],
     [["model.pt", "back.safetensors"], "rnnkit: model.pt: a PyTorch pickle; convert reads rnnkit model files (.safetensors), ONNX models (.onnx), TensorFlow.js layers models (.json), Keras models (.keras, .h5, .hdf5) today\n"],
     [["missing.safetensors", "out.onnx"], "rnnkit: missing.safetensors: no such file; expected a model file: rnnkit model files (.safetensors), ONNX models (.onnx), TensorFlow.js layers models (.json), Keras models (.keras, .h5, .hdf5)\n"],

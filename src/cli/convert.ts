@@ -6,8 +6,10 @@
  * (src/node/model-formats.ts): an rnnkit model file, or an ONNX model read by `importOnnx` — a
  * recurrent stack lifted into rnnkit's modules or any other graph of the supported operators as
  * an OnnxGraph (so `convert model.onnx model.safetensors` turns PyTorch's export into an rnnkit
- * model file; an OnnxGraph goes to .onnx and .safetensors, not to TF.js). Thin: a new output format is one more entry in WRITERS. Writes
- * are atomic; every refusal is one line naming the file and what was expected (exit 2).
+ * model file; an OnnxGraph goes to .onnx and .safetensors, not to TF.js). A Dense activation a
+ * model file records (rnnkit.outputActivation) is applied in the ONNX graph and the TF.js Dense.
+ * Thin: a new output format is one more entry in WRITERS. Writes are atomic; every refusal is one
+ * line naming the file and what was expected (exit 2).
  */
 import { basename, dirname, extname } from "node:path";
 import { Command } from "commander";
@@ -17,6 +19,9 @@ import { checkWritableDir, writeFileAtomic } from "../node/atomic.js";
 import { saveModel } from "../node/files.js";
 import { exportOnnx } from "../onnx/export.js";
 import { OnnxGraph } from "../onnx/graph.js";
+import type { Module } from "../nn/module.js";
+import { SequenceToSequence, SequenceToVector } from "../nn/topologies.js";
+import { TfjsOutputActivationModule } from "../interop/output-activation.js";
 import { DATA_CHECKSUM_KEY, FILE_CHECKSUM_KEY } from "../io/safetensors.js";
 import type { LoadedModel } from "../io/model-file.js";
 import { expectFile } from "./paths.js";
@@ -31,25 +36,44 @@ export interface ModelFileWriter {
 
 /** The metadata that describes one safetensors file (its checksums), not the model: not carried over. */
 const FILE_KEYS = new Set([DATA_CHECKSUM_KEY, FILE_CHECKSUM_KEY, "rnnkit.format", "rnnkit.model"]);
-const carriedMetadata = (metadata: Record<string, string>) => Object.fromEntries(Object.entries(metadata).filter(([k]) => !FILE_KEYS.has(k)));
+const carriedMetadata = (metadata: Record<string, string>, drop: string[] = []) =>
+  Object.fromEntries(Object.entries(metadata).filter(([k]) => !FILE_KEYS.has(k) && !drop.includes(k)));
+
+/**
+ * The model with the Dense activation a model file records under OUTPUT_ACTIVATION_KEY applied,
+ * so that an ONNX graph computes the original model's outputs (a model read from Keras or TF.js
+ * applies it already). The key itself is not written to ONNX: the graph holds the activation.
+ */
+function withOutputActivation(model: Module, metadata: Record<string, string>): Module {
+  const activation = metadata[OUTPUT_ACTIVATION_KEY];
+  if (activation === undefined || model instanceof TfjsOutputActivationModule) return model;
+  if (!(model instanceof SequenceToSequence || model instanceof SequenceToVector)) {
+    throw new Error(`metadata ${OUTPUT_ACTIVATION_KEY} '${activation}' is recorded on a ${model.constructor.name}; only SequenceToSequence and SequenceToVector carry an output activation`);
+  }
+  if (!(OUTPUT_ACTIVATIONS as readonly string[]).includes(activation)) {
+    throw new Error(`metadata ${OUTPUT_ACTIVATION_KEY} is '${activation}'; expected one of ${OUTPUT_ACTIVATIONS.join(", ")}`);
+  }
+  return new TfjsOutputActivationModule(model, activation as (typeof OUTPUT_ACTIVATIONS)[number]);
+}
+const OUTPUT_ACTIVATIONS = ["softmax", "sigmoid", "tanh", "relu"] as const;
 
 const WRITERS: readonly ModelFileWriter[] = [
   {
     format: "ONNX",
     extensions: [".onnx"],
     write: async (path, { model, metadata }, producerVersion) => {
-      writeFileAtomic(path, await exportOnnx(model, { producerVersion, metadata: carriedMetadata(metadata) }));
+      writeFileAtomic(path, await exportOnnx(withOutputActivation(model, metadata), { producerVersion, metadata: carriedMetadata(metadata, [OUTPUT_ACTIVATION_KEY]) }));
     },
   },
   {
     format: "TensorFlow.js layers models",
     extensions: [".json"],
-    write: (path, { model }) => {
+    write: (path, { model, metadata }) => {
       if (model instanceof OnnxGraph) {
         throw new Error("an ONNX graph run by rnnkit's interpreter (OnnxGraph) is not written as a TensorFlow.js layers model: only recurrent stacks lifted into SequenceToSequence, SequenceToVector or RNN / LSTM / GRU map to Keras layers; write .onnx or .safetensors");
       }
       if (basename(path) !== "model.json") throw new Error(`a TensorFlow.js layers model is written as DIR/model.json (weights.bin beside it); name the output …/model.json`);
-      saveLayersModel(dirname(path), model);
+      saveLayersModel(dirname(path), withOutputActivation(model, metadata));
     },
   },
   {
@@ -110,10 +134,10 @@ export function convertCommand(producerVersion: string): Command {
     .addHelpText(
       "after",
       `
-ONNX export covers SequenceToSequence, SequenceToVector and bare RNN, LSTM and GRU models
-(float32; input x [time, batch, I], or [batch, time, I] with batchFirst) and ONNX graphs read
-by rnnkit's interpreter (written back with their current weights); it needs the protobufjs
-package (npm install protobufjs). See docs/onnx.md.`,
+ONNX export covers every rnnkit model type (float32): RNN, LSTM, GRU, Linear, the four
+topologies, Keras / TF.js models with their output activation, KerasLayersModel graphs, and
+ONNX graphs read by rnnkit's interpreter (written back with their current weights); it needs
+the protobufjs package (npm install protobufjs). See docs/onnx.md for each graph's inputs.`,
     )
     .action(async (input: string, output: string) => {
       process.stdout.write(`${await convertModelFile(input, output, producerVersion)}\n`);
