@@ -28,17 +28,17 @@ import { Module } from "../nn/module.js";
 import { Embedding } from "../nn/embedding.js";
 import { Linear } from "../nn/linear.js";
 import { RNN, LSTM, GRU } from "../nn/recurrent.js";
-import { add, mul, relu, scale, sigmoid, sub, tanh } from "../ops/elementwise.js";
-import { softmax } from "../ops/softmax.js";
+import { add, mul, scale, sub } from "../ops/elementwise.js";
 import { concat, reshape, slice, split } from "../ops/movement.js";
 import { recurrentParamShapes, type CellKind } from "../ops/recurrent.js";
 import { GATE_ACTIVATIONS, type GateActivation, type RnnActivation } from "../backend/kernels.js";
 import { registerModelType } from "../io/model-file.js";
 import { MAX_MODEL_SIZE } from "../io/model-schema.js";
 import { describeValue } from "../util/check.js";
+import { applyDenseActivation, type TfjsOutputActivation } from "./output-activation.js";
 
 /** Activations of a Dense node. */
-export type KerasDenseActivation = "linear" | "softmax" | "sigmoid" | "tanh" | "relu";
+export type KerasDenseActivation = TfjsOutputActivation;
 /** How a Bidirectional node joins its two directions. */
 export type KerasMergeMode = "concat" | "sum" | "mul" | "ave";
 /** Merge layers between branches (Keras's Add, Subtract, Multiply, Average, Concatenate on the last axis). */
@@ -212,25 +212,6 @@ function mergeDirections(a: Tensor, b: Tensor, mode: KerasMergeMode): Tensor {
   }
 }
 
-function activate(y: Tensor, activation: KerasDenseActivation): Tensor {
-  switch (activation) {
-    case "linear":
-      return y;
-    case "softmax":
-      return softmax(y, -1);
-    case "sigmoid":
-      return sigmoid(y);
-    case "tanh":
-      return tanh(y);
-    case "relu":
-      return relu(y);
-    default: {
-      const unknown: never = activation;
-      throw new Error(`KerasLayersModel: unknown activation ${String(unknown)}`);
-    }
-  }
-}
-
 /**
  * A Keras layer graph on rnnkit modules (see the header); each node's module is registered
  * under the node's name, so its parameters are `<node>.weight_ih_l0`, `<node>.weight`, ….
@@ -310,7 +291,7 @@ export class KerasLayersModel extends Module {
         return node.bidirectional ? mergeDirections(last(0), last(1), node.merge) : last(0);
       }
       case "dense":
-        return activate((this.#modules.get(node.name) as Linear).forward(values.get(node.input) as Tensor), node.activation);
+        return applyDenseActivation((this.#modules.get(node.name) as Linear).forward(values.get(node.input) as Tensor), node.activation);
       case "merge": {
         const xs = node.inputs.map((n) => values.get(n) as Tensor);
         switch (node.mode) {

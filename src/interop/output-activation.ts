@@ -34,20 +34,26 @@ export class TfjsOutputActivationModule extends Module {
 
   /** activation(inner.forward(x)): x [B, T, I] → [B, T, O] or [B, O]. */
   forward(x: Tensor, options: SequenceForwardOptions = {}): Tensor {
-    const y = this.inner.forward(x, options);
-    switch (this.activation) {
-      case "softmax":
-        return softmax(y, -1);
-      case "sigmoid":
-        return sigmoid(y);
-      case "tanh":
-        return tanh(y);
-      case "relu":
-        return relu(y);
-      default: {
-        const unknown: never = this.activation;
-        throw new Error(`TfjsOutputActivationModule: unknown activation '${unknown as string}'`);
-      }
+    return applyDenseActivation(this.inner.forward(x, options), this.activation);
+  }
+}
+
+/** A Dense layer's activation on its output y: softmax over the last axis, the others elementwise. */
+export function applyDenseActivation(y: Tensor, activation: TfjsOutputActivation): Tensor {
+  switch (activation) {
+    case "linear":
+      return y;
+    case "softmax":
+      return softmax(y, -1);
+    case "sigmoid":
+      return sigmoid(y);
+    case "tanh":
+      return tanh(y);
+    case "relu":
+      return relu(y);
+    default: {
+      const unknown: never = activation;
+      throw new Error(`unknown Dense activation '${unknown as string}'`);
     }
   }
 }
