@@ -22,6 +22,7 @@ import {
 import { importKeras } from "../src/keras.js";
 import { exportOnnx, importOnnx, readOnnxInfo } from "../src/onnx.js";
 import { assertClose } from "./support/close.js";
+import { mergeTestGraphs } from "./support/keras-graphs.js";
 import { runDocExample } from "./support/doc-example.js";
 
 type Cell = "lstm" | "gru" | "rnn";
@@ -217,39 +218,7 @@ test("every model Keras saved (.keras, .h5): onnxruntime matches Keras's model.p
 });
 
 test("KerasLayersModel graphs with every merge layer, go_backwards in both directions and Bidirectional merges on sequences and states", async (t) => {
-  const rec = (name: string, input: string, cell: Cell, inputSize: number, hiddenSize: number, bidirectional: boolean, merge: "concat" | "sum" | "mul" | "ave", returnSequences: boolean, goBackwards: boolean) =>
-    ({ op: "recurrent" as const, name, input, cell, inputSize, hiddenSize, bias: true, bidirectional, merge, returnSequences, goBackwards });
-  const graphs: Array<[string, ConstructorParameters<typeof KerasLayersModel>[0]]> = [
-    ["token graph", {
-      input: { name: "ids", kind: "tokens" },
-      nodes: [
-        { op: "embedding", name: "emb", input: "ids", vocabulary: 9, size: 4 },
-        rec("a", "emb", "gru", 4, 5, true, "sum", true, true),
-        rec("b", "emb", "lstm", 4, 5, false, "concat", true, false),
-        rec("c", "emb", "rnn", 4, 5, true, "mul", true, true),
-        { op: "merge", name: "s", inputs: ["a", "b"], mode: "subtract" },
-        { op: "merge", name: "m", inputs: ["a", "b", "c"], mode: "multiply" },
-        { op: "merge", name: "av", inputs: ["s", "m", "c"], mode: "average" },
-        { op: "dense", name: "d1", input: "av", inFeatures: 5, units: 3, bias: true, activation: "softmax" },
-        rec("v1", "av", "lstm", 5, 4, true, "ave", false, true),
-        rec("v2", "d1", "gru", 3, 4, true, "concat", false, false),
-        rec("v3", "b", "rnn", 5, 4, true, "mul", false, false),
-        { op: "merge", name: "cat", inputs: ["v1", "v2", "v3"], mode: "concatenate" },
-        { op: "dense", name: "out", input: "cat", inFeatures: 16, units: 2, bias: false, activation: "sigmoid" },
-      ],
-      output: "out",
-    }],
-    ["feature graph", {
-      input: { name: "features", kind: "sequence", size: 3 },
-      nodes: [
-        { ...rec("r", "features", "rnn", 3, 4, true, "concat", true, true), nonlinearity: "relu" },
-        rec("g", "r", "gru", 8, 3, true, "ave", true, false),
-        { op: "merge", name: "sum", inputs: ["g", "g"], mode: "add" },
-        { op: "dense", name: "y", input: "sum", inFeatures: 3, units: 2, bias: true, activation: "tanh" },
-      ],
-      output: "y",
-    }],
-  ];
+  const graphs = mergeTestGraphs("gru");
   const lines: string[] = [];
   for (const [label, options] of graphs) {
     const model = new KerasLayersModel(options, new Rng(label.length));

@@ -14,23 +14,19 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import {
-  KerasLayersModel, LSTM, Rng, SequenceToSequence, SequenceToVector, Tensor, TfjsOutputActivationModule, TFJS_GRU_REFUSAL,
-  exportLayersModel, noGrad, transpose, type ExportedLayersModel, type Module,
+  GRU, KerasLayersModel, LSTM, Rng, SequenceToSequence, SequenceToVector, Tensor, TfjsOutputActivationModule, TFJS_GRU_REFUSAL,
+  exportLayersModel, noGrad, transpose, type Module,
 } from "../src/index.js";
 import { importKeras } from "../src/keras.js";
 import { assertClose } from "./support/close.js";
+import { mergeTestGraphs } from "./support/keras-graphs.js";
+import { artifactsOf } from "./support/tfjs-artifacts.js";
 
 before(async () => {
   await tf.setBackend("cpu");
   await tf.ready();
 });
 
-/** The artifacts `tf.io.fromMemory` takes, from the exporter's output. */
-function artifactsOf(e: ExportedLayersModel): tf.io.ModelArtifacts {
-  const { modelTopology, weightsManifest, format, generatedBy, convertedBy } = e.modelJson;
-  const weightData = e.weightData.buffer.slice(e.weightData.byteOffset, e.weightData.byteOffset + e.weightData.byteLength) as ArrayBuffer;
-  return { modelTopology, weightSpecs: weightsManifest.flatMap((g) => g.weights), weightData, format, generatedBy, convertedBy };
-}
 
 const normal = (rng: Rng, n: number) => Float32Array.from({ length: n }, () => rng.normal());
 
@@ -82,16 +78,27 @@ interface TensorJson { shape: number[]; data: number[] }
 interface FixtureCase { name: string; file: string; input: TensorJson; expected: TensorJson; refused?: string }
 const fixtures = JSON.parse(readFileSync(join(FIXTURES, "cases.json"), "utf8")) as { keras: string; cases: FixtureCase[] };
 
-/** Whether a model has a (reset-after) GRU, which TF.js's layers cannot express. */
-const hasGru = (model: Module) => model.namedModules().some(([, m]) => m.constructor.name === "GRU");
+/**
+ * Why TF.js's layers cannot express a model, or null: a reset-after GRU (Keras 3's default) or
+ * Keras 3's hard sigmoid (x/6 + 0.5); the expected end of the refusal message.
+ */
+function tfjsCannot(model: Module): RegExp | null {
+  const layers = model.namedModules().map(([, m]) => m).filter((m): m is RecurrentLayer => m instanceof LSTM || m instanceof GRU);
+  if (layers.some((m) => m instanceof GRU && m.spec.resetAfter !== false)) return new RegExp(`${escape(TFJS_GRU_REFUSAL)}$`);
+  if (layers.some((m) => m.spec.gateActivation === "hardSigmoid6")) return /TF\.js has no such activation .*; export to ONNX instead$/;
+  return null;
+}
+type RecurrentLayer = LSTM | GRU;
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
-test("models Keras saved: exported as TF.js layers models that match Keras's model.predict; those with GRUs are refused with the reason", async (t) => {
+test("models Keras saved: exported as TF.js layers models that match Keras's model.predict; those with reset-after GRUs or Keras 3 hard sigmoids are refused with the reason", async (t) => {
   const lines: string[] = [];
   const refused: string[] = [];
   for (const c of fixtures.cases.filter((f) => f.refused === undefined)) {
     const { model } = await importKeras(new Uint8Array(readFileSync(join(FIXTURES, c.file))), c.file);
-    if (hasGru(model)) {
-      assert.throws(() => exportLayersModel(model), (e: Error) => e.message.endsWith(TFJS_GRU_REFUSAL), `${c.name}: refused`);
+    const why = tfjsCannot(model);
+    if (why !== null) {
+      assert.throws(() => exportLayersModel(model), why, `${c.name}: refused`);
       refused.push(c.name);
       model.dispose();
       continue;
@@ -113,45 +120,12 @@ test("models Keras saved: exported as TF.js layers models that match Keras's mod
     model.dispose();
   }
   assert.ok(lines.length >= 5, "some fixtures export");
-  t.diagnostic(`Keras ${fixtures.keras}: ${lines.join("; ")}; refused (reset-after GRU): ${refused.join(", ")}`);
+  t.diagnostic(`Keras ${fixtures.keras}: ${lines.join("; ")}; refused (reset-after GRU or hardSigmoid6): ${refused.join(", ")}`);
 });
 
-type Cell = "lstm" | "rnn";
-const rec = (name: string, input: string, cell: Cell, inputSize: number, hiddenSize: number, bidirectional: boolean, merge: "concat" | "sum" | "mul" | "ave", returnSequences: boolean, goBackwards: boolean) =>
-  ({ op: "recurrent" as const, name, input, cell, inputSize, hiddenSize, bias: true, bidirectional, merge, returnSequences, goBackwards });
 
 test("KerasLayersModel graphs with an Embedding input, every merge layer, go_backwards and every Bidirectional merge mode: TF.js matches rnnkit", async (t) => {
-  const graphs: Array<[string, ConstructorParameters<typeof KerasLayersModel>[0]]> = [
-    ["token graph", {
-      input: { name: "ids", kind: "tokens" },
-      nodes: [
-        { op: "embedding", name: "emb", input: "ids", vocabulary: 9, size: 4 },
-        rec("a", "emb", "lstm", 4, 5, true, "sum", true, true),
-        rec("b", "emb", "lstm", 4, 5, false, "concat", true, false),
-        rec("c", "emb", "rnn", 4, 5, true, "mul", true, true),
-        { op: "merge", name: "s", inputs: ["a", "b"], mode: "subtract" },
-        { op: "merge", name: "m", inputs: ["a", "b", "c"], mode: "multiply" },
-        { op: "merge", name: "av", inputs: ["s", "m", "c"], mode: "average" },
-        { op: "dense", name: "d1", input: "av", inFeatures: 5, units: 3, bias: true, activation: "softmax" },
-        rec("v1", "av", "lstm", 5, 4, true, "ave", false, true),
-        rec("v2", "d1", "rnn", 3, 4, true, "concat", false, false),
-        rec("v3", "b", "lstm", 5, 4, false, "concat", false, true),
-        { op: "merge", name: "cat", inputs: ["v1", "v2", "v3"], mode: "concatenate" },
-        { op: "dense", name: "out", input: "cat", inFeatures: 16, units: 2, bias: false, activation: "sigmoid" },
-      ],
-      output: "out",
-    }],
-    ["feature graph", {
-      input: { name: "features", kind: "sequence", size: 3 },
-      nodes: [
-        { ...rec("r", "features", "rnn", 3, 4, true, "concat", true, true), nonlinearity: "relu" },
-        rec("l", "r", "lstm", 8, 3, true, "ave", true, false),
-        { op: "merge", name: "sum", inputs: ["l", "l"], mode: "add" },
-        { op: "dense", name: "y", input: "sum", inFeatures: 3, units: 2, bias: true, activation: "tanh" },
-      ],
-      output: "y",
-    }],
-  ];
+  const graphs = mergeTestGraphs("lstm");
   const lines: string[] = [];
   for (const [label, options] of graphs) {
     const model = new KerasLayersModel(options, new Rng(label.length));

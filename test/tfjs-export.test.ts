@@ -20,6 +20,7 @@ import {
 } from "../src/index.js";
 import { saveLayersModel } from "../src/node/index.js";
 import { assertClose } from "./support/close.js";
+import { artifactsOf } from "./support/tfjs-artifacts.js";
 import { runDocExample } from "./support/doc-example.js";
 
 /** Sizes of the runs: none is used when the model is built or exported (export has no sizes at all). */
@@ -41,12 +42,6 @@ before(async () => {
   await tf.ready();
 });
 
-/** The artifacts `tf.io.fromMemory` takes, from the exporter's output. */
-function artifactsOf(e: ExportedLayersModel): tf.io.ModelArtifacts {
-  const { modelTopology, weightsManifest, format, generatedBy, convertedBy } = e.modelJson;
-  const weightData = e.weightData.buffer.slice(e.weightData.byteOffset, e.weightData.byteOffset + e.weightData.byteLength) as ArrayBuffer;
-  return { modelTopology, weightSpecs: weightsManifest.flatMap((g) => g.weights), weightData, format, generatedBy, convertedBy };
-}
 
 
 /** Loads the export in TF.js and runs every RUNS size against rnnkit's forward; returns the worst |error|. */
