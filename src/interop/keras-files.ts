@@ -141,9 +141,14 @@ async function withH5<T>(bytes: Uint8Array, part: string, fail: Fail, importers:
       file = new h5.File(path, "r");
       file.keys();
     } catch (e) {
-      return fail(`${part} cannot be read as HDF5 (truncated or corrupt?): ${(e as Error)?.message ?? String(e)}`);
+      return fail(`${part} cannot be read as HDF5 (truncated or corrupt?): ${hdf5Reason(e)}`);
     }
-    return read(file);
+    try {
+      return read(file);
+    } catch (e) {
+      if (e instanceof KerasImportError) throw e;
+      return fail(`${part} cannot be read as HDF5 (corrupt?): ${hdf5Reason(e)}`);
+    }
   } finally {
     try {
       file?.close();
@@ -153,6 +158,18 @@ async function withH5<T>(bytes: Uint8Array, part: string, fail: Fail, importers:
   }
 }
 
+/**
+ * What went wrong, in one line: HDF5 reports an error as its whole stack ("HDF5-DIAG: Error
+ * detected…", then "#000: …/H5G.c line 437 in H5Gopen2(): unable to open group" down to the
+ * innermost cause); the innermost frame's description says most.
+ */
+function hdf5Reason(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  const frames = [...message.matchAll(/#\d+: .* in (\w+)\(\): (.*)$/gm)];
+  const last = frames.at(-1);
+  return last === undefined ? message.split("\n")[0] : `${last[2].trim()} (HDF5 ${last[1]})`;
+}
+
 /** A dataset's float32 values and shape, or a refusal naming it. */
 function datasetOf(entity: H5Entity | null, path: string, fail: Fail): { shape: number[]; data: Float32Array } {
   if (entity === null || entity.type !== "Dataset") return fail(`weight '${path}' is not a dataset`);
@@ -160,7 +177,7 @@ function datasetOf(entity: H5Entity | null, path: string, fail: Fail): { shape: 
   try {
     value = entity.value;
   } catch (e) {
-    return fail(`weight '${path}' cannot be read (truncated file?): ${(e as Error)?.message ?? String(e)}`);
+    return fail(`weight '${path}' cannot be read (truncated file?): ${hdf5Reason(e)}`);
   }
   if (!(value instanceof Float32Array)) return fail(`weight '${path}' is ${JSON.stringify(entity.dtype)}, not float32; only float32 weights are read`);
   const shape = entity.shape ?? [];

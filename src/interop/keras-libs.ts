@@ -35,6 +35,8 @@ export interface H5File extends H5Entity {
 /** The part of h5wasm rnnkit uses. */
 export interface H5wasm {
   ready: Promise<unknown>;
+  /** The Emscripten module, set once `ready` resolves. */
+  Module?: { activate_throwing_error_handler?(): number };
   FS: { writeFile(path: string, data: Uint8Array): void; unlink(path: string): void } | null;
   File: new (path: string, mode: "r") => H5File;
 }
@@ -67,6 +69,9 @@ export function loadH5wasm(importers: KerasLibraryImporters = DEFAULT_IMPORTERS)
       throw new Error(`${H5WASM_MISSING} (${(e as Error)?.message ?? String(e)})`);
     }
     await m.ready;
+    // HDF5 prints every error's whole stack to stderr by default; with this handler an error
+    // is thrown instead (and refused with the file named), so a corrupt file says nothing twice.
+    m.Module?.activate_throwing_error_handler?.();
     return m;
   };
   if (importers !== DEFAULT_IMPORTERS) return load();

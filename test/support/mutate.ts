@@ -1,5 +1,5 @@
 /**
- * Mutations for the file-format fuzzer (test/formats-fuzz.test.ts): byte-level damage
+ * Mutations for the file-format fuzzers (test/formats-fuzz.test.ts, test/interop-fuzz.test.ts): byte-level damage
  * (bit flips, overwrites, truncations, insertions, deletions), structured edits of a
  * safetensors header's JSON (numbers changed, keys renamed, values nulled, …, including
  * inside metadata values that hold JSON), and an independent safetensors writer (node:crypto,
@@ -191,6 +191,13 @@ function editSlot(rng: Rng, s: Slot): string {
     return put([]);
   }
   return put(pick(rng, NUMBERS));
+}
+
+/** One structured edit, in place, at a random place of a JSON value (a model.json, a Keras config); returns what was done. */
+export function jsonEdit(rng: Rng, root: unknown): string {
+  const all: Slot[] = [];
+  slots(root as Json, "$", all);
+  return all.length === 0 ? "nothing to edit" : editSlot(rng, pick(rng, all));
 }
 
 /**
