@@ -204,8 +204,10 @@ interface TensorJson { shape: number[]; data: number[] }
 interface FixtureCase { name: string; file: string; input: TensorJson; expected: TensorJson; refused?: string }
 const fixtures = JSON.parse(readFileSync(join(FIXTURES, "cases.json"), "utf8")) as { keras: string; cases: FixtureCase[] };
 
-/** The vocabulary of a model's token input (its first Embedding), or null for float input. */
+/** The vocabulary of a model's token input (its first Embedding, or a topology's embedding), or null for float input. */
 function tokenVocabulary(model: Module): number | null {
+  const topology = model instanceof TfjsOutputActivationModule ? model.inner : model;
+  if (topology instanceof SequenceToSequence || topology instanceof SequenceToVector) return topology.embedding?.numEmbeddings ?? null;
   if (!(model instanceof KerasLayersModel) || model.options.input.kind !== "tokens") return null;
   const first = model.options.nodes.find((n) => n.op === "embedding");
   return first?.op === "embedding" ? first.vocabulary : null;
