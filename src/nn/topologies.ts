@@ -10,6 +10,9 @@
  *
  * SequenceToVector and SequenceToSequence may read token ids instead (`vocabSize` +
  * `embeddingSize`): ids [T, B] → Embedding `embedding` → [T, B, E] → the same stack and head.
+ * That is what `importOnnx` lifts PyTorch's Embedding → LSTM / GRU / RNN → Linear exports into,
+ * and what Keras / TF.js chains InputLayer → Embedding → recurrent layers → Dense import as; with
+ * or without the embedding, these two stream (StepRunner) and export to ONNX and TF.js.
  *
  * Sub-modules are named `embedding`, `rnn` and `head` (`encoder`, `decoder`, … for the encoder–
  * decoder), so a state dict reads `embedding.weight`, `rnn.weight_ih_l0`, `head.weight`. Not here:
