@@ -51,7 +51,7 @@ export {
 } from "./nn/recurrent.js";
 export {
   SequenceToVector, SequenceToSequence, VectorToSequence, EncoderDecoder, createRecurrentLayer, outputWidth,
-  type RecurrentLayerModule, type RecurrentBlockOptions, type HeadedOptions,
+  type RecurrentLayerModule, type RecurrentBlockOptions, type HeadedOptions, type SequenceModelOptions,
   type SequenceForwardOptions, type EncoderDecoderOptions, type GreedyDecodeOptions,
 } from "./nn/topologies.js";
 export { StepRunner, type Streamable, type StepResult } from "./nn/streaming.js";

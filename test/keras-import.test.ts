@@ -42,7 +42,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const TYPES: Record<string, string> = {
   lstm_softmax: "SequenceToVector", lstm_softmax_h5: "SequenceToVector", gru_seq: "SequenceToSequence", gru_seq_h5: "SequenceToSequence",
   simplernn_relu: "SequenceToSequence", bi_lstm_concat: "SequenceToSequence",
-  embed_gru: "KerasLayersModel", embed_gru_lstm_h5: "KerasLayersModel", bi_concat_sum: "KerasLayersModel", bi_ave_mul_h5: "KerasLayersModel",
+  embed_gru: "SequenceToVector", embed_gru_lstm_h5: "KerasLayersModel", bi_concat_sum: "KerasLayersModel", bi_ave_mul_h5: "KerasLayersModel",
   go_backwards: "KerasLayersModel", go_backwards_h5: "KerasLayersModel", functional: "KerasLayersModel", functional_h5: "KerasLayersModel",
   branches: "KerasLayersModel", mixed_h5: "KerasLayersModel", trained_gru: "SequenceToVector", trained_gru_h5: "SequenceToVector",
   lstm_hard_sigmoid: "SequenceToVector", gru_reset_before_h5: "SequenceToVector", gru_hard_reset_before: "SequenceToSequence",
@@ -119,9 +119,10 @@ test("model files of imported graphs load with bit-identical outputs; the option
   model.dispose();
 });
 
-test("an imported Keras graph fine-tunes with fit: a few Adam epochs on token ids lower its loss", async (t) => {
+test("an imported Keras Embedding → GRU → Dense fine-tunes with fit: a few Adam epochs on token ids lower its loss", async (t) => {
   const { model } = await importKeras(bytesOf("embed_gru.keras"), "embed_gru.keras");
-  assert.ok(model instanceof KerasLayersModel);
+  assert.ok(model instanceof SequenceToVector && model.embedding !== null, "the chain is lifted with its embedding");
+  assert.deepEqual(model.namedParameters().map(([n]) => n)[0], "embedding.weight");
   assert.ok(model.parameters().every((p) => p.requiresGrad), "every parameter is trainable");
   // 12 sequences of 6 token ids in [0, 10), each labelled with one of the model's 3 classes.
   const rng = new Rng(21);
@@ -265,13 +266,13 @@ test("rnnkit predict model.keras ids.npy and model.h5 x.npy match Keras; convert
   writeNpyFile(join(dir, "ids.npy"), { dtype: "int32", shape: embed.input!.shape, data: Int32Array.from(embed.input!.data) });
   let r = cli("predict", "embed.keras", "ids.npy", "-o", "y.npy");
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stdout, `wrote y.npy: float32 (${embed.expected!.shape.join(", ")}), the output of KerasLayersModel(token ids, vocabulary 10)\n`);
+  assert.equal(r.stdout, `wrote y.npy: float32 (${embed.expected!.shape.join(", ")}), the output of SequenceToVector(gru, token ids, vocabulary 10)\n`);
   const y = readNpyFile(join(dir, "y.npy"));
   t.diagnostic(`predict embed.keras: worst |rnnkit − Keras| ${assertClose(y.data as Float32Array, embed.expected!.data, "predict .keras").toExponential(2)}`);
 
   r = cli("convert", "embed.keras", "embed.safetensors");
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stdout, "wrote embed.safetensors: KerasLayersModel as rnnkit model files\n");
+  assert.equal(r.stdout, "wrote embed.safetensors: SequenceToVector as rnnkit model files\n");
   r = cli("predict", "embed.safetensors", "ids.npy", "-o", "y2.npy");
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(readNpyFile(join(dir, "y2.npy")).data, y.data, "the converted model predicts bit for bit the same");

@@ -138,6 +138,37 @@ test("EncoderDecoder: src and tgt_in token ids (or source features) in, logits o
   t.diagnostic(`worst |onnxruntime − rnnkit|: ${lines.join("; ")}`);
 });
 
+test("SequenceToSequence / SequenceToVector with a token input: int64 ids x in, Gather first; onnxruntime matches forward for every cell and shape", async (t) => {
+  const lines: string[] = [];
+  let seed = 80;
+  const V = 9;
+  for (const [cell, numLayers, bidirectional, batchFirst] of SHAPES) {
+    for (const Topology of [SequenceToSequence, SequenceToVector]) {
+      const model = new Topology({ cell, vocabSize: V, embeddingSize: 3, hiddenSize: 5, outputSize: 2, numLayers, bidirectional, batchFirst, rng: new Rng(seed++) });
+      const label = `${Topology.name} tokens ${cell} L=${numLayers}${bidirectional ? " bidirectional" : ""}${batchFirst ? " batchFirst" : ""}`;
+      const bytes = await exportOnnx(model);
+      const info = await readOnnxInfo(bytes);
+      assert.deepEqual(info.inputs, [{ name: "x", shape: batchFirst ? ["batch", "time"] : ["time", "batch"] }], `${label}: inputs`);
+      const session = await ort.InferenceSession.create(bytes);
+      assert.equal(session.inputMetadata[0].isTensor && session.inputMetadata[0].type, "int64", `${label}: ids are int64`);
+      const rng = new Rng(seed++);
+      let worst = 0;
+      for (const [B, T] of [[3, 7], [1, 2]]) {
+        const shape = batchFirst ? [B, T] : [T, B];
+        const x = ids(rng, B * T, V);
+        const want = noGrad(() => model.forward(new Tensor(Float32Array.from(x), shape)));
+        worst = Math.max(worst, await ortWorst(session, { x: idTensor(x, shape) }, want, `${label} B=${B} T=${T}`));
+      }
+      await session.release();
+      const x = new Tensor(Float32Array.from(ids(rng, 6, V)), batchFirst ? [2, 3] : [3, 2]);
+      const back = await reimportWorst(bytes, [x], noGrad(() => model.forward(x)), label);
+      assert.ok(back.startsWith("lifted "), `${label}: re-imported as ${back}`);
+      lines.push(`${label} ${worst.toExponential(2)} (re-import ${back})`);
+    }
+  }
+  t.diagnostic(`worst |onnxruntime − rnnkit|: ${lines.join("; ")}`);
+});
+
 test("a topology with a Dense output activation: the same graph plus Softmax / Sigmoid / Tanh / Relu", async (t) => {
   const lines: string[] = [];
   let seed = 70;
@@ -173,8 +204,10 @@ interface TensorJson { shape: number[]; data: number[] }
 interface FixtureCase { name: string; file: string; input: TensorJson; expected: TensorJson; refused?: string }
 const fixtures = JSON.parse(readFileSync(join(FIXTURES, "cases.json"), "utf8")) as { keras: string; cases: FixtureCase[] };
 
-/** The vocabulary of a model's token input (its first Embedding), or null for float input. */
+/** The vocabulary of a model's token input (its first Embedding, or a topology's embedding), or null for float input. */
 function tokenVocabulary(model: Module): number | null {
+  const topology = model instanceof TfjsOutputActivationModule ? model.inner : model;
+  if (topology instanceof SequenceToSequence || topology instanceof SequenceToVector) return topology.embedding?.numEmbeddings ?? null;
   if (!(model instanceof KerasLayersModel) || model.options.input.kind !== "tokens") return null;
   const first = model.options.nodes.find((n) => n.op === "embedding");
   return first?.op === "embedding" ? first.vocabulary : null;

@@ -61,6 +61,70 @@ test("PyTorch's exports (LSTM, 2-layer bidirectional GRU, batch-first RNN relu, 
   t.diagnostic(`worst |rnnkit − PyTorch| per fixture (${fixtures.producer}, opset ${fixtures.opset}): ${lines.join(", ")}`);
 });
 
+interface TokenCase { name: string; file: string; module: string; runs: Array<{ inputs: { ids: TensorJson }; outputs: { y: TensorJson } }> }
+const tokenCases = JSON.parse(readFileSync(join(FIXTURES, "token_cases.json"), "utf8")) as { producer: string; cases: TokenCase[] };
+
+test("PyTorch's Embedding → LSTM / GRU → Linear exports (time-major and batch-first, per step and on h_n[-1]) lift with the embedding and match PyTorch", async (t) => {
+  // [name, type, cell, batchFirst, bidirectional, numLayers, V, E]
+  const expected: Array<[string, string, string, boolean, boolean, number, number, number]> = [
+    ["emb_lstm_seq", "SequenceToSequence", "lstm", false, false, 1, 10, 4],
+    ["emb_gru_bf_seq", "SequenceToSequence", "gru", true, true, 1, 10, 3],
+    ["emb_gru2_bf_hn", "SequenceToVector", "gru", true, false, 2, 10, 3],
+  ];
+  assert.deepEqual(tokenCases.cases.map((c) => c.name), expected.map((e) => e[0]));
+  const lines: string[] = [];
+  for (const [k, c] of tokenCases.cases.entries()) {
+    const [, type, cell, batchFirst, bidirectional, numLayers, V, E] = expected[k];
+    const { kind, model, spec, notes } = await importOnnx(new Uint8Array(readFileSync(join(FIXTURES, c.file))), c.file);
+    assert.equal(kind, "lifted", `${c.name}: ${notes.join(" | ")}`);
+    assert.equal(spec.type, type, c.name);
+    const m = model as SequenceToSequence | SequenceToVector;
+    assert.deepEqual(
+      { cell: m.rnn.spec.cell, batchFirst: m.rnn.spec.batchFirst, bidirectional: m.rnn.spec.bidirectional, numLayers: m.rnn.spec.numLayers, table: m.embedding?.weight.shape },
+      { cell, batchFirst, bidirectional, numLayers, table: [V, E] }, c.name,
+    );
+    assert.equal(spec.options.vocabSize, V);
+    assert.equal(spec.options.embeddingSize, E);
+    assert.match(notes[0], new RegExp(`token ids → embedding \\[${V}, ${E}\\] \\(Gather '[^']+'\\)`), c.name);
+    let worst = 0;
+    for (const run of c.runs) {
+      const y = noGrad(() => m.forward(new Tensor(Float32Array.from(run.inputs.ids.data), run.inputs.ids.shape)));
+      assert.deepEqual(y.shape, run.outputs.y.shape, `${c.name}: output shape`);
+      worst = Math.max(worst, assertClose(y.data, run.outputs.y.data, `${c.name} ids ${JSON.stringify(run.inputs.ids.shape)}`));
+    }
+    lines.push(`${c.name} ${worst.toExponential(2)}`);
+    model.dispose();
+  }
+  t.diagnostic(`worst |rnnkit − PyTorch| per token fixture (${tokenCases.producer}): ${lines.join(", ")}`);
+});
+
+test("token-input topologies round trip rnnkit → exportOnnx → importOnnx lifted, with identical parameters", async () => {
+  const models = [
+    new SequenceToSequence({ cell: "lstm", vocabSize: 7, embeddingSize: 3, hiddenSize: 4, outputSize: 2, rng: new Rng(1) }),
+    new SequenceToVector({ cell: "gru", vocabSize: 5, embeddingSize: 2, hiddenSize: 3, numLayers: 2, bidirectional: true, batchFirst: true, outputSize: 3, rng: new Rng(2) }),
+    new SequenceToSequence({ cell: "rnn", nonlinearity: "relu", vocabSize: 6, embeddingSize: 4, inputSize: 4, hiddenSize: 3, batchFirst: true, outputSize: 2, rng: new Rng(3) }),
+  ];
+  for (const model of models) {
+    const what = `${model.constructor.name} ${model.rnn.spec.cell}`;
+    const { kind, model: back, notes } = await importOnnx(await exportOnnx(model), `${what}.onnx`);
+    assert.equal(kind, "lifted", `${what}: ${notes.join(" | ")}`);
+    assert.ok(notes.includes("rnnkit export: the graph agrees with its metadata 'rnnkit.model'"), notes.join(" | "));
+    assert.equal(back.constructor, model.constructor);
+    assertSameParameters(model, back, what);
+  }
+  // A bare stack reads features: ids → Gather → LSTM with no head stays a graph.
+  const lstm = new SequenceToSequence({ cell: "lstm", vocabSize: 4, embeddingSize: 2, hiddenSize: 3, outputSize: 2, rng: new Rng(4) });
+  const { ModelProto } = await loadOnnxProto();
+  const proto = ModelProto.decode(await exportOnnx(lstm)) as unknown as { graph: { node: Array<{ op_type: string }>; output: Array<{ name: string }> }; metadata_props: unknown[] };
+  proto.graph.node = proto.graph.node.filter((n) => n.op_type !== "MatMul" && n.op_type !== "Add");
+  proto.metadata_props = [];
+  const lastY = (proto.graph.node as unknown as Array<{ output: string[] }>).at(-1)!.output[0];
+  proto.graph.output[0].name = lastY;
+  const bare = await importOnnx(ModelProto.encode(proto as never).finish(), "bare.onnx");
+  assert.equal(bare.kind, "graph");
+  assert.match(bare.notes[1], /token ids are lifted with a Linear head only/);
+});
+
 /** Every parameter of `a` and `b`, by name, with identical float32 bits. */
 function assertSameParameters(a: Module, b: Module, what: string): void {
   const pa = a.namedParameters();

@@ -103,6 +103,30 @@ test("a character model (rnnkit.vocab) reads int64 / int32 token ids [T, B] or [
   model.dispose();
 });
 
+test("a topology with a token input (vocabSize) reads int64 / int32 ids [T, B], [B, T] batch-first, or one sequence", () => {
+  const model = new SequenceToSequence({ cell: "lstm", vocabSize: 7, embeddingSize: 3, hiddenSize: 4, outputSize: 2, rng: new Rng(30) });
+  const file = save("tokens.safetensors", model);
+  const ids = [0, 6, 1, 3, 2, 2]; // [T 3, B 2]
+  npy("tok64.npy", { dtype: "int64", shape: [3, 2], data: BigInt64Array.from(ids, BigInt) });
+  const y = noGrad(() => model.forward(new Tensor(Float32Array.from(ids), [3, 2])));
+  expectOutput([file, "tok64.npy"], { shape: [3, 2, 2], data: y.data }, "token batch");
+  npy("tok32.npy", { dtype: "int32", shape: [4], data: Int32Array.from([5, 0, 6, 1]) });
+  const y1 = noGrad(() => model.forward(new Tensor(Float32Array.from([5, 0, 6, 1]), [4, 1])));
+  expectOutput([file, "tok32.npy"], { shape: [4, 2], data: y1.data }, "token sequence");
+  const bf = new SequenceToVector({ cell: "gru", vocabSize: 5, embeddingSize: 2, hiddenSize: 3, outputSize: 2, batchFirst: true, rng: new Rng(31) });
+  npy("tokbf.npy", { dtype: "int32", shape: [2, 3], data: Int32Array.from([4, 0, 1, 2, 3, 3]) });
+  const yb = noGrad(() => bf.forward(new Tensor(Float32Array.from([4, 0, 1, 2, 3, 3]), [2, 3])));
+  expectOutput([save("tokbf.safetensors", bf), "tokbf.npy"], { shape: [2, 2], data: yb.data }, "batch-first token batch");
+  const floats = cli(file, npy("tokf.npy", { dtype: "float32", shape: [3, 2], data: new Float32Array(6) }));
+  assert.equal(floats.code, 2);
+  assert.equal(floats.stderr, "rnnkit: tokf.npy: dtype float32 but SequenceToSequence(lstm, token ids, vocabulary 7) reads integer token ids (int32 or int64) [T, B] or [T]\n");
+  const big = cli(file, npy("tokbig.npy", { dtype: "int32", shape: [2], data: Int32Array.from([1, 7]) }));
+  assert.equal(big.code, 2);
+  assert.match(big.stderr, /^rnnkit: tokbig\.npy: .*7.*\n$/);
+  model.dispose();
+  bf.dispose();
+});
+
 test("other model types: a batch-first GRU fed float64, an EncoderDecoder, a VectorToSequence with --steps, a Linear", () => {
   const rng = new Rng(4);
   const gru = new SequenceToSequence({ cell: "gru", inputSize: 3, hiddenSize: 4, outputSize: 2, batchFirst: true, rng: new Rng(5) });

@@ -16,7 +16,7 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import {
   EncoderDecoder, LSTM, Rng, SequenceToSequence, SequenceToVector, Tensor, VectorToSequence, noGrad, transpose,
-  exportLayersModel, toTfjsGateOrder, TFJS_GATE_SOURCE, TFJS_GRU_REFUSAL, type ExportedLayersModel,
+  exportLayersModel, importLayersModel, toTfjsGateOrder, TFJS_GATE_SOURCE, TFJS_GRU_REFUSAL, type ExportedLayersModel,
 } from "../src/index.js";
 import { saveLayersModel } from "../src/node/index.js";
 import { assertClose } from "./support/close.js";
@@ -84,6 +84,45 @@ for (const topology of ["SequenceToSequence", "SequenceToVector"] as const) {
     t.diagnostic(`${topology} worst |TF.js − rnnkit| over ${RUNS.length} sizes: ${lines.join("; ")}`);
   });
 }
+
+test("token input: InputLayer int32 [null, null] → Embedding first; TF.js's loadLayersModel + predict on ids matches rnnkit; importLayersModel gives the topology back", async (t) => {
+  const V = 8, E = 3;
+  const cases: Array<[string, SequenceToSequence | SequenceToVector]> = [
+    ["LSTM L=2 seq time-major", new SequenceToSequence({ cell: "lstm", vocabSize: V, embeddingSize: E, hiddenSize: H, numLayers: 2, outputSize: O, rng: new Rng(70) })],
+    ["RNN relu bi vec batchFirst", new SequenceToVector({ cell: "rnn", nonlinearity: "relu", vocabSize: V, embeddingSize: E, hiddenSize: H, bidirectional: true, batchFirst: true, outputSize: O, rng: new Rng(71) })],
+    ["GRU reset-before hardSigmoid vec", new SequenceToVector({ cell: "gru", resetAfter: false, gateActivation: "hardSigmoid", vocabSize: V, embeddingSize: E, inputSize: E, hiddenSize: H, outputSize: O, rng: new Rng(72) })],
+  ];
+  const lines: string[] = [];
+  for (const [label, model] of cases) {
+    const e = exportLayersModel(model);
+    const layers = (e.modelJson.modelTopology.config as { layers: Array<{ class_name: string; config: Record<string, unknown> }> }).layers;
+    assert.deepEqual(layers.slice(0, 2).map((l) => l.class_name), ["InputLayer", "Embedding"], label);
+    assert.deepEqual([layers[0].config.batch_input_shape, layers[0].config.dtype], [[null, null], "int32"], label);
+    assert.deepEqual(e.modelJson.weightsManifest[0].weights[0], { name: "embedding/embeddings", shape: [V, E], dtype: "float32" }, label);
+    const tfModel = await tf.loadLayersModel(tf.io.fromMemory(artifactsOf(e)));
+    const rng = new Rng(73);
+    let worst = 0;
+    for (const { B, T } of RUNS) {
+      const ids = Array.from({ length: B * T }, () => rng.int(V)); // [B, T] row-major
+      const bt = new Tensor(Float32Array.from(ids), [B, T]);
+      const want = noGrad(() => {
+        const x = model.rnn.spec.batchFirst ? bt : transpose(bt, [1, 0]);
+        const y = model.forward(x);
+        return model instanceof SequenceToSequence && !model.rnn.spec.batchFirst ? transpose(y, [1, 0, 2]) : y;
+      });
+      const yTf = tfModel.predict(tf.tensor2d(Int32Array.from(ids), [B, T], "int32")) as tf.Tensor;
+      assert.deepEqual(yTf.shape, want.shape, `${label} B=${B} T=${T}: shape`);
+      worst = Math.max(worst, assertClose(yTf.dataSync(), want.data, `${label} B=${B} T=${T}`));
+      yTf.dispose();
+    }
+    tfModel.dispose();
+    const back = importLayersModel(e.modelJson, e.weightData).model as SequenceToSequence | SequenceToVector;
+    assert.equal(back.constructor, model.constructor, `${label}: imported back as ${back.constructor.name}`);
+    assert.deepEqual(Array.from(back.embedding!.weight.data), Array.from(model.embedding!.weight.data), `${label}: the table bit for bit`);
+    lines.push(`${label} ${worst.toExponential(2)}`);
+  }
+  t.diagnostic(`token input worst |TF.js − rnnkit|: ${lines.join("; ")}`);
+});
 
 test("hard-sigmoid gates and the reset-before GRU: written as recurrent_activation 'hard_sigmoid' and TF.js's GRU; TF.js matches", async (t) => {
   const cases: Array<[string, SequenceToSequence | SequenceToVector, string]> = [

@@ -199,19 +199,27 @@ const CONFIGS: Config[] = [
     label: "GRU recurrentActivation sigmoid, no bias → Dense (vec)", type: "SequenceToVector",
     build: () => seq(gru(4, false, { inputShape: [null, I], recurrentActivation: "sigmoid", useBias: false }), tf.layers.dense({ units: 2, ...denseInit() })),
   },
+  // Token ids through an Embedding into one stack with a head: the topology with its embedding.
+  {
+    label: "Embedding → LSTM ×2 → Dense (seq)", type: "SequenceToSequence", vocab: 7,
+    build: () => seq(
+      tf.layers.embedding({ inputDim: 7, outputDim: 3, inputShape: [null], embeddingsInitializer: tf.initializers.randomNormal({ seed: 95 }) }),
+      lstm(4, true), lstm(4, true), tf.layers.dense({ units: 2, ...denseInit() }),
+    ),
+  },
+  {
+    label: "Embedding → GRU (TF.js defaults) → Dense softmax (vec)", type: "SequenceToVector", activation: "softmax", vocab: 9,
+    build: () => seq(
+      tf.layers.embedding({ inputDim: 9, outputDim: 4, inputShape: [null], embeddingsInitializer: tf.initializers.randomNormal({ seed: 93 }) }),
+      gru(5, false), tf.layers.dense({ units: 3, activation: "softmax", ...denseInit() }),
+    ),
+  },
   // Graphs beyond one stack with a head: KerasLayersModel.
   {
     label: "Embedding → LSTM ×2 of other widths → Dense softmax (vec)", type: "KerasLayersModel", vocab: 11,
     build: () => seq(
       tf.layers.embedding({ inputDim: 11, outputDim: 4, inputShape: [null], embeddingsInitializer: tf.initializers.randomNormal({ seed: 91 }) }),
       lstm(5, true), lstm(3, false), tf.layers.dense({ units: 3, activation: "softmax", ...denseInit() }),
-    ),
-  },
-  {
-    label: "Embedding → GRU (TF.js defaults) → Dense softmax (vec)", type: "KerasLayersModel", vocab: 9,
-    build: () => seq(
-      tf.layers.embedding({ inputDim: 9, outputDim: 4, inputShape: [null], embeddingsInitializer: tf.initializers.randomNormal({ seed: 93 }) }),
-      gru(5, false), tf.layers.dense({ units: 3, activation: "softmax", ...denseInit() }),
     ),
   },
   {

@@ -6,7 +6,9 @@ Written by (from the repository root, PyTorch 1.13 from Debian's python3-torch, 
     /usr/bin/python3 tools/make_onnx_fixtures.py test/fixtures/onnx
 
 Each case NAME gives NAME.onnx (torch.onnx.export, opset 14, dynamic batch and time axes)
-and one entry in cases.json (recurrent stacks the importer lifts into rnnkit modules) or in
+and one entry in cases.json (recurrent stacks the importer lifts into rnnkit modules), in
+token_cases.json (Embedding → recurrent stack → Linear, lifted with the embedding; the same
+entries as graph_cases.json) or in
 graph_cases.json (models it runs with its general graph interpreter: embeddings, activations
 and arithmetic after the recurrent layer, states as graph inputs, indexing; inputs and outputs
 by name, several of each, int64 token ids as integers): {name, file, module, config, inputs, expected}, tensors as
@@ -76,6 +78,35 @@ class EmbedLstmLogSoftmax(nn.Module):
     def forward(self, ids):
         y, _ = self.rnn(self.embed(ids))
         return torch.log_softmax(self.fc(y), dim=-1)
+
+
+class EmbedSeq(nn.Module):
+    """Token ids → Embedding → recurrent stack → Linear at every step (no output activation)."""
+
+    def __init__(self, vocab, rnn, out):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, rnn.input_size)
+        self.rnn = rnn
+        self.fc = nn.Linear(rnn.hidden_size * (2 if rnn.bidirectional else 1), out)
+
+    def forward(self, ids):
+        y, _ = self.rnn(self.embed(ids))
+        return self.fc(y)
+
+
+class EmbedFinalState(nn.Module):
+    """Token ids → Embedding → recurrent stack → Linear on the top layer's final hidden state."""
+
+    def __init__(self, vocab, rnn, out):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, rnn.input_size)
+        self.rnn = rnn
+        self.fc = nn.Linear(rnn.hidden_size, out)
+
+    def forward(self, ids):
+        _, state = self.rnn(self.embed(ids))
+        h = state[0] if isinstance(state, tuple) else state
+        return self.fc(h[-1])
 
 
 class GruResidual(nn.Module):
@@ -150,6 +181,13 @@ GRAPH_CASES = [
     ("softmax_linear", SoftmaxLinear, [("x", "float", "BT3")], ["p"]),
 ]
 
+# Lifted with the embedding: written to token_cases.json in graph_cases.json's format (ids are in [0, 10)).
+TOKEN_CASES = [
+    ("emb_lstm_seq", lambda: EmbedSeq(10, nn.LSTM(4, 5), 3), [("ids", "ids10", "TB")], ["y"]),
+    ("emb_gru_bf_seq", lambda: EmbedSeq(10, nn.GRU(3, 4, batch_first=True, bidirectional=True), 2), [("ids", "ids10", "BT")], ["y"]),
+    ("emb_gru2_bf_hn", lambda: EmbedFinalState(10, nn.GRU(3, 4, num_layers=2, batch_first=True), 2), [("ids", "ids10", "BT")], ["y"]),
+]
+
 EXPORT_B, EXPORT_T = 2, 4  # the example input's sizes at export
 RUNS = [(3, 7), (1, 2)]  # (batch, time) the expected outputs are computed at
 
@@ -183,6 +221,11 @@ def main(out_dir):
     meta = {**meta, "cases": graph_cases}
     with open(os.path.join(out_dir, "graph_cases.json"), "w") as f:
         json.dump(meta, f, indent=1)
+        f.write("\n")
+    # Seeds 300 + k: the cases above keep theirs, so their files are unchanged.
+    token_cases = [graph_case(out_dir, 100 + k, *case) for k, case in enumerate(TOKEN_CASES)]
+    with open(os.path.join(out_dir, "token_cases.json"), "w") as f:
+        json.dump({**meta, "cases": token_cases}, f, indent=1)
         f.write("\n")
 
 

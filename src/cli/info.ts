@@ -60,7 +60,7 @@ export function modelInfo(path: string): ModelInfo {
     file: path,
     type: spec.type,
     cell: typeof o.cell === "string" ? o.cell : (CELL_OF_TYPE[spec.type] ?? null),
-    inputSize: num(o.inputSize ?? o.inFeatures),
+    inputSize: num(o.inputSize ?? o.embeddingSize ?? o.inFeatures),
     hiddenSize: num(o.hiddenSize),
     numLayers: num(o.numLayers) ?? (typeof o.hiddenSize === "number" ? 1 : null),
     outputSize: num(o.outputSize ?? o.outFeatures),

@@ -90,6 +90,7 @@ export function predictCommand(): Command {
 Inputs (time-major unless the model was built with batchFirst; leave out B for one sequence):
   SequenceToVector, SequenceToSequence, RNN, LSTM, GRU   x [T, B, I] float32/float64
   a character model (vocabulary in rnnkit.vocab)          x [T, B] int32/int64 token ids, one-hot encoded
+  SequenceToVector, SequenceToSequence with vocabSize     x [T, B] int32/int64 token ids, through its embedding
   VectorToSequence (with --steps)                         v [B, I] float32/float64
   EncoderDecoder                                          src [T_in, B] ids (or [T_in, B, I] floats), tgtIn [T_out, B] ids
   Linear                                                  x [..., I] float32/float64

@@ -4,9 +4,11 @@
  * trainable rnnkit module. Platform-neutral and synchronous; the containers are read by
  * ./keras-files.ts and ./tfjs-import.ts.
  *
- *   a chain  input → L alike recurrent layers (concat if bidirectional, no go_backwards,
- *            return_sequences below the top) → Dense with a bias, Dropout anywhere
- *     → SequenceToSequence / SequenceToVector (batchFirst), in TfjsOutputActivationModule
+ *   a chain  input → (Embedding, when the input is token ids) → L alike recurrent layers
+ *            (concat if bidirectional, no go_backwards, return_sequences below the top) →
+ *            Dense with a bias, Dropout anywhere
+ *     → SequenceToSequence / SequenceToVector (batchFirst; with vocabSize + embeddingSize
+ *       and `embedding.weight` for the Embedding), in TfjsOutputActivationModule
  *       when the Dense has a non-linear activation: what ONNX / TF.js export can write
  *   any other graph of the supported layers (one input, one output)
  *     → KerasLayersModel (./keras-layers-model.ts), a registered model type
@@ -245,14 +247,19 @@ function dtypePolicyName(dtype: unknown): string | null {
 
 type RecurrentNode = Extract<KerasNodeSpec, { op: "recurrent" }>;
 type DenseNode = Extract<KerasNodeSpec, { op: "dense" }>;
+type EmbeddingNode = Extract<KerasNodeSpec, { op: "embedding" }>;
 
 /** The graph as a stack with a head, when SequenceToSequence / SequenceToVector express it exactly; else null. */
-function asChain(o: KerasLayersOptions): { layers: RecurrentNode[]; head: DenseNode; inputSize: number } | null {
-  if (o.input.kind !== "sequence" || o.nodes.length < 2) return null;
-  const layers = o.nodes.slice(0, -1);
-  const head = o.nodes[o.nodes.length - 1];
+function asChain(o: KerasLayersOptions): { layers: RecurrentNode[]; head: DenseNode; inputSize: number; embedding: EmbeddingNode | null } | null {
+  // Token ids enter through one Embedding that reads the input; the stack then reads its vectors.
+  const embedding = o.input.kind === "tokens" && o.nodes[0]?.op === "embedding" && o.nodes[0].input === o.input.name ? o.nodes[0] : null;
+  if (o.input.kind === "tokens" && embedding === null) return null;
+  const nodes = embedding === null ? o.nodes : o.nodes.slice(1);
+  if (nodes.length < 2) return null;
+  const layers = nodes.slice(0, -1);
+  const head = nodes[nodes.length - 1];
   if (head.op !== "dense" || !head.bias || o.output !== head.name) return null;
-  let prev = o.input.name;
+  let prev = embedding?.name ?? o.input.name;
   const first = layers[0];
   for (const [k, n] of layers.entries()) {
     if (n.op !== "recurrent" || first.op !== "recurrent" || n.input !== prev || n.goBackwards) return null;
@@ -263,14 +270,16 @@ function asChain(o: KerasLayersOptions): { layers: RecurrentNode[]; head: DenseN
     prev = n.name;
   }
   if (head.input !== prev) return null;
-  return { layers: layers as RecurrentNode[], head, inputSize: o.input.size };
+  const inputSize = o.input.kind === "sequence" ? o.input.size : embedding!.size;
+  return { layers: layers as RecurrentNode[], head, inputSize, embedding };
 }
 
 /** The chain built as a topology, its parameters renamed from the graph's (`<node>.weight_ih_l0`) to the stack's (`rnn.weight_ih_l{k}`). */
 function buildChain(chain: NonNullable<ReturnType<typeof asChain>>, dict: StateDict): Omit<ImportedKerasModel, "notes" | "dialect"> {
-  const { layers, head, inputSize } = chain;
+  const { layers, head, inputSize, embedding } = chain;
   const first = layers[0];
   const renamed: StateDict = {};
+  if (embedding !== null) renamed["embedding.weight"] = dict[`${embedding.name}.weight`];
   layers.forEach((n, k) => {
     for (const [key, t] of Object.entries(dict)) {
       const m = key.startsWith(`${n.name}.`) ? /^(weight|bias)_(ih|hh)_l0(_reverse)?$/.exec(key.slice(n.name.length + 1)) : null;
@@ -282,7 +291,7 @@ function buildChain(chain: NonNullable<ReturnType<typeof asChain>>, dict: StateD
   const options = {
     cell: first.cell, ...(first.nonlinearity === undefined ? {} : { nonlinearity: first.nonlinearity }),
     ...(first.gateActivation === undefined ? {} : { gateActivation: first.gateActivation }), ...(first.resetAfter === undefined ? {} : { resetAfter: first.resetAfter }),
-    inputSize, hiddenSize: first.hiddenSize,
+    ...(embedding === null ? { inputSize } : { vocabSize: embedding.vocabulary, embeddingSize: embedding.size }), hiddenSize: first.hiddenSize,
     numLayers: layers.length, bidirectional: first.bidirectional, batchFirst: true, bias: first.bias, outputSize: head.units, dtype: "float32" as const,
   };
   // The generator only fills weights that loadStateDict overwrites next.

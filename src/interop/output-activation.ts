@@ -16,7 +16,7 @@ export type TfjsOutputActivation = "linear" | "softmax" | "sigmoid" | "tanh" | "
 /**
  * A topology followed by an elementwise (or, for softmax, last-axis) activation: what a Dense
  * layer with a non-linear activation becomes. Its parameters are the topology's, under the
- * same names (`rnn.…`, `head.…`), so it trains like it; `inner` gives the pre-activation
+ * same names (`embedding.weight` when it reads tokens, `rnn.…`, `head.…`), so it trains like it; `inner` gives the pre-activation
  * output (train a softmax classifier on `inner`'s logits with crossEntropy). Model files do
  * not record the activation: save `inner` and re-apply it.
  */
@@ -28,11 +28,12 @@ export class TfjsOutputActivationModule extends Module {
     super();
     this.inner = inner;
     this.activation = activation;
+    if (inner.embedding !== null) this.registerModule("embedding", inner.embedding);
     this.registerModule("rnn", inner.rnn);
     this.registerModule("head", inner.head);
   }
 
-  /** activation(inner.forward(x)): x [B, T, I] → [B, T, O] or [B, O]. */
+  /** activation(inner.forward(x)): x [B, T, I] (or token ids [B, T]) → [B, T, O] or [B, O]. */
   forward(x: Tensor, options: SequenceForwardOptions = {}): Tensor {
     return applyDenseActivation(this.inner.forward(x, options), this.activation);
   }

@@ -20,7 +20,7 @@ import type { Linear } from "../nn/linear.js";
 import type { Module } from "../nn/module.js";
 import type { RecurrentLayerModule } from "../nn/topologies.js";
 import type { KerasLayersModel, KerasMergeLayer, KerasNodeSpec } from "./keras-layers-model.js";
-import { ZEROS, checkTfjsRecurrent, denseLayerEntry, recurrentLayerEntry, type TfjsWeights } from "./tfjs-export-layers.js";
+import { ZEROS, checkTfjsRecurrent, denseLayerEntry, embeddingLayerEntry, recurrentLayerEntry, type TfjsWeights } from "./tfjs-export-layers.js";
 
 const MERGE_CLASS: Record<KerasMergeLayer, string> = {
   add: "Add", subtract: "Add", multiply: "Multiply", average: "Average", concatenate: "Concatenate",
@@ -63,12 +63,7 @@ export function kerasGraphTopology(w: TfjsWeights, model: KerasLayersModel): Rec
     let from: string[];
     switch (node.op) {
       case "embedding": {
-        const table = modules.get(node.name) as Embedding;
-        w.add(`${node.name}/embeddings`, [node.vocabulary, node.size], table.weight.data);
-        entry = {
-          class_name: "Embedding",
-          config: { name: node.name, trainable: true, input_dim: node.vocabulary, output_dim: node.size, embeddings_initializer: ZEROS, mask_zero: false },
-        };
+        entry = embeddingLayerEntry(w, modules.get(node.name) as Embedding, node.name);
         from = [node.input];
         break;
       }

@@ -1,12 +1,13 @@
 /**
  * The pieces of a TF.js layers model that every export writes: the weights (collected in
  * manifest order, then one float32 little-endian buffer), a recurrent layer's config and
- * weights (SimpleRNN / LSTM / GRU, in a Bidirectional wrapper when it has two directions), and a
- * Dense layer's. The model's topology around them (Sequential, functional graph) is the
+ * weights (SimpleRNN / LSTM / GRU, in a Bidirectional wrapper when it has two directions), a
+ * Dense layer's and an Embedding's. The model's topology around them (Sequential, functional graph) is the
  * caller's (./tfjs-export.ts, ./tfjs-export-graph.ts). Layouts and refusals: ./tfjs-export.ts.
  */
 import type { Floats } from "../tensor/tensor.js";
 import type { Linear } from "../nn/linear.js";
+import type { Embedding } from "../nn/embedding.js";
 import type { RecurrentLayerModule } from "../nn/topologies.js";
 import { recurrentParamNames, type CellKind } from "../ops/recurrent.js";
 import { moveGateBlocks } from "../io/gate-blocks.js";
@@ -145,5 +146,15 @@ export function denseLayerEntry(w: TfjsWeights, linear: Linear, name: string, ac
   return {
     class_name: "Dense",
     config: { name, trainable: true, units: O, activation, use_bias: linear.bias !== null, kernel_initializer: ZEROS, bias_initializer: ZEROS },
+  };
+}
+
+/** `embedding` as a TF.js Embedding layer entry (input_dim V, output_dim E, no mask); its table embeddings [V, E] added to `w`. */
+export function embeddingLayerEntry(w: TfjsWeights, embedding: Embedding, name: string): { class_name: string; config: Record<string, unknown> } {
+  const { numEmbeddings: V, embeddingDim: E } = embedding;
+  w.add(`${name}/embeddings`, [V, E], embedding.weight.data);
+  return {
+    class_name: "Embedding",
+    config: { name, trainable: true, input_dim: V, output_dim: E, embeddings_initializer: ZEROS, mask_zero: false },
   };
 }

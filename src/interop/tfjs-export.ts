@@ -11,6 +11,8 @@
  *
  *   Sequential
  *     InputLayer   batch_input_shape [null, null, I]        dynamic B and T, BATCH-FIRST [B, T, I]
+ *                  (int32 token ids [null, null] for a model with a token input, then
+ *     Embedding    input_dim V, output_dim E, mask_zero false; weight embeddings [V, E] = embedding.weight)
  *     per layer k  SimpleRNN / LSTM / GRU (units H, zero initial state)
  *                  wrapped in Bidirectional (merge_mode "concat": [forward | backward]) when D = 2;
  *                  return_sequences true, except on the top layer of a SequenceToVector
@@ -45,7 +47,7 @@ import { SequenceToSequence, SequenceToVector } from "../nn/topologies.js";
 import { checkKnownKeys, checkOptionsObject, describeValue } from "../util/check.js";
 import { TfjsOutputActivationModule } from "./output-activation.js";
 import { KerasLayersModel } from "./keras-layers-model.js";
-import { TfjsWeights, checkTfjsRecurrent, denseLayerEntry, recurrentLayerEntry, type TfjsWeightSpec } from "./tfjs-export-layers.js";
+import { TfjsWeights, checkTfjsRecurrent, denseLayerEntry, embeddingLayerEntry, recurrentLayerEntry, type TfjsWeightSpec } from "./tfjs-export-layers.js";
 import { kerasGraphTopology } from "./tfjs-export-graph.js";
 
 export { TFJS_GATE_SOURCE, TFJS_GRU_REFUSAL, toTfjsGateOrder, type TfjsWeightSpec } from "./tfjs-export-layers.js";
@@ -88,7 +90,8 @@ const SUPPORTED =
 
 /**
  * Writes `model` as a TF.js layers model (see the header for the layout). The exported model is
- * batch-first, [B, T, I] → [B, T, O] (SequenceToSequence) or [B, O] (SequenceToVector), with
+ * batch-first, [B, T, I] (or int32 token ids [B, T] with an embedding) → [B, T, O]
+ * (SequenceToSequence) or [B, O] (SequenceToVector), with
  * dynamic B and T, whatever the model's own `batchFirst`: a time-major rnnkit model exports the
  * same weights, and its callers transpose their inputs. The state starts at zero and every
  * step is valid (no lengths / masking).
@@ -143,9 +146,11 @@ function sequentialTopology(w: TfjsWeights, topo: SequenceToSequence | SequenceT
   const kind = topo instanceof SequenceToSequence ? "SequenceToSequence" : "SequenceToVector";
   const { cell, inputSize: I, numLayers: L } = topo.rnn.spec;
   checkTfjsRecurrent(`exportLayersModel: ${kind} over a ${cell === "lstm" ? "LSTM" : cell === "gru" ? "GRU" : "RNN"}`, topo.rnn);
-  const layers: unknown[] = [
-    { class_name: "InputLayer", config: { name: "input", batch_input_shape: [null, null, I], dtype: "float32", sparse: false } },
-  ];
+  const input = topo.embedding === null
+    ? { name: "input", batch_input_shape: [null, null, I], dtype: "float32", sparse: false }
+    : { name: "input", batch_input_shape: [null, null], dtype: "int32", sparse: false };
+  const layers: unknown[] = [{ class_name: "InputLayer", config: input }];
+  if (topo.embedding !== null) layers.push(embeddingLayerEntry(w, topo.embedding, "embedding"));
   for (let k = 0; k < L; k++) {
     const names = { inner: `${cell === "rnn" ? "simple_rnn" : cell}_l${k}`, wrapper: `bidirectional_l${k}` };
     layers.push(recurrentLayerEntry(w, topo.rnn, k, names, { returnSequences: kind === "SequenceToSequence" || k < L - 1 }));

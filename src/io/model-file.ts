@@ -3,7 +3,8 @@
  * model's type and constructor options in the metadata (`rnnkit.model`), so that
  * `loadModel` rebuilds the same module in a fresh process and its outputs match bit
  * for bit. A bare `LSTM`'s file holds exactly `torch.nn.LSTM`'s state dict.
- * Built-in types: RNN, LSTM, GRU, Linear and the four topologies; add your own with
+ * Built-in types: RNN, LSTM, GRU, Linear and the four topologies (SequenceToVector and
+ * SequenceToSequence with or without a token Embedding); add your own with
  * `registerModelType` and a `modelSpec()` method. Bytes in, bytes out (`encodeModel`,
  * `decodeModel`); `saveModel`/`loadModel` with paths are in the Node layer.
  *
@@ -71,10 +72,10 @@ registerBuiltin("RNN", (o, rng) => new RNN({ ...(o as Omit<RecurrentOptions, "rn
 registerBuiltin("LSTM", (o, rng) => new LSTM({ ...(o as Omit<ConstructorParameters<typeof LSTM>[0], "rng">), rng }));
 registerBuiltin("GRU", (o, rng) => new GRU({ ...(o as Omit<ConstructorParameters<typeof GRU>[0], "rng">), rng }));
 registerBuiltin("Linear", (o, rng) => new Linear({ ...(o as Omit<ConstructorParameters<typeof Linear>[0], "rng">), rng }));
-type HeadedOptions = Omit<ConstructorParameters<typeof SequenceToVector>[0], "rng">;
-registerBuiltin("SequenceToVector", (o, rng) => new SequenceToVector({ ...(o as HeadedOptions), rng }));
-registerBuiltin("SequenceToSequence", (o, rng) => new SequenceToSequence({ ...(o as HeadedOptions), rng }));
-registerBuiltin("VectorToSequence", (o, rng) => new VectorToSequence({ ...(o as HeadedOptions), rng }));
+type SequenceOptions = Omit<ConstructorParameters<typeof SequenceToVector>[0], "rng">;
+registerBuiltin("SequenceToVector", (o, rng) => new SequenceToVector({ ...(o as SequenceOptions), rng }));
+registerBuiltin("SequenceToSequence", (o, rng) => new SequenceToSequence({ ...(o as SequenceOptions), rng }));
+registerBuiltin("VectorToSequence", (o, rng) => new VectorToSequence({ ...(o as Omit<ConstructorParameters<typeof VectorToSequence>[0], "rng">), rng }));
 registerBuiltin("EncoderDecoder", (o, rng) => new EncoderDecoder({ ...(o as Omit<ConstructorParameters<typeof EncoderDecoder>[0], "rng">), rng }));
 
 /** The spec of a built-in module (or of any module with a `modelSpec()` method). */

@@ -151,15 +151,29 @@ const headedFields = {
   ...recurrentFields, cell: req(cell), outputSize: req(size), nonlinearity: opt(nonlinearity),
   gateActivation: opt(gateActivation), resetAfter: opt(bool),
 };
-const headed: BuiltinSchema = {
+/**
+ * The headed topologies; `tokens` (SequenceToVector, SequenceToSequence) also takes the token
+ * input: vocabSize and embeddingSize both or neither, inputSize then optional and equal to
+ * embeddingSize, and the table `embedding.weight` [V, E] first. Files without them read as before.
+ */
+const headed = (tokens: boolean): BuiltinSchema => ({
   layout(o) {
-    checkFields(o, headedFields);
+    checkFields(o, tokens ? { ...headedFields, inputSize: opt(size), vocabSize: opt(size), embeddingSize: opt(size) } : headedFields);
     checkNonlinearity(o);
-    const s = o as unknown as StackOptions & { outputSize: number };
+    const embedded = Object.hasOwn(o, "vocabSize");
+    if (embedded !== Object.hasOwn(o, "embeddingSize")) {
+      throw new OptionError("options vocabSize and embeddingSize go together (a token input): give both or neither");
+    }
+    if (!embedded && !Object.hasOwn(o, "inputSize")) throw new OptionError(`option inputSize is missing (expected ${describe(size)})`);
+    if (embedded && Object.hasOwn(o, "inputSize") && o.inputSize !== o.embeddingSize) {
+      throw new OptionError(`option inputSize is ${shortJson(o.inputSize)} but must equal embeddingSize ${shortJson(o.embeddingSize)} (or be left out)`);
+    }
+    const s = o as unknown as StackOptions & { outputSize: number; vocabSize?: number; embeddingSize?: number };
     const width = (s.bidirectional ? 2 : 1) * s.hiddenSize;
-    return [...stackLayout(s, "rnn."), ...linearLayout(width, s.outputSize, true, "head.")];
+    const table: ParameterLayout = embedded ? [["embedding.weight", [s.vocabSize!, s.embeddingSize!]]] : [];
+    return [...table, ...stackLayout({ ...s, inputSize: s.embeddingSize ?? s.inputSize }, "rnn."), ...linearLayout(width, s.outputSize, true, "head.")];
   },
-};
+});
 
 const encoderDecoderFields = {
   cell: req(cell), sourceVocabSize: opt(size), sourceInputSize: opt(size), targetVocabSize: req(size),
@@ -199,8 +213,8 @@ export const BUILTIN_SCHEMAS: Readonly<Record<string, BuiltinSchema>> = {
   LSTM: recurrent("lstm"),
   GRU: recurrent("gru"),
   Linear: linear,
-  SequenceToVector: headed,
-  SequenceToSequence: headed,
-  VectorToSequence: headed,
+  SequenceToVector: headed(true),
+  SequenceToSequence: headed(true),
+  VectorToSequence: headed(false),
   EncoderDecoder: encoderDecoder,
 };

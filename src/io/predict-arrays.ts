@@ -1,6 +1,7 @@
 /**
  * A loaded model run on NumPy arrays, for `rnnkit predict`: what each built-in model type reads
- * (float features or integer token ids, time-major or batch-first, a batch or one sequence), the
+ * (float features or integer token ids — one-hot encoded, or through the model's embedding —,
+ * time-major or batch-first, a batch or one sequence), the
  * arrays checked against that and fed to its forward pass without grad, and its first output
  * back as a float32 array. Arrays in, array out; the files are src/cli/predict.ts's.
  *
@@ -85,23 +86,38 @@ function oneHotTensor(ids: Tensor, V: number, dtype: DType): Tensor {
   return new Tensor(oneHot(ids.data, V, dtype).data, [...ids.shape, V]);
 }
 
-/** The plan of a model that reads per-step features (a layer stack, or one of the two topologies that read sequences). */
+/**
+ * The plan of a model that reads per-step features (a layer stack, or one of the two topologies
+ * that read sequences), or token ids when it has an embedding (`embeddingRows`, its V).
+ */
 function sequencePlan(
   describe: (reads: string) => string, layer: RecurrentLayerModule, vocabSize: number | undefined, dtype: DType, outputTimeAxis: boolean,
-  forward: (x: Tensor) => Tensor,
+  forward: (x: Tensor) => Tensor, embeddingRows?: number,
 ): Plan {
   const { inputSize: I, batchFirst } = layer.spec;
+  const time = batchFirst ? ["B", "T"] : ["T", "B"];
+  const outputBatchAxis = outputTimeAxis ? (batchFirst ? 0 : 1) : 0;
+  if (embeddingRows !== undefined) {
+    if (vocabSize !== undefined && vocabSize !== embeddingRows) {
+      throw new Error(`${describe(`token ids, vocabulary ${embeddingRows}`)}: the file's vocabulary (rnnkit.vocab) has ${vocabSize} characters but the model's embedding has ${embeddingRows} rows`);
+    }
+    return {
+      name: describe(`token ids, vocabulary ${embeddingRows}`),
+      slots: [{ role: "x", kind: "ids", dims: time, vocab: embeddingRows }],
+      outputBatchAxis,
+      run: ([x]) => forward(x),
+    };
+  }
   const chars = vocabSize !== undefined;
   if (chars && vocabSize !== I) {
     throw new Error(`${describe(`input ${I}`)}: the file's vocabulary (rnnkit.vocab) has ${vocabSize} characters but the model reads ${I} features per step`);
   }
   const name = describe(chars ? `vocabulary ${I}` : `input ${I}`);
-  const time = batchFirst ? ["B", "T"] : ["T", "B"];
   const slot: Slot = chars ? { role: "x", kind: "ids", dims: time, vocab: I } : { role: "x", kind: "features", dims: [...time, I] };
   return {
     name,
     slots: [slot],
-    outputBatchAxis: outputTimeAxis ? (batchFirst ? 0 : 1) : 0,
+    outputBatchAxis,
     run: ([x]) => forward(chars ? oneHotTensor(x, I, dtype) : x),
   };
 }
@@ -138,13 +154,13 @@ function planFor(model: Module, options: PredictArraysOptions): Plan {
   } else if (model instanceof SequenceToVector || model instanceof SequenceToSequence) {
     const type = model instanceof SequenceToVector ? "SequenceToVector" : "SequenceToSequence";
     const describe = (reads: string) => `${type}(${model.rnn.spec.cell}, ${reads})`;
-    plan = sequencePlan(describe, model.rnn, vocabSize, dtype, type === "SequenceToSequence", (x) => model.forward(x));
+    plan = sequencePlan(describe, model.rnn, vocabSize, dtype, type === "SequenceToSequence", (x) => model.forward(x), model.embedding?.numEmbeddings);
   } else if (model instanceof TfjsOutputActivationModule) {
     // A TF.js model's sequence topology with its Dense activation applied to the output.
     const inner = model.inner;
     const type = inner instanceof SequenceToVector ? "SequenceToVector" : "SequenceToSequence";
     const describe = (reads: string) => `${type}(${inner.rnn.spec.cell}, ${reads}) with ${model.activation}`;
-    plan = sequencePlan(describe, inner.rnn, vocabSize, dtype, type === "SequenceToSequence", (x) => model.forward(x));
+    plan = sequencePlan(describe, inner.rnn, vocabSize, dtype, type === "SequenceToSequence", (x) => model.forward(x), inner.embedding?.numEmbeddings);
   } else if (model instanceof KerasLayersModel) {
     // An imported Keras graph: batch-first features, or token ids when it starts with an Embedding.
     const { input, nodes } = model.options;

@@ -1,9 +1,10 @@
 /**
- * Text from a character model: a SequenceToSequence that reads one-hot characters and
- * predicts the logits of the next, stepped one character at a time with `StepRunner` and
- * its samples fed back in.
+ * Text from a character model: a SequenceToSequence that reads one-hot characters (or
+ * character ids through its embedding) and predicts the logits of the next, stepped one
+ * character at a time with `StepRunner` and its samples fed back in.
  */
 import { oneHot } from "../ops/gather.js";
+import { Tensor } from "../tensor/tensor.js";
 import type { Rng } from "../tensor/random.js";
 import { sampleLogits } from "./sampling.js";
 import { StepRunner } from "./streaming.js";
@@ -28,8 +29,9 @@ export interface GenerateOptions {
 
 /**
  * Generates `length` characters (the prime not included) from a character model: a
- * SequenceToSequence whose input is a one-hot character and whose output is the logits
- * of the next, stepped one character at a time with `StepRunner`.
+ * SequenceToSequence whose input is a one-hot character (or, with vocabSize, a character id
+ * through its embedding) and whose output is the logits of the next, stepped one character
+ * at a time with `StepRunner`.
  */
 export function generateText(model: SequenceToSequence, chars: readonly string[], options: GenerateOptions): string {
   const who = "generateText";
@@ -43,8 +45,9 @@ export function generateText(model: SequenceToSequence, chars: readonly string[]
   const length = checkInteger(who, "length", options.length, 0);
   const temperature = checkNumber(who, "temperature", options.temperature, 0);
   const rng = checkRng(who, options.rng);
-  if (model.rnn.spec.inputSize !== V || model.head.options.outFeatures !== V) {
-    throw new Error(`generateText: the model reads ${model.rnn.spec.inputSize} and predicts ${model.head.options.outFeatures} classes, but the vocabulary has ${V} characters`);
+  const reads = model.embedding?.numEmbeddings ?? model.rnn.spec.inputSize;
+  if (reads !== V || model.head.options.outFeatures !== V) {
+    throw new Error(`generateText: the model reads ${reads} and predicts ${model.head.options.outFeatures} classes, but the vocabulary has ${V} characters`);
   }
   if (prime.length === 0) throw new Error("generateText: the prime needs at least one character");
   const index = new Map(chars.map((c, i) => [c, i]));
@@ -52,7 +55,7 @@ export function generateText(model: SequenceToSequence, chars: readonly string[]
   let state = options.state ?? runner.initialState(1);
   let next = -1;
   const feed = (id: number) => {
-    const r = runner.step(oneHot([id], V), state);
+    const r = runner.step(model.embedding === null ? oneHot([id], V) : Tensor.from([id]), state);
     state = r.state;
     next = sampleLogits(r.y.data, temperature, rng);
   };

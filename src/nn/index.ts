@@ -28,6 +28,7 @@ export {
   type RecurrentLayerModule,
   type RecurrentBlockOptions,
   type HeadedOptions,
+  type SequenceModelOptions,
   type SequenceForwardOptions,
   type EncoderDecoderOptions,
   type GreedyDecodeOptions,

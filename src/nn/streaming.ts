@@ -4,10 +4,12 @@
  * topology made of one recurrent stack read out by a Linear head (SequenceToSequence,
  * SequenceToVector, VectorToSequence) and runs, per call, the same fused layer op as a
  * whole-sequence forward over a sequence of length 1 — so stepping through a sequence
- * gives the whole-sequence outputs by construction. No graph is recorded. Not here:
+ * gives the whole-sequence outputs by construction. A model with a token Embedding takes one
+ * id per row and step. No graph is recorded. Not here:
  * bidirectional models, which need the whole sequence before their first output.
  */
 import type { Linear } from "./linear.js";
+import type { Embedding } from "./embedding.js";
 import type { RecurrentLayerModule } from "./topologies.js";
 import { Tensor, type DType } from "../tensor/tensor.js";
 import { expectShape, sameShape, ShapeError, shapeToString } from "../tensor/shape.js";
@@ -19,6 +21,8 @@ import { cellClassName, type RecurrentState } from "../ops/recurrent.js";
 export interface Streamable {
   readonly rnn: RecurrentLayerModule;
   readonly head: Linear;
+  /** A token input's table (SequenceToVector, SequenceToSequence with vocabSize): steps then take ids [B]. */
+  readonly embedding?: Embedding | null;
 }
 
 export interface StepResult {
@@ -43,7 +47,7 @@ export interface StepResult {
  * @example
  * const runner = new StepRunner(model);            // model: SequenceToSequence over LSTM
  * let state = runner.initialState(1);
- * for (const x of incoming) {                       // x [1, I]
+ * for (const x of incoming) {                       // x [1, I] (token ids [1] with an embedding)
  *   const r = runner.step(x, state);
  *   state = r.state;
  *   emit(r.y);                                      // [1, O]
@@ -52,6 +56,7 @@ export interface StepResult {
 export class StepRunner {
   readonly #layer: RecurrentLayerModule;
   readonly #head: Linear;
+  readonly #embedding: Embedding | null;
   readonly #inputSize: number;
   readonly #hiddenSize: number;
   readonly #numLayers: number;
@@ -68,6 +73,7 @@ export class StepRunner {
     }
     this.#layer = model.rnn;
     this.#head = model.head;
+    this.#embedding = model.embedding ?? null;
     this.#inputSize = spec.inputSize;
     this.#hiddenSize = spec.hiddenSize;
     this.#numLayers = spec.numLayers;
@@ -84,9 +90,12 @@ export class StepRunner {
     return this.#lstm ? { h, c: Tensor.zeros(shape, { dtype: this.#dtype }) } : { h };
   }
 
-  /** One step: x [B, I] and the state before it (zeros when omitted) → y [B, O] and the state after. */
+  /**
+   * One step: x [B, I] (or token ids [B] with an embedding) and the state before it (zeros
+   * when omitted) → y [B, O] and the state after.
+   */
   step(x: Tensor, state?: RecurrentState): StepResult {
-    expectShape("StepRunner.step: x", x.shape, [-1, this.#inputSize]);
+    expectShape(`StepRunner.step: x${this.#embedding === null ? "" : " (token ids)"}`, x.shape, this.#embedding === null ? [-1, this.#inputSize] : [-1]);
     const B = x.shape[0];
     if (state !== undefined) {
       const expected = [this.#numLayers, B, this.#hiddenSize];
@@ -100,7 +109,8 @@ export class StepRunner {
     }
     return noGrad(() => {
       // A one-step sequence has the same memory layout time-major and batch-first.
-      const seq = reshape(x, this.#batchFirst ? [B, 1, this.#inputSize] : [1, B, this.#inputSize]);
+      const features = this.#embedding === null ? x : this.#embedding.forward(x);
+      const seq = reshape(features, this.#batchFirst ? [B, 1, this.#inputSize] : [1, B, this.#inputSize]);
       const r = this.#layer.forward(seq, state);
       const top = reshape(r.output, [B, this.#hiddenSize]);
       return { y: this.#head.forward(top), state: r.state };

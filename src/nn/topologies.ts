@@ -8,8 +8,14 @@
  *   EncoderDecoder      source → encoder final state → initial state of a decoder over
  *                       embedded target tokens → Linear → logits [T_out, B, V]
  *
- * Sub-modules are named `rnn` and `head` (`encoder`, `decoder`, … for the encoder–
- * decoder), so a state dict reads `rnn.weight_ih_l0`, `head.weight`. Not here:
+ * SequenceToVector and SequenceToSequence may read token ids instead (`vocabSize` +
+ * `embeddingSize`): ids [T, B] → Embedding `embedding` → [T, B, E] → the same stack and head.
+ * That is what `importOnnx` lifts PyTorch's Embedding → LSTM / GRU / RNN → Linear exports into,
+ * and what Keras / TF.js chains InputLayer → Embedding → recurrent layers → Dense import as; with
+ * or without the embedding, these two stream (StepRunner) and export to ONNX and TF.js.
+ *
+ * Sub-modules are named `embedding`, `rnn` and `head` (`encoder`, `decoder`, … for the encoder–
+ * decoder), so a state dict reads `embedding.weight`, `rnn.weight_ih_l0`, `head.weight`. Not here:
  * attention, beam search, dropout between layers.
  */
 import { Module } from "./module.js";
@@ -45,6 +51,22 @@ export interface RecurrentBlockOptions extends RNNOptions {
 export interface HeadedOptions extends RecurrentBlockOptions {
   /** O: features of the head's output. */
   outputSize: number;
+}
+
+/**
+ * Options of SequenceToVector and SequenceToSequence: those of a headed topology, plus an
+ * optional token input. With `vocabSize` and `embeddingSize` (both or neither) the model
+ * reads token ids through an Embedding table `embedding.weight` [V, E] (drawn first from the
+ * generator), and `inputSize` may be left out: the stack reads E features per step, so a
+ * given inputSize must equal embeddingSize.
+ */
+export interface SequenceModelOptions extends Omit<HeadedOptions, "inputSize"> {
+  /** I: features per step; optional with a token input (then it is embeddingSize). */
+  inputSize?: number;
+  /** V: rows of the token table; the input is then token ids [T, B] (or [B, T] with batchFirst). */
+  vocabSize?: number;
+  /** E: width of each token's vector, the stack's input size. */
+  embeddingSize?: number;
 }
 
 export interface SequenceForwardOptions {
@@ -124,10 +146,13 @@ function optionsWithoutRng(options: { rng: unknown }): Record<string, unknown> {
 }
 
 /**
- * The shared body of the three single-stack topologies: a recurrent layer stack and a
- * Linear head reading its [D·H] outputs, plus the spec a model file needs to rebuild it.
+ * The shared body of the three single-stack topologies: an optional token Embedding, a
+ * recurrent layer stack and a Linear head reading its [D·H] outputs, plus the spec a model
+ * file needs to rebuild it.
  */
 abstract class HeadedRecurrent extends Module {
+  /** Token ids → [E] vectors, the stack's input; null when the model reads feature vectors. */
+  readonly embedding: Embedding | null;
   readonly rnn: RecurrentLayerModule;
   /** [D·H] → [O]. */
   readonly head: Linear;
@@ -135,16 +160,32 @@ abstract class HeadedRecurrent extends Module {
   /** The type name model files record: explicit, since minifiers rename classes. */
   protected abstract readonly modelType: string;
 
-  constructor(options: HeadedOptions) {
+  constructor(options: SequenceModelOptions, tokens: boolean) {
     super();
     const who = new.target.name;
-    checkKnownKeys(who, checkOptionsObject(who, options), [...BLOCK_KEYS, "outputSize"]);
+    checkKnownKeys(who, checkOptionsObject(who, options), [...BLOCK_KEYS, "outputSize", ...(tokens ? ["vocabSize", "embeddingSize"] : [])]);
     checkOneOf(who, "cell", options.cell, ["rnn", "lstm", "gru"], "lstm");
     checkInteger(who, "outputSize", options.outputSize);
     checkRng(who, options.rng);
     this.#spec = optionsWithoutRng(options);
-    const { outputSize: _outputSize, ...block } = options;
-    this.rnn = this.registerModule("rnn", createRecurrentLayer(block));
+    const { outputSize: _outputSize, vocabSize, embeddingSize, ...rest } = options;
+    if ((vocabSize === undefined) !== (embeddingSize === undefined)) {
+      throw new Error(`${who}: give both vocabSize and embeddingSize (token input) or neither (feature input)`);
+    }
+    let inputSize = rest.inputSize;
+    if (vocabSize !== undefined) {
+      checkInteger(who, "vocabSize", vocabSize);
+      checkInteger(who, "embeddingSize", embeddingSize);
+      if (inputSize !== undefined && inputSize !== embeddingSize) {
+        throw new Error(`${who}: inputSize ${JSON.stringify(inputSize)} must equal embeddingSize ${embeddingSize} (the stack reads the token vectors), or be left out`);
+      }
+      inputSize = embeddingSize;
+    }
+    // Drawn before the stack, as EncoderDecoder draws its source embedding before the encoder.
+    this.embedding = vocabSize === undefined
+      ? null
+      : this.registerModule("embedding", new Embedding({ numEmbeddings: vocabSize, embeddingDim: embeddingSize!, rng: options.rng, dtype: options.dtype }));
+    this.rnn = this.registerModule("rnn", createRecurrentLayer({ ...rest, inputSize: inputSize as number }));
     this.head = this.registerModule(
       "head",
       new Linear({ inFeatures: outputWidth(this.rnn), outFeatures: options.outputSize, rng: options.rng, dtype: options.dtype }),
@@ -155,6 +196,17 @@ abstract class HeadedRecurrent extends Module {
   modelSpec(): { type: string; options: Record<string, unknown> } {
     return { type: this.modelType, options: this.#spec };
   }
+
+  /**
+   * The stack's input: x itself, or with a token input the ids x [T, B] (or [B, T]) as
+   * their table rows [T, B, E] (or [B, T, E]).
+   */
+  protected embed(who: string, x: Tensor): Tensor {
+    if (this.embedding === null) return x;
+    const order = this.rnn.spec.batchFirst ? "[B, T]" : "[T, B]";
+    if (x.rank !== 2) throw new ShapeError(`${who}.forward: x ${shapeToString(x.shape)} must be token ids ${order} (the model has an embedding)`);
+    return this.embedding.forward(x);
+  }
 }
 
 /**
@@ -164,13 +216,20 @@ abstract class HeadedRecurrent extends Module {
  * @example
  * const model = new SequenceToVector({ cell: "lstm", inputSize: 3, hiddenSize: 16, outputSize: 2, rng: new Rng(0) });
  * const logits = model.forward(x, { lengths: [5, 3] }); // x [5, 2, 3] → [2, 2]
+ * // Token input: ids [T, B] as a Tensor of integers → Embedding [V = 100, E = 8] → the stack.
+ * const classifier = new SequenceToVector({ cell: "gru", vocabSize: 100, embeddingSize: 8, hiddenSize: 16, outputSize: 2, rng: new Rng(0) });
+ * const scores = classifier.forward(Tensor.from([[5, 7], [9, 1], [2, 0]])); // ids [3, 2] → [2, 2]
  */
 export class SequenceToVector extends HeadedRecurrent {
   protected readonly modelType = "SequenceToVector";
-  /** x [T, B, I] (or [B, T, I]) → [B, O]. */
+  constructor(options: SequenceModelOptions) {
+    super(options, true);
+  }
+
+  /** x [T, B, I] (or [B, T, I]), or token ids [T, B] (or [B, T]) with an embedding → [B, O]. */
   forward(x: Tensor, options: SequenceForwardOptions = {}): Tensor {
     checkForwardOptions("SequenceToVector", x, options);
-    const { state } = this.rnn.forward(x, options.state, { lengths: options.lengths });
+    const { state } = this.rnn.forward(this.embed("SequenceToVector", x), options.state, { lengths: options.lengths });
     return this.head.forward(topLayerState(this.rnn, state.h));
   }
 }
@@ -188,7 +247,11 @@ export class SequenceToVector extends HeadedRecurrent {
  */
 export class SequenceToSequence extends HeadedRecurrent {
   protected readonly modelType = "SequenceToSequence";
-  /** x [T, B, I] (or [B, T, I]) → [T, B, O] (or [B, T, O]). */
+  constructor(options: SequenceModelOptions) {
+    super(options, true);
+  }
+
+  /** x [T, B, I] (or [B, T, I]), or token ids [T, B] (or [B, T]) with an embedding → [T, B, O] (or [B, T, O]). */
   forward(x: Tensor, options: SequenceForwardOptions = {}): Tensor {
     return this.forwardWithState(x, options).y;
   }
@@ -196,7 +259,7 @@ export class SequenceToSequence extends HeadedRecurrent {
   /** `forward`, plus the layer stack's state after the last step (to carry into the next window). */
   forwardWithState(x: Tensor, options: SequenceForwardOptions = {}): { y: Tensor; state: RecurrentState } {
     checkForwardOptions("SequenceToSequence", x, options);
-    const r = this.rnn.forward(x, options.state, { lengths: options.lengths });
+    const r = this.rnn.forward(this.embed("SequenceToSequence", x), options.state, { lengths: options.lengths });
     return { y: this.head.forward(r.output), state: r.state };
   }
 }
@@ -213,6 +276,10 @@ export class SequenceToSequence extends HeadedRecurrent {
  */
 export class VectorToSequence extends HeadedRecurrent {
   protected readonly modelType = "VectorToSequence";
+  constructor(options: HeadedOptions) {
+    super(options, false);
+  }
+
   /** v [B, I] → [steps, B, O] (or [B, steps, O] with batchFirst). */
   forward(v: Tensor, steps: number): Tensor {
     const I = this.rnn.spec.inputSize;

@@ -12,6 +12,9 @@
  *                       tgt_in ids [T_out, B] → Gather → decoder with initial_h (initial_c) = the
  *                       encoder's Y_h (Y_c) layer by layer → head → logits [T_out, B, V]
  *
+ * SequenceToSequence / SequenceToVector with a token input read int64 ids x [T, B] and Gather
+ * their rows from the table first (`embedding_table` [V, E]), as EncoderDecoder does.
+ *
  * batchFirst models Transpose their sequence input [B, T, I] → [T, B, I] first and their
  * sequence output back. A Dense activation adds its node after the topology's output.
  */
@@ -77,7 +80,9 @@ function headedGraph(model: SequenceToSequence | SequenceToVector, activation: T
   const D = bidirectional ? 2 : 1;
   const O = model.head.weight.shape[0];
   const out = activation === "linear" ? "y" : "logits";
-  const x = batchFirst ? g.transpose("x", [1, 0, 2], "x_tbi") : "x";
+  // Token ids [T, B] (or [B, T]) → their rows [T, B, E] (or [B, T, E]), then as feature input.
+  const features = model.embedding === null ? "x" : emitEmbedding(g, model.embedding, "x", "x_embedded", "embedding");
+  const x = batchFirst ? g.transpose(features, [1, 0, 2], "x_tbi") : features;
   let outputDims: Dim[];
   if (model instanceof SequenceToSequence) {
     const stack = emitStack(g, model.rnn, x);
@@ -93,7 +98,8 @@ function headedGraph(model: SequenceToSequence | SequenceToVector, activation: T
   }
   if (activation !== "linear") emitActivation(g, activation, out, "y");
   const name = model instanceof SequenceToSequence ? "SequenceToSequence" : "SequenceToVector";
-  return { g, inputs: [valueInfo("x", seqDims(batchFirst, I))], outputs: [valueInfo("y", outputDims)], name };
+  const input = model.embedding === null ? valueInfo("x", seqDims(batchFirst, I)) : valueInfo("x", batchFirst ? [BATCH, TIME] : [TIME, BATCH], DataType.INT64);
+  return { g, inputs: [input], outputs: [valueInfo("y", outputDims)], name };
 }
 
 /**

@@ -1,10 +1,12 @@
 /**
  * ONNX import: lifts a graph made of recognisable recurrent layers back into trainable rnnkit
  * modules, and hands any other graph to the general interpreter (./graph.ts, an OnnxGraph
- * module). The lifting:  — one or more chained ONNX LSTM / GRU / RNN nodes (with the Transpose / Reshape /
+ * module). The lifting:  — optionally a Gather of int64 token ids from a float initializer table
+ * [V, E] (PyTorch's nn.Embedding), then one or more chained ONNX LSTM / GRU / RNN nodes (with the Transpose / Reshape /
  * Squeeze between them that rnnkit's export and PyTorch's exporter emit), optionally a Linear
  * head (MatMul + Add of constants, or Gemm) on the per-step outputs or on the final / last-step
- * state → SequenceToSequence, SequenceToVector or a bare RNN / LSTM / GRU stack; any other operator or
+ * state → SequenceToSequence, SequenceToVector (with an embedding when the ids came first) or a bare
+ * RNN / LSTM / GRU stack; any other operator or
  * structure is not lifted, and the lifter's reason goes into the notes of the graph import.
  *
  * How: every node is evaluated over abstract values, in graph order —
@@ -12,6 +14,7 @@
  *   ints    a small int64 vector whose entries may be symbolic dims of x (PyTorch's h0 = zeros
  *           of the dynamic batch is Shape → Gather → Unsqueeze → Concat → ConstantOfShape)
  *   zeros   a tensor known to be all zeros, with its (partly symbolic) shape
+ *   ids     the graph input when it is int64 token ids [x0, x1]; Gather on a table embeds them as x
  *   data    a tensor on the path from x: its axes named (x0, x1: x's first two axes; I: x's
  *           features; R: rows (layer, direction) of a Y / Y_h; H: hidden; F: features of whole
  *           rows, forward | reverse; O: head outputs), what it is (x, y, h, c) and its head
@@ -79,7 +82,11 @@ type Value =
   | { kind: "ints"; items: Sym[]; scalar: boolean }
   | { kind: "zeros"; shape: Sym[] }
   | { kind: "input"; name: string }
+  | { kind: "ids" }
   | Data;
+
+/** A token table gathered by the graph input's ids: [V, E] row-major (PyTorch's embedding.weight). */
+interface EmbeddingTable { node: string; V: number; E: number; data: Float32Array }
 
 interface Layer {
   cell: CellKind;
@@ -150,11 +157,14 @@ function lift(m: PModel) {
   if (inputs.length === 0) throw new Refusal("the graph has no input");
   const xInfo = inputs[0];
   const xDims = xInfo.type?.tensor_type?.shape?.dim ?? [];
-  if (xInfo.type?.tensor_type?.elem_type !== DataType.FLOAT || xDims.length !== 3) {
-    throw new Refusal(`graph input '${xInfo.name ?? ""}' must be a float32 sequence of rank 3 ([time, batch, I] or [batch, time, I])`);
+  const tokens = xInfo.type?.tensor_type?.elem_type === DataType.INT64 && xDims.length === 2;
+  if (!tokens && (xInfo.type?.tensor_type?.elem_type !== DataType.FLOAT || xDims.length !== 3)) {
+    throw new Refusal(`graph input '${xInfo.name ?? ""}' must be a float32 sequence of rank 3 ([time, batch, I] or [batch, time, I]) or int64 token ids of rank 2`);
   }
-  const inputSize = xDims[2].dim_value;
-  values.set(xInfo.name ?? "", { kind: "data", axes: ["x0", "x1", "I"], which: "x", rows: [], head: null });
+  // With token ids, I is the table's E, known once the Gather is read.
+  let inputSize = tokens ? undefined : xDims[2].dim_value;
+  let embedding: EmbeddingTable | null = null;
+  values.set(xInfo.name ?? "", tokens ? { kind: "ids" } : { kind: "data", axes: ["x0", "x1", "I"], which: "x", rows: [], head: null });
   for (const v of inputs.slice(1)) values.set(v.name ?? "", { kind: "input", name: v.name ?? "" });
 
   const layers: Layer[] = [];
@@ -201,11 +211,13 @@ function lift(m: PModel) {
           if (a?.kind === "ints" || (a?.kind === "const" && !a.float)) return [a];
           return refuse("only casts of shape integers are read");
         case "Shape": {
+          if (a?.kind === "ids" && !attrs.has("start") && !attrs.has("end")) return [{ kind: "ints", items: ["x0", "x1"], scalar: false }];
           const d = data(a);
           if (d.which !== "x" || attrs.has("start") || attrs.has("end")) refuse("only the whole shape of the input is read");
           return [{ kind: "ints", items: d.axes.map((ax) => (ax === "I" ? inputSize ?? "?" : ax)), scalar: false }];
         }
         case "Gather": {
+          if (b?.kind === "ids") return [embed()];
           const idx = ins[1]?.kind === "const" && ins[1].dims.length === 0 ? Number(ins[1].data[0]) : refuse("only a constant scalar index is read");
           if (a?.kind === "ints" || (a?.kind === "const" && !a.float)) {
             const v = ints(a);
@@ -335,6 +347,18 @@ function lift(m: PModel) {
       }
     }
 
+    /** The rows of a constant table [V, E] for the graph input's token ids: the stack's input x [x0, x1, E]. */
+    function embed(): Data {
+      const [table] = ins;
+      if (table?.kind !== "const" || !table.float || table.dims.length !== 2) return refuse("token ids are read only as indices into a constant float32 table [V, E]");
+      if (intAttr("axis", 0) !== 0) refuse("token ids must index the table's rows (axis 0)");
+      if (embedding !== null) refuse("the token ids are gathered twice");
+      const [V, E] = table.dims;
+      embedding = { node: nodeName, V, E, data: Float32Array.from(table.data) };
+      inputSize = E;
+      return { kind: "data", axes: ["x0", "x1", "I"], which: "x", rows: [], head: null };
+    }
+
     /** The time axis symbol of the stack (bound by the first layer). */
     function timeOf(d: Data): string | undefined {
       return layers.length === 0 ? undefined : d.axes.find((x) => x === layers[0].time);
@@ -441,13 +465,16 @@ function lift(m: PModel) {
   }
   if (layers.length === 0) throw new Refusal(`${LIFTS}; the graph has no LSTM, GRU or RNN node`);
   if (zeroStates) notes.push("initial states: a constant or shape-built subgraph of zeros, read as rnnkit's default zero state");
-  return { layers, values, notes, outputs: (graph.output ?? []).map((o) => o.name ?? ""), opset };
+  if (tokens && embedding === null) throw new Refusal(`${LIFTS}; the token ids '${xInfo.name ?? ""}' are not gathered from a table`);
+  return { layers, values, notes, outputs: (graph.output ?? []).map((o) => o.name ?? ""), opset, embedding: embedding as EmbeddingTable | null };
 }
 
 type Kind = "SequenceToSequence" | "SequenceToVector" | "layer";
 
 /** What the graph outputs make of the lifted layers; Refusal when they are not a supported topology. */
-function topology(layers: Layer[], values: Map<string, Value>, outputs: string[]): { kind: Kind; batchFirst: boolean; head: Head | null } {
+function topology(
+  layers: Layer[], values: Map<string, Value>, outputs: string[], embedded: boolean,
+): { kind: Kind; batchFirst: boolean; head: Head | null } {
   const L = layers.length;
   const top = layers[L - 1];
   const time = layers[0].time;
@@ -477,6 +504,7 @@ function topology(layers: Layer[], values: Map<string, Value>, outputs: string[]
   if (first.which !== "y" || first.axes.join() !== ["x0", "x1", "F"].join() || !sameRows(first.rows, topRows)) {
     bad(outputs[0], "is neither a head's output nor the top layer's sequence output laid out as the input");
   }
+  if (embedded) bad(outputs[0], "is a bare stack's output; token ids are lifted with a Linear head only (a bare RNN / LSTM / GRU reads features)");
   const all = layers.flatMap((l, k) => layerRows(k, l.D));
   const wants = top.cell === "lstm" ? ["h", "c"] : ["h"];
   outputs.slice(1).forEach((name, j) => {
@@ -489,10 +517,10 @@ function topology(layers: Layer[], values: Map<string, Value>, outputs: string[]
 }
 
 /** The spec of the module the lifted graph makes (type and constructor options, as model files record them). */
-function liftedSpec(layers: Layer[], kind: Kind, batchFirst: boolean, head: Head | null): ModelSpec {
+function liftedSpec(layers: Layer[], kind: Kind, batchFirst: boolean, head: Head | null, embedding: EmbeddingTable | null): ModelSpec {
   const l0 = layers[0];
   const options: Record<string, unknown> = {
-    inputSize: l0.I, hiddenSize: l0.H, numLayers: layers.length, bidirectional: l0.D === 2, batchFirst, bias: layers.some((l) => l.B !== null),
+    ...(embedding === null ? { inputSize: l0.I } : { vocabSize: embedding.V, embeddingSize: embedding.E }), hiddenSize: l0.H, numLayers: layers.length, bidirectional: l0.D === 2, batchFirst, bias: layers.some((l) => l.B !== null),
     ...(l0.cell === "rnn" ? { nonlinearity: l0.nonlinearity } : {}),
     ...(l0.gateActivation !== "sigmoid" ? { gateActivation: l0.gateActivation } : {}),
     ...(!l0.resetAfter ? { resetAfter: false } : {}),
@@ -502,7 +530,7 @@ function liftedSpec(layers: Layer[], kind: Kind, batchFirst: boolean, head: Head
 }
 
 /** The module `spec` describes, its parameters the lifted weights in PyTorch's layout. */
-function buildModel(layers: Layer[], spec: ModelSpec, head: Head | null): Module {
+function buildModel(layers: Layer[], spec: ModelSpec, head: Head | null, embedding: EmbeddingTable | null): Module {
   const rng = new Rng(0); // every parameter is overwritten below
   const o = spec.options as { inputSize: number; hiddenSize: number; bias: boolean };
   const bias = o.bias;
@@ -532,6 +560,7 @@ function buildModel(layers: Layer[], spec: ModelSpec, head: Head | null): Module
       }
     }
   });
+  if (embedding !== null) dict["embedding.weight"] = { shape: [embedding.V, embedding.E], data: embedding.data };
   if (head !== null) {
     dict["head.weight"] = { shape: [head.O, D * H], data: head.W };
     dict["head.bias"] = { shape: [head.O], data: head.b! };
@@ -546,7 +575,8 @@ function meaning(spec: ModelSpec): string {
   const type = spec.type;
   const cell = type === "SequenceToSequence" || type === "SequenceToVector" ? o.cell ?? "lstm" : String(type).toLowerCase();
   return JSON.stringify({
-    type: type === "RNN" || type === "LSTM" || type === "GRU" ? "layer" : type, cell, inputSize: o.inputSize, hiddenSize: o.hiddenSize,
+    type: type === "RNN" || type === "LSTM" || type === "GRU" ? "layer" : type, cell, inputSize: o.embeddingSize ?? o.inputSize,
+    vocabSize: o.vocabSize ?? null, hiddenSize: o.hiddenSize,
     numLayers: o.numLayers ?? 1, bidirectional: o.bidirectional ?? false, batchFirst: o.batchFirst ?? false, bias: o.bias ?? true,
     nonlinearity: cell === "rnn" ? o.nonlinearity ?? "tanh" : null, outputSize: o.outputSize ?? null,
     gateActivation: cell === "rnn" ? null : o.gateActivation ?? "sigmoid", resetAfter: cell === "gru" ? o.resetAfter ?? true : null,
@@ -555,7 +585,8 @@ function meaning(spec: ModelSpec): string {
 
 /**
  * Reads an ONNX model into a trainable rnnkit module. First it tries to lift the graph into rnnkit's
- * own recurrent modules (kind "lifted"): one or more chained LSTM / GRU / RNN nodes (PyTorch's
+ * own recurrent modules (kind "lifted"): optionally a Gather of int64 token ids from a constant
+ * table (an embedding), then one or more chained LSTM / GRU / RNN nodes (PyTorch's
  * exporter or rnnkit's own `exportOnnx`), optionally with a Linear head on every step →
  * SequenceToSequence, on the final (or last step's) state → SequenceToVector, or none → a bare
  * RNN / LSTM / GRU; weights come back in PyTorch's layout, float32, bit for bit. Any other graph
@@ -582,13 +613,13 @@ export async function importOnnx(bytes: Uint8Array, name = "ONNX file"): Promise
   let topo;
   try {
     lifted = lift(m);
-    topo = topology(lifted.layers, lifted.values, lifted.outputs);
+    topo = topology(lifted.layers, lifted.values, lifted.outputs, lifted.embedding !== null);
   } catch (e) {
     if (e instanceof Refusal) return importGraph(m, name, e.message);
     throw e;
   }
-  const { layers, notes } = lifted;
-  const planned = liftedSpec(layers, topo.kind, topo.batchFirst, topo.head);
+  const { layers, notes, embedding } = lifted;
+  const planned = liftedSpec(layers, topo.kind, topo.batchFirst, topo.head, embedding);
   const meta = (m.metadata_props ?? []).find((p) => p.key === ONNX_SPEC_KEY)?.value;
   if (meta !== undefined) {
     let claimed: ModelSpec | undefined;
@@ -598,11 +629,11 @@ export async function importOnnx(bytes: Uint8Array, name = "ONNX file"): Promise
     }
     notes.push(`rnnkit export: the graph agrees with its metadata '${ONNX_SPEC_KEY}'`);
   }
-  const model = buildModel(layers, planned, topo.head);
+  const model = buildModel(layers, planned, topo.head, embedding);
   const spec = specOf(model);
   const l0 = layers[0];
   notes.unshift(
-    `${topo.kind === "layer" ? l0.cell.toUpperCase() : topo.kind}: ${layers.length} ${l0.cell.toUpperCase()} layer(s) (${layers.map((l) => `'${l.node}'`).join(", ")}), hidden ${l0.H}, ${l0.D === 2 ? "bidirectional" : "forward"}${topo.batchFirst ? ", batch-first" : ""}`
+    `${topo.kind === "layer" ? l0.cell.toUpperCase() : topo.kind}: ${embedding === null ? "" : `token ids → embedding [${embedding.V}, ${embedding.E}] (Gather '${embedding.node}'), `}${layers.length} ${l0.cell.toUpperCase()} layer(s) (${layers.map((l) => `'${l.node}'`).join(", ")}), hidden ${l0.H}, ${l0.D === 2 ? "bidirectional" : "forward"}${topo.batchFirst ? ", batch-first" : ""}`
     + `${l0.gateActivation !== "sigmoid" ? `, gates ${l0.gateActivation} (HardSigmoid)` : ""}${l0.resetAfter ? "" : ", reset before the recurrent product (linear_before_reset = 0)"}`,
   );
   return { kind: "lifted", model, spec, notes };
