@@ -21,7 +21,8 @@ import * as tf from "@tensorflow/tfjs";
 import { unzipSync, zipSync } from "fflate";
 import { Rng, importLayersModel, type Module } from "../src/index.js";
 import { importOnnx } from "../src/onnx.js";
-import { importKeras } from "../src/keras.js";
+import { closeKerasReader, importKerasIsolated } from "../src/node/keras-reader.js";
+import { loadKerasModel } from "../src/node/index.js";
 import { predictArrays } from "../src/io/predict-arrays.js";
 import type { NpyArray } from "../src/io/npy.js";
 import { byteMutant, jsonEdit } from "./support/mutate.js";
@@ -29,6 +30,8 @@ import { byteMutant, jsonEdit } from "./support/mutate.js";
 const SCALE = Math.max(1, Number(process.env.RNNKIT_FUZZ ?? 1));
 const SEED = 31_337 + (SCALE > 1 ? SCALE * 1000 : 0);
 const CASE_LIMIT_MS = 1000;
+/** How long reading one Keras mutant may take before the reader refuses it (a legitimate read takes well under 0.4 s). */
+const KERAS_LIMIT_MS = 2000;
 
 interface Tally { mutants: number; refused: number; accepted: number; reshaped: number; refusedAtRun: number; other: string[]; slowestMs: number }
 const tally = (): Tally => ({ mutants: 0, refused: 0, accepted: 0, reshaped: 0, refusedAtRun: 0, other: [], slowestMs: 0 });
@@ -46,7 +49,7 @@ const f32 = (t: { shape: number[]; data: number[] }): NpyArray => ({ dtype: "flo
  * Imports one mutant and runs the input through it; tallies the outcome. `name` is the file
  * name the importer is given, which a refusal must name.
  */
-async function trial(t: Tally, label: string, name: string, fixture: Fixture, load: () => Promise<Module>): Promise<void> {
+async function trial(t: Tally, label: string, name: string, fixture: Fixture, load: () => Promise<Module>, limitMs = CASE_LIMIT_MS): Promise<void> {
   t.mutants++;
   const t0 = performance.now();
   let model: Module | null = null;
@@ -74,7 +77,7 @@ async function trial(t: Tally, label: string, name: string, fixture: Fixture, lo
     model?.dispose();
     const ms = performance.now() - t0;
     t.slowestMs = Math.max(t.slowestMs, ms);
-    if (ms > CASE_LIMIT_MS) t.other.push(`${label}: took ${ms.toFixed(0)} ms (limit ${CASE_LIMIT_MS})`);
+    if (ms > limitMs) t.other.push(`${label}: took ${ms.toFixed(0)} ms (limit ${limitMs})`);
   }
 }
 
@@ -140,10 +143,12 @@ test("Keras files from Keras 3 (.keras zips, .h5): every mutant is refused namin
         label = m.label;
         mutant = m.bytes;
       }
-      await trial(tl, `${file} ${label}`, name, fixture, async () => (await importKeras(mutant, name)).model);
+      // Read as loadKerasModel and the commands read: in a worker, stopped after KERAS_LIMIT_MS.
+      await trial(tl, `${file} ${label}`, name, fixture, async () => (await importKerasIsolated(mutant, name, KERAS_LIMIT_MS)).model, KERAS_LIMIT_MS + CASE_LIMIT_MS);
     }
     finish(tl, file, (s) => t.diagnostic(s));
   }
+  await closeKerasReader();
 });
 
 test("TF.js layers models saved by TF.js: every mutant of model.json or of the weights is refused naming the file, or runs", async (t) => {
@@ -199,4 +204,17 @@ test("TF.js layers models saved by TF.js: every mutant of model.json or of the w
     await trial(tl, label, "m/model.json", fixture, async () => importLayersModel(json, bin, "m/model.json").model);
   }
   finish(tl, "TF.js model.json + weights.bin", (s) => t.diagnostic(s));
+});
+
+test("a Keras file on which the HDF5 library loops forever (found by this fuzzer) is refused after the time limit, naming the file; the next file reads", async () => {
+  const hostile = join(KERAS, "hostile_hdf5_loop.keras");
+  const t0 = performance.now();
+  await assert.rejects(loadKerasModel(hostile, { timeoutMs: 1500 }), (e: Error) =>
+    e.message === `importKeras: ${hostile}: reading it did not finish within 1.5 s (a corrupt HDF5 file can make the HDF5 library loop); refused`);
+  const ms = performance.now() - t0;
+  assert.ok(ms < 5000, `refused after ${ms.toFixed(0)} ms`);
+  const { model } = await loadKerasModel(join(KERAS, "gru_seq_h5.h5"));
+  assert.equal(model.constructor.name, "SequenceToSequence");
+  model.dispose();
+  await closeKerasReader();
 });

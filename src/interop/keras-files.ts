@@ -188,6 +188,9 @@ function datasetOf(entity: H5Entity | null, path: string, fail: Fail): { shape: 
 const children = (g: H5Entity): string[] => (g.keys === undefined ? [] : g.keys());
 const child = (g: H5Entity, name: string): H5Entity | null => (g.get === undefined ? null : g.get(name));
 
+/** How deep under layers/<layer>/ the weights of a .keras may be nested. */
+const MAX_WEIGHT_DEPTH = 8;
+
 /** model.weights.h5 of a .keras: every dataset under layers/, numbered, tagged with its layer's name. */
 function kerasZipWeights(file: H5File, fail: Fail): KerasWeight[] {
   const out: KerasWeight[] = [];
@@ -199,6 +202,9 @@ function kerasZipWeights(file: H5File, fail: Fail): KerasWeight[] {
     const ownName = vars?.attrs.name?.value;
     const layer = typeof ownName === "string" ? ownName : key;
     const visit = (g: H5Entity, rel: string[]): void => {
+      // Keras nests a layer's variables at most a few groups deep (layers/<layer>/forward_layer/cell/vars/<k>);
+      // a corrupt file's group can link back to its ancestor, which would recurse forever.
+      if (rel.length > MAX_WEIGHT_DEPTH) fail(`model.weights.h5: group 'layers/${key}/${rel.join("/")}' is nested deeper than a Keras layer's variables (${MAX_WEIGHT_DEPTH} groups)`);
       for (const k of children(g)) {
         const e = child(g, k) as H5Entity;
         const parts = [...rel, k];

@@ -22,7 +22,7 @@ export {
 export { readNpyFile, writeNpyFile } from "./npy-files.js";
 export { saveLayersModel, type SavedLayersModel } from "./tfjs-files.js";
 export { loadLayersModel } from "./tfjs-load.js";
-export { loadKerasModel } from "./keras-load.js";
+export { loadKerasModel, type LoadKerasOptions } from "./keras-load.js";
 export { writeFileAtomic } from "./atomic.js";
 export { checkWritableDir } from "./atomic.js";
 export { readIdx } from "./idx-files.js";
