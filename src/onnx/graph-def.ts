@@ -71,7 +71,7 @@ const INT32 = 6;
 const utf8 = new TextDecoder();
 
 /** The values of a decoded TensorProto (FLOAT, INT64, INT32), checked against its dims. */
-export function tensorDefOf(t: PTensor, where: string): TensorDef {
+function tensorDefOf(t: PTensor, where: string): TensorDef {
   const dims = (t.dims ?? []).map(Number);
   if (dims.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new GraphRefusal(`${where}: dims [${dims.join(", ")}] are not sizes`);
   const count = dims.reduce((a, b) => a * b, 1);

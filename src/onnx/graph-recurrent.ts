@@ -28,7 +28,7 @@ const DIRECTIONS = ["forward", "reverse", "bidirectional"];
 const refusedAttr = (why: string): AttrCheck => () => why;
 
 /** The activations a node asks for, read by ./gate-attrs.ts. */
-export function activationsOf(cell: CellKind, node: NodeDef): ActivationReading {
+function activationsOf(cell: CellKind, node: NodeDef): ActivationReading {
   const D = getString(node, "direction") === "bidirectional" ? 2 : 1;
   const floats = (name: string) => { const a = node.attrs[name]; return a !== undefined && "floats" in a ? a.floats : undefined; };
   return readActivations(cell, D, getStrings(node, "activations"), floats("activation_alpha"), floats("activation_beta"));

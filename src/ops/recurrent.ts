@@ -785,7 +785,7 @@ function swapLeadingAxes(src: Floats, A: number, C: number, F: number, dst: Floa
  * gateActivation, one other than sigmoid on an RNN (which has no gates), and resetAfter that
  * is not a boolean or is false on anything but a GRU.
  */
-export function checkGateOptions(spec: RecurrentSpec): void {
+function checkGateOptions(spec: RecurrentSpec): void {
   const who = cellClassName(spec.cell);
   const gate = spec.gateActivation;
   if (gate !== undefined && !GATE_ACTIVATIONS.includes(gate)) {

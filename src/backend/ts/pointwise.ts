@@ -43,7 +43,7 @@ function hardSigmoid6Grad(g: number, y: number): number {
  * A gate activation s and its backward through the output: act(x) = s(x) and
  * grad(g, y) = g·s'(x) for y = s(x).
  */
-export function gateFunctions(gate: GateActivation): { act: (x: number) => number; grad: (g: number, y: number) => number } {
+function gateFunctions(gate: GateActivation): { act: (x: number) => number; grad: (g: number, y: number) => number } {
   switch (gate) {
     case "sigmoid":
       return { act: sigmoid, grad: sigmoidGrad };
